@@ -1,0 +1,1 @@
+"""Qt-free engine: data, models, losses, Algorithm 1, metrics, snapshots, checkpoints."""
