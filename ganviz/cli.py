@@ -1,0 +1,138 @@
+"""Command line: `ganviz [gui]`, `ganviz train`, `ganviz presets`, `ganviz bench`.
+
+A user's mistake ends with one line on stderr and exit status 2 (3 when training diverged);
+a traceback means a bug in ganviz.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .core.errors import DivergedError, GanvizError
+
+COMMANDS = ("gui", "train", "presets", "bench")
+DEFAULT_PRESET = "figure1"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        sys.stderr.write(f"ganviz: {message} (see 'ganviz {self.prog.split()[-1]} --help')\n"
+                         if " " in self.prog else f"ganviz: {message} (see 'ganviz --help')\n")
+        raise SystemExit(2)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", default=None, help=f"preset name or .toml file (default: {DEFAULT_PRESET})")
+    p.add_argument("--steps", type=int, help="total training steps")
+    p.add_argument("--seed", type=int, help="seed: same seed + same settings = the same run")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a setting (repeatable); 'ganviz presets --keys' lists them")
+    p.add_argument("--data", help="a built-in data set or a file/folder (CSV, NPY/NPZ, MNIST IDX, images)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="ganviz", description="Train small GANs live and watch them learn.")
+    sub = top.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="open the window (the default command)")
+    _add_run_options(gui)
+    gui.add_argument("--run-for", type=float, metavar="SECONDS", help="play for SECONDS, then exit (scripted run)")
+    gui.add_argument("--screenshot", metavar="FILE.png", help="with --run-for: save a picture of the window")
+    gui.add_argument("--view", choices=("auto", "1d", "2d", "image"), default="auto", help=argparse.SUPPRESS)
+    gui.add_argument("--fullscreen", action="store_true", help="start full screen (presentation)")
+
+    train = sub.add_parser("train", help="train headless and write results to --out")
+    _add_run_options(train)
+    train.add_argument("--out", required=True, metavar="DIR", help="folder for config, metrics, samples, weights")
+    train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR (to --steps in total)")
+    train.add_argument("--force", action="store_true", help="overwrite a non-empty --out folder")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small nets)")
+
+    pre = sub.add_parser("presets", help="list the presets, settings or data sets")
+    pre.add_argument("--keys", action="store_true", help="list every setting with its default and meaning")
+    pre.add_argument("--data", action="store_true", help="list the built-in data sets")
+
+    bench = sub.add_parser("bench", help="measure training and drawing speed on this machine")
+    bench.add_argument("--json", action="store_true", help="print one JSON object last")
+    bench.add_argument("--quick", action="store_true", help="shorter runs (under a minute)")
+    return top
+
+
+def resolve_config(args):
+    """Preset, then --data/--steps/--seed, then --set: later wins. Returns (preset, Config)."""
+    from .core.config import from_dict, load_preset, parse_assignments
+    preset = load_preset(args.preset or DEFAULT_PRESET)
+    values = dict(preset.settings)
+    for key in ("data", "steps", "seed"):
+        if getattr(args, key, None) is not None:
+            values[key] = getattr(args, key)
+    values.update(parse_assignments(args.sets))
+    return preset, from_dict(values)
+
+
+def cmd_presets(args) -> int:
+    from .core import config
+    if args.keys:
+        for name, f in config.FIELDS.items():
+            m = f.metadata
+            choices = f" [{'|'.join(m['choices'])}]" if m["choices"] else ""
+            live = "" if m["live"] else " (reset)"
+            print(f"{name:16} = {f.default!s:10}{choices}{live}  {m['help']}")
+        return 0
+    if args.data:
+        from .core.data import BUILTINS
+        for name, (kind, desc) in BUILTINS.items():
+            print(f"{name:14} {kind:6} {desc}")
+        return 0
+    for name in config.preset_names():
+        p = config.load_preset(name)
+        print(f"{name:20} {p.title}: {p.description.splitlines()[0] if p.description else ''}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    import torch
+    from .headless import summary_line, train
+    torch.set_num_threads(max(1, args.threads))
+    _, cfg = resolve_config(args)
+    summary = train(cfg, Path(args.out), Path(args.resume) if args.resume else None,
+                    force=args.force, progress=not args.quiet)
+    print(summary_line(summary))
+    return 0
+
+
+def cmd_gui(args) -> int:
+    from .app import run
+    preset, cfg = resolve_config(args)
+    return run(preset, cfg, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen)
+
+
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+    return bench_main(quick=args.quick, as_json=args.json)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "gui")  # `ganviz --preset ring8` opens the window
+    args = parser().parse_args(argv)
+    if args.command == "gui" and args.screenshot and args.run_for is None:
+        args.run_for = 3.0
+    try:
+        return {"gui": cmd_gui, "train": cmd_train, "presets": cmd_presets, "bench": cmd_bench}[args.command](args)
+    except DivergedError as err:
+        sys.stderr.write(f"ganviz: {err}\n")
+        return 3
+    except GanvizError as err:
+        sys.stderr.write(f"ganviz: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("ganviz: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

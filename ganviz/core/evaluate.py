@@ -1,0 +1,49 @@
+"""The sample-based metrics of a trainer's current G and D, by kind of data (see metrics.py).
+
+Samples come from a fixed evaluation seed, so metrics move only when the models do.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from . import metrics
+
+N_EVAL_1D2D = 10_000   # samples of each side for 1D/2D metrics (and real.npy / samples.npy)
+N_EVAL_IMAGES = 1_000  # for images, as the issue's outputs and the NN check use
+N_PARZEN = 10_000      # the 2014 paper's Parzen estimate uses 10,000 generated samples
+GRID_1D = 400
+
+
+def grid_1d(data) -> np.ndarray:
+    lo, hi = data.view_range[0]
+    return np.linspace(lo, hi, GRID_1D)
+
+
+def real_samples(data, n: int) -> np.ndarray:
+    """n training points in own units (the pool's first n: the pool is already a random draw)."""
+    return data.to_units(data.train[:n])
+
+
+def to01(x: np.ndarray) -> np.ndarray:
+    """Standardised images in [-1, 1] -> flattened [0, 1] pixels, the scale of the Parzen estimate."""
+    return ((np.clip(x, -1, 1) + 1) / 2).reshape(len(x), -1).astype(np.float64)
+
+
+def evaluate(trainer) -> dict[str, float]:
+    data = trainer.data
+    if data.kind == "1d":
+        grid = grid_1d(data)
+        d = trainer.discriminate(torch.from_numpy(data.from_units(grid[:, None]).astype(np.float32))).numpy()
+        p_data = data.density(grid) if data.density is not None else None
+        out = metrics.metrics_1d(real_samples(data, N_EVAL_1D2D)[:, 0], trainer.sample(N_EVAL_1D2D)[:, 0],
+                                 grid, d, p_data)
+    elif data.kind == "2d":
+        out = metrics.metrics_2d(real_samples(data, N_EVAL_1D2D), trainer.sample(N_EVAL_1D2D),
+                                 data.modes, data.mode_std)
+    else:
+        fake = to01(data.from_units(trainer.sample(N_PARZEN)))
+        held = to01(data.held_out)
+        half = len(held) // 2
+        out = metrics.metrics_image(fake, to01(data.train), held[:half], held[half:])
+    return {k: float(v) for k, v in out.items() if np.isscalar(v)}

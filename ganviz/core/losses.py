@@ -1,0 +1,58 @@
+"""GAN objectives on D's logits. Each returns a scalar to minimise.
+
+With l = D's logit and D(x) = sigmoid(l): log D = -softplus(-l) and log(1 - D) = -softplus(l),
+which stays finite where sigmoid would round to 0 or 1.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
+    """D's loss on real and fake logits. `smoothing` is one-sided: real targets are 1 - smoothing."""
+    if loss in ("minimax", "ns"):
+        # -[t log D(x) + (1-t) log(1 - D(x))] on real with t = 1 - s, and -log(1 - D(G(z))) on fake.
+        t = 1.0 - smoothing
+        return (t * F.softplus(-real) + (1 - t) * F.softplus(real)).mean() + F.softplus(fake).mean()
+    if loss == "lsgan":
+        return 0.5 * ((real - (1.0 - smoothing)) ** 2).mean() + 0.5 * (fake ** 2).mean()
+    if loss in ("wgan", "wgan-gp"):
+        return fake.mean() - real.mean()
+    if loss == "hinge":
+        return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+    raise ValueError(f"unknown loss {loss}")
+
+
+def g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
+    if loss == "minimax":
+        return -F.softplus(fake).mean()          # minimise log(1 - D(G(z))): saturates when D wins
+    if loss == "ns":
+        return F.softplus(-fake).mean()          # maximise log D(G(z)): the paper's practical choice
+    if loss == "lsgan":
+        return 0.5 * ((fake - 1.0) ** 2).mean()
+    if loss in ("wgan", "wgan-gp", "hinge"):
+        return -fake.mean()
+    raise ValueError(f"unknown loss {loss}")
+
+
+def value(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], reading every D's logit through a sigmoid."""
+    return -F.softplus(-real).mean() - F.softplus(fake).mean()
+
+
+def probability(loss: str, logits: torch.Tensor) -> torch.Tensor:
+    """D's output as a number in [0, 1] for plots: LSGAN's D is regressed to 0/1 directly;
+    the others (including WGAN critics and hinge) are read through a sigmoid."""
+    if loss == "lsgan":
+        return logits.clamp(0.0, 1.0)
+    return torch.sigmoid(logits)
+
+
+def gradient_penalty(d, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """WGAN-GP (Gulrajani et al. 2017): (||grad D(x_hat)|| - 1)^2 on random interpolates."""
+    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    eps = torch.rand(shape, generator=generator)
+    x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(d(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.reshape(grad.shape[0], -1).norm(dim=1) - 1.0) ** 2).mean()

@@ -1,0 +1,333 @@
+"""Algorithm 1 of Goodfellow et al. (2014) and its usual variants, one step at a time.
+
+    for each iteration:
+        k_d times: sample m noise and m data points, update D to ascend V(D, G)
+        k_g times: sample m noise points, update G to descend its loss
+
+`step_d()`, `step_g()` and `step()` can be called in any order (the GUI's Step D / Step G /
+Step buttons); `set()` changes live settings between two steps; `state_dict()` captures
+everything (weights, optimiser moments, RNG states, step, log) so a run resumes exactly.
+
+Speed (small nets on 2 cores are overhead-bound, so every op counts):
+- D sees real and fake in one forward pass unless its batch statistics would mix them;
+- G's step reuses the last D step's z and G(z) (as pytorch/examples' DCGAN does) when
+  `reuse_fake` is on: G's weights did not change in between, so G(z) is the same tensor;
+- only the gradients that are needed are computed (autograd.grad on G's weights for G's step);
+- scalars reach Python only on logged steps, except one finiteness check per step.
+Display and evaluation draw from their own RNGs, so watching a run never changes it.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import losses
+from .config import LIVE_KEYS, Config, diff
+from .data import Dataset, load
+from .errors import ConfigError, DivergedError
+from .models import build, has_batch_statistics
+
+STAT_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "value", "grad_d", "grad_g")
+
+
+def _grad_norm(grads) -> torch.Tensor:
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(list(grads))))
+
+
+class Trainer:
+    def __init__(self, cfg: Config, data: Dataset | None = None):
+        self.cfg = cfg.replace()  # a validated copy: the caller's config is never mutated
+        self.data = data if data is not None else load(self.cfg.data, seed=self.cfg.seed, n=self.cfg.n_data,
+                                                       image_size=self.cfg.image_size or None)
+        torch.manual_seed(self.cfg.seed)  # weight init and dropout masks
+        shape = self.data.train.shape[1:]
+        self.G, self.D = build(self.cfg, tuple(shape))
+        self.pool = torch.from_numpy(np.ascontiguousarray(self.data.train))
+        self.rng = torch.Generator().manual_seed(self.cfg.seed + 1)       # data and noise draws
+        self.step_count = 0
+        self.log: list[dict[str, float]] = []   # one row per logged step (and per evaluation)
+        self.changes: list[tuple[int, str]] = []  # (step, "lr_d 0.001 -> 0.0001") for curve markers
+        self._kept: tuple[torch.Tensor, torch.Tensor] | None = None  # z and G(z) of the last D step
+        self._stats: dict[str, torch.Tensor] = {}
+        self._make_optimizers()
+        self.D.set_dropout(self.cfg.dropout)
+
+    # ------------------------------------------------------------------ sampling
+    def noise(self, m: int, rng: torch.Generator | None = None) -> torch.Tensor:
+        rng = rng or self.rng
+        if self.cfg.prior == "uniform":
+            return torch.rand(m, self.cfg.z_dim, generator=rng) * 2 - 1
+        return torch.randn(m, self.cfg.z_dim, generator=rng)
+
+    def real_batch(self, m: int) -> torch.Tensor:
+        return self.pool[torch.randint(len(self.pool), (m,), generator=self.rng)]
+
+    def _instance_noise(self, x: torch.Tensor) -> torch.Tensor:
+        sigma = self.cfg.instance_noise * max(0.0, 1.0 - self.step_count / self.cfg.noise_anneal)
+        if sigma <= 0:
+            return x
+        return x + sigma * torch.randn(x.shape, generator=self.rng)
+
+    def _noise_fakes(self, m: int) -> torch.Tensor:
+        """Data blurred by noise that shrinks over noise_anneal steps: D's fakes when d_target=noise."""
+        sigma = max(0.1, 2.0 * (1.0 - self.step_count / self.cfg.noise_anneal))
+        x = self.real_batch(m)
+        return x + sigma * torch.randn(x.shape, generator=self.rng)
+
+    # ------------------------------------------------------------------ optimisers
+    def _optimizer(self, params, lr: float) -> torch.optim.Optimizer:
+        c = self.cfg
+        if c.optimizer == "sgd":
+            return torch.optim.SGD(params, lr=lr, momentum=c.momentum, foreach=True)
+        if c.optimizer == "rmsprop":
+            return torch.optim.RMSprop(params, lr=lr, foreach=True)
+        return torch.optim.Adam(params, lr=lr, betas=(c.beta1, c.beta2), foreach=True)
+
+    def _make_optimizers(self) -> None:
+        self.opt_d = self._optimizer(self.D.parameters(), self.cfg.lr_d)
+        self.opt_g = self._optimizer(self.G.parameters(), self.cfg.lr_g)
+
+    def _apply_hyperparameters(self) -> None:
+        c = self.cfg
+        for opt, lr in ((self.opt_d, c.lr_d), (self.opt_g, c.lr_g)):
+            for group in opt.param_groups:
+                group["lr"] = lr
+                if "betas" in group:
+                    group["betas"] = (c.beta1, c.beta2)
+                if "momentum" in group and c.optimizer == "sgd":
+                    group["momentum"] = c.momentum
+        self.D.set_dropout(c.dropout)
+
+    # ------------------------------------------------------------------ live settings
+    def set(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
+        """Apply live settings from the next step on; returns {key: (old, new)} of what changed.
+
+        Settings that rebuild the models or the data (see config.LIVE_KEYS) raise ConfigError:
+        the caller starts a new Trainer for those.
+        """
+        new = self.cfg.replace(**changes)
+        changed = diff(self.cfg, new)
+        frozen = [k for k in changed if k not in LIVE_KEYS]
+        if frozen:
+            raise ConfigError(f"{', '.join(frozen)} cannot change while training; reset to apply")
+        rebuild_opt = "optimizer" in changed
+        self.cfg = new
+        if rebuild_opt:
+            self._make_optimizers()  # a different optimiser starts with fresh moments
+        self._apply_hyperparameters()
+        if {"batch_size", "prior", "d_target"} & changed.keys():
+            self._kept = None
+        for key, (old, val) in changed.items():
+            self.changes.append((self.step_count, f"{key} {old} \u2192 {val}"))
+        return changed
+
+    # ------------------------------------------------------------------ D
+    def _d_logits(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        separate = self.cfg.d_batch == "separate" and has_batch_statistics(self.D)
+        if separate:
+            return self.D(real), self.D(fake)
+        out = self.D(torch.cat([real, fake]))  # one pass; identical maths when D has no batch statistics
+        return out[: len(real)], out[len(real):]
+
+    def step_d(self) -> None:
+        c, m = self.cfg, self.cfg.batch_size
+        real = self.real_batch(m)
+        if c.d_target == "noise":
+            fake = self._noise_fakes(m)
+            self._kept = None
+        else:
+            z = self.noise(m)
+            if c.reuse_fake:
+                g_out = self.G(z)
+                self._kept = (z, g_out)
+                fake = g_out.detach()
+            else:
+                with torch.no_grad():
+                    fake = self.G(z)
+        real_in, fake_in = self._instance_noise(real), self._instance_noise(fake)
+        l_real, l_fake = self._d_logits(real_in, fake_in)
+        loss = losses.d_loss(c.loss, l_real, l_fake, c.label_smoothing)
+        if c.loss == "wgan-gp" and c.gp_weight > 0:
+            loss = loss + c.gp_weight * losses.gradient_penalty(self.D, real_in, fake_in, self.rng)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self._check_finite(loss, "D's loss")
+        self.opt_d.step()
+        if c.loss == "wgan":
+            with torch.no_grad():
+                for p in self.D.parameters():
+                    p.clamp_(-c.clip, c.clip)
+        self._stats.update(loss_d=loss.detach(), l_real=l_real.detach(), l_fake=l_fake.detach())
+        if self._due(self.cfg.log_every):
+            self._stats["grad_d"] = _grad_norm(p.grad for p in self.D.parameters() if p.grad is not None)
+
+    # ------------------------------------------------------------------ G
+    def step_g(self) -> None:
+        c = self.cfg
+        if self._kept is not None and c.reuse_fake:
+            _, fake = self._kept
+        else:
+            fake = self.G(self.noise(c.batch_size))
+        self._kept = None
+        logits = self.D(self._instance_noise(fake))
+        loss = losses.g_loss(c.loss, logits)
+        params = [p for p in self.G.parameters()]
+        grads = torch.autograd.grad(loss, params)  # G's weights only: D's gradients are not needed
+        self._check_finite(loss, "G's loss")
+        for p, g in zip(params, grads):
+            p.grad = g
+        self.opt_g.step()
+        self._stats["loss_g"] = loss.detach()
+        if self._due(self.cfg.log_every):
+            self._stats["grad_g"] = _grad_norm(grads)
+
+    # ------------------------------------------------------------------ iteration
+    def step_simultaneous(self) -> None:
+        """Both players move from the same state: D's and G's gradients come from one forward pass."""
+        c, m = self.cfg, self.cfg.batch_size
+        real, fake = self.real_batch(m), self.G(self.noise(m))
+        l_real, l_fake = self._d_logits(self._instance_noise(real), self._instance_noise(fake))
+        loss_d = losses.d_loss(c.loss, l_real, l_fake, c.label_smoothing)
+        if c.loss == "wgan-gp" and c.gp_weight > 0:
+            loss_d = loss_d + c.gp_weight * losses.gradient_penalty(self.D, real, fake.detach(), self.rng)
+        loss_g = losses.g_loss(c.loss, l_fake)
+        d_params, g_params = list(self.D.parameters()), list(self.G.parameters())
+        grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
+        grads_g = torch.autograd.grad(loss_g, g_params)
+        self._check_finite(loss_d + loss_g, "the losses")
+        for p, g in zip(d_params + g_params, grads_d + grads_g):
+            p.grad = g
+        self.opt_d.step()
+        self.opt_g.step()
+        if c.loss == "wgan":
+            with torch.no_grad():
+                for p in d_params:
+                    p.clamp_(-c.clip, c.clip)
+        self._stats.update(loss_d=loss_d.detach(), loss_g=loss_g.detach(),
+                           l_real=l_real.detach(), l_fake=l_fake.detach())
+        if self._due(c.log_every):
+            self._stats["grad_d"], self._stats["grad_g"] = _grad_norm(grads_d), _grad_norm(grads_g)
+
+    def step(self) -> None:
+        """One iteration of Algorithm 1 (k_d D steps, then k_g G steps), then logging when due."""
+        if self.cfg.update == "simultaneous":
+            self.step_simultaneous()
+        else:
+            for _ in range(self.cfg.k_d):
+                self.step_d()
+            for _ in range(self.cfg.k_g):
+                self.step_g()
+        self.step_count += 1
+        self._after_step()
+
+    def single(self, which: str) -> None:
+        """A lone D or G update from the GUI: counted as a step of its own, logged at once."""
+        (self.step_d if which == "d" else self.step_g)()
+        self.step_count += 1
+        self._after_step(force=True)
+
+    def run(self, n: int) -> None:
+        for _ in range(n):
+            self.step()
+
+    # ------------------------------------------------------------------ logging
+    def _due(self, every: int) -> bool:
+        # Called during step number step_count + 1 (the counter moves after the step).
+        return (self.step_count + 1) % every == 0
+
+    def _check_finite(self, loss: torch.Tensor, what: str) -> None:
+        if not math.isfinite(float(loss)):
+            raise DivergedError(self.step_count + 1, what)
+
+    def _after_step(self, force: bool = False) -> None:
+        s = self.step_count
+        log_due, eval_due = s % self.cfg.log_every == 0, s % self.cfg.eval_every == 0
+        if not (log_due or eval_due or force):
+            return
+        row = {"step": float(s), **self.stats()}
+        if eval_due:
+            from .evaluate import evaluate  # evaluation pulls in scipy; only load it when first due
+            row.update(evaluate(self))
+        self.log.append(row)
+
+    def evaluate_now(self) -> dict[str, float]:
+        """Stats and sample-based metrics at the current step; logged unless this step already was."""
+        if self.log and self.log[-1]["step"] == self.step_count and len(self.log[-1]) > 1 + len(STAT_KEYS):
+            return {k: v for k, v in self.log[-1].items() if k != "step"}
+        from .evaluate import evaluate
+        row = {"step": float(self.step_count), **self.stats(), **evaluate(self)}
+        if self.log and self.log[-1]["step"] == self.step_count:
+            self.log[-1] = row
+        else:
+            self.log.append(row)
+        return {k: v for k, v in row.items() if k != "step"}
+
+    def stats(self) -> dict[str, float]:
+        """The most recent step's numbers as Python floats (NaN for what has not been computed yet)."""
+        st, c = self._stats, self.cfg
+        vals: dict[str, float] = {k: float("nan") for k in STAT_KEYS}
+        if "l_real" in st:
+            lr, lf = st["l_real"], st["l_fake"]
+            packed = torch.stack([losses.probability(c.loss, lr).mean(), losses.probability(c.loss, lf).mean(),
+                                  losses.value(lr, lf)]).tolist()
+            vals["d_real"], vals["d_fake"], vals["value"] = packed
+        for key in ("loss_d", "loss_g", "grad_d", "grad_g"):
+            if key in st:
+                vals[key] = float(st[key])
+        return vals
+
+    # ------------------------------------------------------------------ views of the models
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z) in standardised units, with G in eval mode (batch norm uses running statistics)."""
+        was = self.G.training
+        self.G.eval()
+        try:
+            return self.G(z)
+        finally:
+            self.G.train(was)
+
+    @torch.no_grad()
+    def discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        """D(x) as a probability in [0, 1], x standardised, D in eval mode."""
+        was = self.D.training
+        self.D.eval()
+        try:
+            return losses.probability(self.cfg.loss, self.D(x))
+        finally:
+            self.D.train(was)
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """n generated samples in the data's own units, from an RNG of their own."""
+        rng = torch.Generator().manual_seed(self.cfg.seed + 2 if seed is None else seed)
+        out = [self.generate(self.noise(min(4096, n - i), rng)) for i in range(0, n, 4096)]
+        return self.data.to_units(torch.cat(out).numpy())
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "opt_d": self.opt_d.state_dict(), "opt_g": self.opt_g.state_dict(),
+            "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state(),
+            "step": self.step_count, "config": self.cfg.to_dict(),
+            "log": [dict(r) for r in self.log], "changes": list(self.changes),
+            "kept_z": None if self._kept is None else self._kept[0].clone(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.rng.set_state(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        self.step_count = int(state["step"])
+        self.log = [dict(r) for r in state.get("log", [])]
+        self.changes = [(int(s), str(t)) for s, t in state.get("changes", [])]
+        z = state.get("kept_z")
+        self._kept = None if z is None else (z, self.G(z))
+        self._stats = {}
+        self._apply_hyperparameters()

@@ -1,0 +1,104 @@
+"""Static figures of a run (final.png, --figure) drawn with matplotlib from a snapshot.
+
+The same snapshot the live views draw, so a slide shows what the window showed.
+PNG or SVG, chosen by the file's suffix; written atomically.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .core.errors import GanvizError
+from .core.fileio import write_with
+
+DATA, GEN, DISC = "#111111", "#1a9641", "#2b6cb0"
+
+
+def _figure1(ax_top, ax_z, snap: dict) -> None:
+    """Goodfellow et al. 2014, Figure 1: p_data dotted black, p_g green, D blue dashed, z line below."""
+    x, p_data, p_g = snap["x"], snap["p_data"], snap["p_g"]
+    ax_top.plot(x, p_data, ":", color=DATA, lw=2.2, label="$p_{data}$")
+    ax_top.plot(x, p_g, "-", color=GEN, lw=2.2, label="$p_g$")
+    ax_top.set_ylabel("density")
+    ax_top.set_ylim(0, max(p_data.max(), p_g.max()) * 1.15)
+    ax_d = ax_top.twinx()
+    ax_d.plot(x, snap["d"], "--", color=DISC, lw=2, label="D(x)")
+    ax_d.plot(x, snap["d_star"], "-", color=DISC, lw=0.8, alpha=0.5, label="D* optimal")
+    ax_d.set_ylim(0, 1.05)
+    ax_d.set_ylabel("D(x)", color=DISC)
+    lines = ax_top.get_lines() + ax_d.get_lines()
+    ax_top.legend(lines, [ln.get_label() for ln in lines], loc="upper left", frameon=False, ncol=2)
+    # The z line: evenly spaced z mapped across the x axis, each joined to x = G(z) on the x line.
+    lo, hi = x[0], x[-1]
+    z = snap["z_line"]
+    zpos = lo + (z - z.min()) / max(np.ptp(z), 1e-9) * (hi - lo)
+    for a, b in zip(zpos, snap["z_x"]):
+        ax_z.annotate("", xy=(b, 1.0), xytext=(a, 0.0),
+                      arrowprops=dict(arrowstyle="->", color="#555555", lw=0.8, shrinkA=0, shrinkB=0))
+    ax_z.axhline(0.0, color="k", lw=1)
+    ax_z.axhline(1.0, color="k", lw=1)
+    ax_z.set_ylim(-0.15, 1.1)
+    ax_z.set_yticks([0.0, 1.0], [snap.get("z_label", "z"), "x"])
+    ax_z.set_xlim(lo, hi)
+    ax_top.set_xlim(lo, hi)
+    ax_z.set_xlabel("x (data units)")
+
+
+def _scatter(ax, snap: dict) -> None:
+    (x0, x1), (y0, y1) = snap["view_range"]
+    im = ax.imshow(snap["d_grid"], origin="lower", extent=(x0, x1, y0, y1), vmin=0, vmax=1, cmap="RdBu_r",
+                   alpha=0.75, aspect="equal")
+    ax.scatter(*snap["real"].T, s=3, c=DATA, alpha=0.35, lw=0, label="data")
+    ax.scatter(*snap["fake"].T, s=3, c="#e66101", alpha=0.5, lw=0, label="G(z)")
+    if "arrows" in snap:
+        a = snap["arrows"]
+        ax.quiver(a[:, 0], a[:, 1], a[:, 2], a[:, 3], color="#333333", alpha=0.6, width=0.002)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.legend(loc="upper right", markerscale=4, frameon=True)
+    ax.figure.colorbar(im, ax=ax, label="D(x)", fraction=0.046, pad=0.04)
+
+
+def _mosaic(tiles: np.ndarray, cols: int) -> np.ndarray:
+    n, h, w, c = tiles.shape
+    rows = -(-n // cols)
+    out = np.ones(((h + 1) * rows + 1, (w + 1) * cols + 1, c), np.uint8) * 255
+    for i, t in enumerate(tiles):
+        r, k = divmod(i, cols)
+        out[1 + r * (h + 1): 1 + r * (h + 1) + h, 1 + k * (w + 1): 1 + k * (w + 1) + w] = t
+    return out
+
+
+def _images(ax, snap: dict) -> None:
+    m = _mosaic(snap["fake_u8"], 8)
+    ax.imshow(m[..., 0] if m.shape[-1] == 1 else m, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    ax.set_axis_off()
+    ax.set_title(f"G(z) on fixed noise; mean D = {snap['d_fake'].mean():.2f}")
+
+
+def save_figure(trainer, path: str | Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .core.snapshot import SnapshotMaker
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise GanvizError(f"figure '{path}' must end in .png or .svg")
+    snap = SnapshotMaker(trainer).make(arrows=True)
+    title = f"{trainer.data.name} \u2014 step {trainer.step_count}, loss {trainer.cfg.loss}"
+    with plt.rc_context({"font.size": 12, "axes.spines.top": False}):
+        if snap["kind"] == "1d":
+            fig, (top, zax) = plt.subplots(2, 1, figsize=(9, 5.5), height_ratios=[3, 1], sharex=False)
+            _figure1(top, zax, snap)
+        elif snap["kind"] == "2d":
+            fig, ax = plt.subplots(figsize=(7, 6))
+            _scatter(ax, snap)
+        else:
+            fig, ax = plt.subplots(figsize=(6, 6.4))
+            _images(ax, snap)
+        fig.suptitle(title)
+        fig.tight_layout()
+        write_with(path, lambda tmp: fig.savefig(tmp, dpi=150, format=path.suffix[1:].lower()))
+        plt.close(fig)

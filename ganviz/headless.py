@@ -1,0 +1,129 @@
+"""`ganviz train`: train a preset without a window and write the run's results to a folder.
+
+DIR/config.toml      the effective settings (a preset file that reproduces the run)
+DIR/metrics.csv      one row per logged step; no wall-clock columns, so equal runs give equal files
+DIR/real.npy         data samples, DIR/samples.npy generated samples, both in the data's own units
+DIR/model.safetensors     G's and D's weights; DIR/trainer.safetensors the whole state for --resume
+DIR/final.png        the final picture (for 1D: the Figure 1 view)
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import tomli_w
+
+from .core import checkpoint
+from .core.config import Config
+from .core.errors import DivergedError, GanvizError
+from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
+from .core.fileio import write_bytes, write_text, write_with
+from .core.trainer import Trainer
+
+OUTPUTS = ("config.toml", "metrics.csv", "real.npy", "samples.npy", "model.safetensors",
+           "trainer.safetensors", "final.png")
+
+
+def check_out_dir(out: Path, resume: Path | None, force: bool) -> None:
+    """Refuse to mix a new run into a folder that holds another: that would lose work."""
+    if out.exists() and not out.is_dir():
+        raise GanvizError(f"--out '{out}' is a file; give a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        if resume is None or resume.resolve() != out.resolve():
+            raise GanvizError(f"--out '{out}' already holds files; choose a new folder, or add --force to overwrite")
+
+
+def build(cfg: Config, resume: Path | None) -> Trainer:
+    if resume is None:
+        return Trainer(cfg)
+    trainer = checkpoint.load_trainer(resume)
+    changes = {k: v for k, v in cfg.to_dict().items() if getattr(trainer.cfg, k) != v}
+    # The resumed run keeps its own data and models; live settings and the step target may change.
+    trainer.set(**{k: v for k, v in changes.items() if k in ("steps", "log_every", "eval_every")})
+    return trainer
+
+
+def metrics_csv(rows: list[dict]) -> str:
+    keys: list[str] = []
+    for row in rows:
+        keys += [k for k in row if k not in keys]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(keys)
+    for row in rows:
+        writer.writerow(["" if k not in row or (isinstance(row[k], float) and math.isnan(row[k]))
+                         else _fmt(k, row[k]) for k in keys])
+    return buf.getvalue()
+
+
+def _fmt(key: str, v) -> str:
+    if key == "step" or (isinstance(v, float) and v.is_integer() and key in ("modes", "n_modes")):
+        return str(int(v))
+    return repr(float(v))
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    write_with(path, lambda tmp: np.save(open(tmp, "wb"), np.ascontiguousarray(array), allow_pickle=False))
+
+
+def write_outputs(trainer: Trainer, out: Path) -> None:
+    data = trainer.data
+    n = N_EVAL_IMAGES if data.kind == "image" else N_EVAL_1D2D
+    out.mkdir(parents=True, exist_ok=True)
+    write_bytes(out / "config.toml", tomli_w.dumps(trainer.cfg.to_dict()).encode())
+    write_text(out / "metrics.csv", metrics_csv(trainer.log))
+    real = real_samples(data, n) if data.kind != "image" else data.to_units(data.train[:n])
+    _save_npy(out / "real.npy", real.astype(np.float32))
+    _save_npy(out / "samples.npy", trainer.sample(n).astype(np.float32))
+    checkpoint.save_weights(out / "model.safetensors", trainer)
+    checkpoint.save(out / "trainer.safetensors", trainer)
+    from .figures import save_figure
+    save_figure(trainer, out / "final.png")
+
+
+def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = False,
+          progress: bool = True) -> dict:
+    """Train to cfg.steps (total, counting resumed steps) and write the outputs. Returns the summary."""
+    out = Path(out)
+    check_out_dir(out, resume, force)
+    trainer = build(cfg, resume)  # every input is checked before anything is written
+    todo = max(0, trainer.cfg.steps - trainer.step_count)
+    from tqdm import tqdm
+    bar = tqdm(total=todo, disable=not progress, file=sys.stderr, unit="step", mininterval=0.5,
+               desc=f"{trainer.data.name}")
+    t0 = time.perf_counter()
+    done = 0
+    try:
+        for done in range(1, todo + 1):
+            trainer.step()
+            if done % 50 == 0:
+                bar.update(50)
+    except DivergedError:
+        bar.close()
+        write_text_safe(out, trainer)
+        raise
+    seconds = time.perf_counter() - t0
+    bar.update(todo - bar.n)
+    bar.close()
+    final = trainer.evaluate_now()
+    write_outputs(trainer, out)
+    return {"steps": trainer.step_count, "seconds": round(seconds, 3),
+            "steps_per_s": round(todo / seconds, 1) if seconds > 0 else None,
+            "metrics": {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in final.items()}}
+
+
+def write_text_safe(out: Path, trainer: Trainer) -> None:
+    """After divergence: keep the settings and the curves up to it (the weights hold NaN, so not those)."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_bytes(out / "config.toml", tomli_w.dumps(trainer.cfg.to_dict()).encode())
+    write_text(out / "metrics.csv", metrics_csv(trainer.log))
+
+
+def summary_line(summary: dict) -> str:
+    return json.dumps(summary, allow_nan=False)

@@ -1,0 +1,190 @@
+"""The training process: commands in, snapshots out. Qt-free, so the GUI's interpreter never trains.
+
+Commands (tuples on the command queue):
+    ("reset", cfg_dict)           new Trainer from this config (same seed: the same run again)
+    ("play",) / ("pause",)
+    ("step", "both" | "d" | "g")  one iteration, or a lone D or G update (while paused)
+    ("set", {key: value})         live settings, applied from the next step
+    ("view", {"arrows": bool, "manifold": bool})  optional overlays the views want computed
+    ("speed", steps_per_s)        0 = as fast as the machine goes; small numbers for slow demos
+    ("frame_done",)               the GUI drew a snapshot: one more may be sent (flow control)
+    ("save", path) / ("load", path)
+    ("quit",)
+Messages out (tuples on the snapshot queue):
+    ("snapshot", dict)            see core/snapshot.py, plus playing, rows, changes, steps_per_s
+    ("changed", {key: [old, new]}, step)
+    ("error", kind, message)      kind: "diverged" (training paused), "input", "crash"
+    ("saved", path) / ("loaded", path, cfg_dict)
+
+Snapshots are computed only when the GUI has drawn the previous one (one credit in flight),
+so a slow GUI costs the trainer nothing and the GUI always draws the newest state.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import time
+import traceback
+from typing import Any
+
+SNAPSHOT_MIN_INTERVAL = 1 / 60  # never compute snapshots faster than a screen can show them
+CHUNK_SECONDS = 0.015           # train this long between looks at the command queue
+
+
+class Worker:
+    def __init__(self, cmd_q, out_q, cfg_dict: dict):
+        import torch
+        torch.set_num_threads(1)  # the GUI needs the other core; 2 threads here ran slower in total
+        self.cmd_q, self.out_q = cmd_q, out_q
+        self.playing, self.running = False, True
+        self.credit, self.dirty = 1, True
+        self.view = {"arrows": False, "manifold": False}
+        self.speed = 0.0
+        self.last_snap = 0.0
+        self.rate_t0, self.rate_n, self.steps_per_s = time.perf_counter(), 0, 0.0
+        self.trainer = self.maker = None
+        self._reset(cfg_dict)
+
+    # ------------------------------------------------------------------ commands
+    def _reset(self, cfg_dict: dict) -> None:
+        from .core.config import from_dict
+        from .core.snapshot import SnapshotMaker
+        from .core.trainer import Trainer
+        self.playing = False
+        self.trainer = Trainer(from_dict(cfg_dict))
+        self.maker = SnapshotMaker(self.trainer)
+        self.rows_sent = self.changes_sent = 0
+        self.dirty = True
+
+    def handle(self, cmd: tuple) -> None:
+        from .core.errors import DivergedError, GanvizError
+        name, args = cmd[0], cmd[1:]
+        try:
+            if name == "quit":
+                self.running = False
+            elif name == "frame_done":
+                self.credit = 1
+            elif name == "play":
+                self.playing = True
+                self.rate_t0, self.rate_n = time.perf_counter(), 0
+            elif name == "pause":
+                self.playing = False
+                self.dirty = True
+            elif name == "step":
+                self.playing = False
+                if args[0] == "both":
+                    self.trainer.step()
+                else:
+                    self.trainer.single(args[0])
+                self.dirty = True
+            elif name == "set":
+                changed = self.trainer.set(**args[0])
+                self.out_q.put(("changed", {k: list(v) for k, v in changed.items()}, self.trainer.step_count))
+                self.dirty = True
+            elif name == "reset":
+                self._reset(args[0])
+            elif name == "view":
+                self.view.update(args[0])
+                self.dirty = True
+            elif name == "speed":
+                self.speed = float(args[0])
+            elif name == "save":
+                from .core.checkpoint import save
+                save(args[0], self.trainer)
+                self.out_q.put(("saved", str(args[0])))
+            elif name == "load":
+                from .core.checkpoint import load_trainer
+                from .core.snapshot import SnapshotMaker
+                self.playing = False
+                self.trainer = load_trainer(args[0])
+                self.maker = SnapshotMaker(self.trainer)
+                self.rows_sent = self.changes_sent = 0
+                self.dirty = True
+                self.out_q.put(("loaded", str(args[0]), self.trainer.cfg.to_dict()))
+        except DivergedError as err:
+            self.playing = False
+            self.dirty = True
+            self.out_q.put(("error", "diverged", str(err)))
+        except GanvizError as err:
+            self.out_q.put(("error", "input", str(err)))
+        except Exception as err:  # a bug: report it, stay alive and paused so the window keeps working
+            self.playing = False
+            self.out_q.put(("error", "crash", f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
+
+    # ------------------------------------------------------------------ loop
+    def train_chunk(self) -> None:
+        from .core.errors import DivergedError
+        t, end = self.trainer, time.perf_counter() + CHUNK_SECONDS
+        try:
+            while time.perf_counter() < end:
+                if self.speed > 0:
+                    wait = self.rate_t0 + (self.rate_n + 1) / self.speed - time.perf_counter()
+                    if wait > 0:
+                        time.sleep(min(wait, CHUNK_SECONDS))
+                        break
+                t.step()
+                self.rate_n += 1
+                self.dirty = True
+                if t.step_count == t.cfg.steps:  # a preset's run is complete: pause, Play continues
+                    self.playing = False
+                    break
+        except DivergedError as err:
+            self.playing = False
+            self.dirty = True
+            self.out_q.put(("error", "diverged", str(err)))
+        elapsed = time.perf_counter() - self.rate_t0
+        if elapsed > 0.5:
+            self.steps_per_s = self.rate_n / elapsed
+            self.rate_t0, self.rate_n = time.perf_counter(), 0
+
+    def maybe_snapshot(self) -> None:
+        now = time.perf_counter()
+        if not (self.credit and self.dirty and now - self.last_snap >= SNAPSHOT_MIN_INTERVAL):
+            return
+        t = self.trainer
+        snap = self.maker.make(**self.view)
+        snap["stats"] = t.stats()
+        snap["rows"] = t.log[self.rows_sent:]
+        snap["changes"] = t.changes[self.changes_sent:]
+        snap["first_rows"] = self.rows_sent == 0
+        self.rows_sent, self.changes_sent = len(t.log), len(t.changes)
+        snap.update(playing=self.playing, steps_per_s=self.steps_per_s if self.playing else 0.0,
+                    target_steps=t.cfg.steps, sent_at=time.time())
+        self.out_q.put(("snapshot", snap))
+        self.credit, self.dirty, self.last_snap = 0, False, now
+
+    def loop(self) -> None:
+        while self.running:
+            block = not self.playing and not (self.dirty and self.credit)
+            try:
+                cmd = self.cmd_q.get(timeout=0.05) if block else self.cmd_q.get_nowait()
+                self.handle(cmd)
+                continue  # drain every waiting command before training on
+            except queue.Empty:
+                pass
+            if self.playing:
+                self.train_chunk()
+            self.maybe_snapshot()
+
+
+def worker_main(cmd_q, out_q, cfg_dict: dict) -> None:
+    """Entry point of the child process."""
+    try:
+        Worker(cmd_q, out_q, cfg_dict).loop()
+    except Exception as err:  # a bug, not a user's mistake: report it rather than die silently
+        from .core.errors import GanvizError
+        kind = "input" if isinstance(err, GanvizError) else "crash"
+        msg = str(err) if kind == "input" else f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
+        out_q.put(("error", kind, msg))
+    finally:
+        out_q.close()
+        out_q.join_thread()
+
+
+def start(cfg_dict: dict) -> tuple[Any, Any, Any]:
+    """Start a worker process ('spawn': a clean interpreter, no Qt state copied). Returns (process, cmd_q, out_q)."""
+    ctx = mp.get_context("spawn")
+    cmd_q, out_q = ctx.Queue(), ctx.Queue()
+    proc = ctx.Process(target=worker_main, args=(cmd_q, out_q, cfg_dict), name="ganviz-trainer", daemon=True)
+    proc.start()
+    return proc, cmd_q, out_q
