@@ -45,6 +45,7 @@ class Trainer:
         torch.manual_seed(self.cfg.seed)  # weight init and dropout masks
         shape = self.data.train.shape[1:]
         self.G, self.D = build(self.cfg, tuple(shape))
+        self._g_params, self._d_params = list(self.G.parameters()), list(self.D.parameters())
         self.pool = torch.from_numpy(np.ascontiguousarray(self.data.train))
         self.rng = torch.Generator().manual_seed(self.cfg.seed + 1)       # data and noise draws
         self.step_count = 0
@@ -80,11 +81,12 @@ class Trainer:
     # ------------------------------------------------------------------ optimisers
     def _optimizer(self, params, lr: float) -> torch.optim.Optimizer:
         c = self.cfg
+        # Fused kernels update every weight in one call: on small nets that is ~5x less optimiser time.
         if c.optimizer == "sgd":
-            return torch.optim.SGD(params, lr=lr, momentum=c.momentum, foreach=True)
+            return torch.optim.SGD(params, lr=lr, momentum=c.momentum, fused=True)
         if c.optimizer == "rmsprop":
             return torch.optim.RMSprop(params, lr=lr, foreach=True)
-        return torch.optim.Adam(params, lr=lr, betas=(c.beta1, c.beta2), foreach=True)
+        return torch.optim.Adam(params, lr=lr, betas=(c.beta1, c.beta2), fused=True)
 
     def _make_optimizers(self) -> None:
         self.opt_d = self._optimizer(self.D.parameters(), self.cfg.lr_d)
@@ -152,9 +154,11 @@ class Trainer:
         loss = losses.d_loss(c.loss, l_real, l_fake, c.label_smoothing)
         if c.loss == "wgan-gp" and c.gp_weight > 0:
             loss = loss + c.gp_weight * losses.gradient_penalty(self.D, real_in, fake_in, self.rng)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
+        d_params = self._d_params
+        grads = torch.autograd.grad(loss, d_params)  # assigned below: no zeroing, no accumulation
         self._check_finite(loss, "D's loss")
+        for p, g in zip(d_params, grads):
+            p.grad = g
         self.opt_d.step()
         if c.loss == "wgan":
             with torch.no_grad():
@@ -162,7 +166,7 @@ class Trainer:
                     p.clamp_(-c.clip, c.clip)
         self._stats.update(loss_d=loss.detach(), l_real=l_real.detach(), l_fake=l_fake.detach())
         if self._due(self.cfg.log_every):
-            self._stats["grad_d"] = _grad_norm(p.grad for p in self.D.parameters() if p.grad is not None)
+            self._stats["grad_d"] = _grad_norm(grads)
 
     # ------------------------------------------------------------------ G
     def step_g(self) -> None:
@@ -174,7 +178,7 @@ class Trainer:
         self._kept = None
         logits = self.D(self._instance_noise(fake))
         loss = losses.g_loss(c.loss, logits)
-        params = [p for p in self.G.parameters()]
+        params = self._g_params
         grads = torch.autograd.grad(loss, params)  # G's weights only: D's gradients are not needed
         self._check_finite(loss, "G's loss")
         for p, g in zip(params, grads):
@@ -194,7 +198,7 @@ class Trainer:
         if c.loss == "wgan-gp" and c.gp_weight > 0:
             loss_d = loss_d + c.gp_weight * losses.gradient_penalty(self.D, real, fake.detach(), self.rng)
         loss_g = losses.g_loss(c.loss, l_fake)
-        d_params, g_params = list(self.D.parameters()), list(self.G.parameters())
+        d_params, g_params = self._d_params, self._g_params
         grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
         grads_g = torch.autograd.grad(loss_g, g_params)
         self._check_finite(loss_d + loss_g, "the losses")
@@ -239,7 +243,7 @@ class Trainer:
         return (self.step_count + 1) % every == 0
 
     def _check_finite(self, loss: torch.Tensor, what: str) -> None:
-        if not math.isfinite(float(loss)):
+        if not math.isfinite(float(loss.detach())):
             raise DivergedError(self.step_count + 1, what)
 
     def _after_step(self, force: bool = False) -> None:
