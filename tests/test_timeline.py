@@ -1,0 +1,59 @@
+"""Timeline: scrub back, branch from an earlier state, stay within the memory bound."""
+import numpy as np
+
+from ganviz.core.config import Config
+from ganviz.core.timeline import Timeline
+from ganviz.core.trainer import Trainer
+
+
+def small(**kw):
+    return Trainer(Config(data="ring8", g_hidden=32, d_hidden=32, batch_size=64, n_data=2000,
+                          eval_every=10**6, log_every=5, **kw))
+
+
+def test_restoring_a_kept_state_replays_the_same_future():
+    t, tl = small(seed=2), Timeline()
+    t.run(10)
+    tl.keep(t)
+    t.run(10)
+    after = t.sample(300)
+    assert tl.restore(t, 10) == 10
+    assert t.step_count == 10 and all(r["step"] <= 10 for r in t.log)
+    t.run(10)
+    assert np.array_equal(t.sample(300), after)
+
+
+def test_branching_with_new_settings_diverges_from_the_old_future():
+    t, tl = small(seed=2), Timeline()
+    t.run(5)
+    tl.keep(t)
+    t.run(10)
+    old = t.sample(300)
+    tl.restore(t, 5)
+    t.set(lr_g=1e-2)
+    t.run(10)
+    assert not np.array_equal(t.sample(300), old)
+
+
+def test_memory_stays_within_its_bound_and_keeps_the_newest():
+    t = small()
+    t.run(1)  # with the optimiser's moments, as every later state
+    one = Timeline()
+    one.keep(t)
+    bound = one.nbytes * 10
+    tl = Timeline(max_bytes=bound)
+    for _ in range(60):
+        t.run(1)
+        tl.keep(t)
+        assert tl.nbytes <= bound
+    assert tl.steps()[-1] == t.step_count
+    assert tl.steps()[0] <= 5  # far history is thinned, not forgotten
+    assert 5 <= len(tl.steps()) <= 10
+
+
+def test_kept_states_are_copies_not_views_of_live_weights():
+    t, tl = small(), Timeline()
+    tl.keep(t)
+    w0 = next(iter(tl.kept[0].state["G"].values())).clone()
+    t.run(5)
+    assert np.array_equal(next(iter(tl.kept[0].state["G"].values())).numpy(), w0.numpy())
