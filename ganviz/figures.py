@@ -77,28 +77,46 @@ def _images(ax, snap: dict) -> None:
     ax.set_title(f"G(z) on fixed noise; mean D = {snap['d_fake'].mean():.2f}")
 
 
-def save_figure(trainer, path: str | Path) -> None:
+def render(snap: dict, title: str, size: tuple[float, float] | None = None):
+    """A matplotlib Figure of one snapshot (the caller closes it)."""
     import matplotlib
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    with plt.rc_context({"font.size": 12, "axes.spines.top": False}):
+        if snap["kind"] == "1d":
+            fig, (top, zax) = plt.subplots(2, 1, figsize=size or (9, 5.5), height_ratios=[3, 1])
+            _figure1(top, zax, snap)
+        elif snap["kind"] == "2d":
+            fig, ax = plt.subplots(figsize=size or (7, 6))
+            _scatter(ax, snap)
+        else:
+            fig, ax = plt.subplots(figsize=size or (6, 6.4))
+            _images(ax, snap)
+        fig.suptitle(title)
+        fig.tight_layout()
+    return fig
+
+
+def title_of(trainer) -> str:
+    return f"{trainer.data.name} \u2014 step {trainer.step_count}, loss {trainer.cfg.loss}"
+
+
+def save_figure(trainer, path: str | Path) -> None:
+    """The trainer's current picture as PNG (150 dpi) or SVG, by the file's suffix."""
     import matplotlib.pyplot as plt
 
     from .core.snapshot import SnapshotMaker
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         raise GanvizError(f"figure '{path}' must end in .png or .svg")
-    snap = SnapshotMaker(trainer).make(arrows=True)
-    title = f"{trainer.data.name} \u2014 step {trainer.step_count}, loss {trainer.cfg.loss}"
-    with plt.rc_context({"font.size": 12, "axes.spines.top": False}):
-        if snap["kind"] == "1d":
-            fig, (top, zax) = plt.subplots(2, 1, figsize=(9, 5.5), height_ratios=[3, 1], sharex=False)
-            _figure1(top, zax, snap)
-        elif snap["kind"] == "2d":
-            fig, ax = plt.subplots(figsize=(7, 6))
-            _scatter(ax, snap)
-        else:
-            fig, ax = plt.subplots(figsize=(6, 6.4))
-            _images(ax, snap)
-        fig.suptitle(title)
-        fig.tight_layout()
-        write_with(path, lambda tmp: fig.savefig(tmp, dpi=150, format=path.suffix[1:].lower()))
-        plt.close(fig)
+    fig = render(SnapshotMaker(trainer).make(arrows=True), title_of(trainer))
+    write_with(path, lambda tmp: fig.savefig(tmp, dpi=150, format=path.suffix[1:].lower()))
+    plt.close(fig)
+
+
+def frame_rgb(fig) -> np.ndarray:
+    """The figure's pixels, (H, W, 3) uint8, with even sides (video encoders need them)."""
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
+    return np.ascontiguousarray(rgb[:h, :w])
