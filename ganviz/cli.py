@@ -48,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", metavar="DIR", help="continue the run saved in DIR (to --steps in total)")
     train.add_argument("--force", action="store_true", help="overwrite a non-empty --out folder")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--figure", metavar="FILE", help="also save the final picture as FILE.png or FILE.svg")
+    train.add_argument("--record", metavar="FILE", help="record the run as FILE.gif or FILE.mp4 (~150 frames)")
     train.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small nets)")
 
     pre = sub.add_parser("presets", help="list the presets, settings or data sets")
@@ -98,7 +100,7 @@ def cmd_train(args) -> int:
     torch.set_num_threads(max(1, args.threads))
     _, cfg = resolve_config(args)
     summary = train(cfg, Path(args.out), Path(args.resume) if args.resume else None,
-                    force=args.force, progress=not args.quiet)
+                    force=args.force, progress=not args.quiet, figure=args.figure, record=args.record)
     print(summary_line(summary))
     return 0
 

@@ -33,9 +33,8 @@ def _figure1(ax_top, ax_z, snap: dict) -> None:
     lo, hi = x[0], x[-1]
     z = snap["z_line"]
     zpos = lo + (z - z.min()) / max(np.ptp(z), 1e-9) * (hi - lo)
-    for a, b in zip(zpos, snap["z_x"]):
-        ax_z.annotate("", xy=(b, 1.0), xytext=(a, 0.0),
-                      arrowprops=dict(arrowstyle="->", color="#555555", lw=0.8, shrinkA=0, shrinkB=0))
+    ax_z.quiver(zpos, np.zeros_like(zpos), snap["z_x"] - zpos, np.ones_like(zpos), angles="xy",
+                scale_units="xy", scale=1, color="#555555", width=0.0015, headwidth=5, headlength=6)
     ax_z.axhline(0.0, color="k", lw=1)
     ax_z.axhline(1.0, color="k", lw=1)
     ax_z.set_ylim(-0.15, 1.1)

@@ -87,13 +87,23 @@ def write_outputs(trainer: Trainer, out: Path) -> None:
     save_figure(trainer, out / "final.png")
 
 
+RECORD_FRAMES = 150
+
+
 def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = False,
-          progress: bool = True) -> dict:
+          progress: bool = True, figure: str | None = None, record: str | None = None) -> dict:
     """Train to cfg.steps (total, counting resumed steps) and write the outputs. Returns the summary."""
     out = Path(out)
     check_out_dir(out, resume, force)
+    if figure is not None and Path(figure).suffix.lower() not in (".png", ".svg"):
+        raise GanvizError(f"--figure '{figure}' must end in .png or .svg")
+    recorder = None
+    if record is not None:
+        from .recording import Recorder
+        recorder = Recorder(record)
     trainer = build(cfg, resume)  # every input is checked before anything is written
     todo = max(0, trainer.cfg.steps - trainer.step_count)
+    frame_every = max(1, todo // RECORD_FRAMES)
     from tqdm import tqdm
     bar = tqdm(total=todo, disable=not progress, file=sys.stderr, unit="step", mininterval=0.5,
                desc=f"{trainer.data.name}")
@@ -104,6 +114,8 @@ def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = Fals
             trainer.step()
             if done % 50 == 0:
                 bar.update(50)
+            if recorder is not None and (done % frame_every == 0 or done == 1):
+                _record_frame(recorder, trainer)
     except DivergedError:
         bar.close()
         write_text_safe(out, trainer)
@@ -113,9 +125,26 @@ def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = Fals
     bar.close()
     final = trainer.evaluate_now()
     write_outputs(trainer, out)
+    if figure is not None:
+        from .figures import save_figure
+        save_figure(trainer, figure)
+    if recorder is not None:
+        recorder.save()
     return {"steps": trainer.step_count, "seconds": round(seconds, 3),
             "steps_per_s": round(todo / seconds, 1) if seconds > 0 else None,
             "metrics": {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in final.items()}}
+
+
+def _record_frame(recorder, trainer: Trainer) -> None:
+    import matplotlib.pyplot as plt
+
+    from .core.snapshot import SnapshotMaker
+    from .figures import frame_rgb, render, title_of
+    if not hasattr(recorder, "maker"):
+        recorder.maker = SnapshotMaker(trainer)  # fixed noise: frames differ only because G does
+    fig = render(recorder.maker.make(), title_of(trainer), size=(7.2, 4.8))
+    recorder.add(frame_rgb(fig))
+    plt.close(fig)
 
 
 def write_text_safe(out: Path, trainer: Trainer) -> None:

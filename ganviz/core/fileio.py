@@ -30,6 +30,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp (and some writers) make owner-only files; results are shared
         os.replace(tmp, path)
     except OSError as err:
         raise GanvizError(f"cannot write '{path}': {err.strerror or err}; free space or choose another folder") \
