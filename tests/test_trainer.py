@@ -160,3 +160,17 @@ def test_truncated_session_is_refused(tmp_path):
     path.write_bytes(path.read_bytes()[:-100])
     with pytest.raises(CheckpointError, match="truncated or corrupt"):
         checkpoint.load_trainer(path)
+
+
+def test_slow_motion_phases_are_one_ordinary_iteration():
+    from ganviz.core.trainer import PHASES
+    a, b = small(seed=5), small(seed=5)
+    names = []
+    for name, tensors in a.phases():
+        names.append(name)
+        if name in ("sample", "generate", "discriminate"):
+            assert same(params(a.D), params(b.D)) and same(params(a.G), params(b.G))
+    assert names == list(PHASES)
+    b.step()
+    assert same(params(a.D), params(b.D)) and same(params(a.G), params(b.G))
+    assert a.step_count == 1

@@ -30,6 +30,13 @@ from .data import Dataset, load
 from .errors import ConfigError, DivergedError
 from .models import build, has_batch_statistics
 
+PHASES = {  # slow motion: each phase of one iteration with the caption shown for it
+    "sample": "1. Draw a minibatch: m points from the data and m noise vectors z from the prior.",
+    "generate": "2. G maps each z to a fake point x = G(z).",
+    "discriminate": "3. D scores every point: near 1 means 'looks real', near 0 'looks fake'.",
+    "update_d": "4. D takes one gradient step: up on the real points, down on the fakes. G is unchanged.",
+    "update_g": "5. G takes one step along D's gradient: each fake moves toward where D says 'real'.",
+}
 STAT_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "value", "grad_d", "grad_g")
 
 
@@ -134,14 +141,15 @@ class Trainer:
         out = self.D(torch.cat([real, fake]))  # one pass; identical maths when D has no batch statistics
         return out[: len(real)], out[len(real):]
 
-    def step_d(self) -> None:
+    def step_d(self, real: torch.Tensor | None = None, z: torch.Tensor | None = None) -> None:
+        """One D update; `real` and `z` may be given (slow motion shows the batch before it is used)."""
         c, m = self.cfg, self.cfg.batch_size
-        real = self.real_batch(m)
+        real = self.real_batch(m) if real is None else real
         if c.d_target == "noise":
             fake = self._noise_fakes(m)
             self._kept = None
         else:
-            z = self.noise(m)
+            z = self.noise(m) if z is None else z
             if c.reuse_fake:
                 g_out = self.G(z)
                 self._kept = (z, g_out)
@@ -232,6 +240,26 @@ class Trainer:
         (self.step_d if which == "d" else self.step_g)()
         self.step_count += 1
         self._after_step(force=True)
+
+    def phases(self):
+        """One alternating iteration (one D step, one G step) paused after each phase, for slow motion.
+
+        Yields (phase, tensors) with phase in PHASES; the models change only at "update_d" and
+        "update_g", exactly as step() would change them with k_d = k_g = 1.
+        """
+        m = self.cfg.batch_size
+        real, z = self.real_batch(m), self.noise(m)
+        yield "sample", {"real": real, "z": z}
+        fake = self.generate(z)
+        yield "generate", {"real": real, "z": z, "fake": fake}
+        seen = {"real": real, "z": z, "fake": fake, "d_real": self.discriminate(real), "d_fake": self.discriminate(fake)}
+        yield "discriminate", seen
+        self.step_d(real=real, z=z)
+        yield "update_d", {**seen, "d_real": self.discriminate(real), "d_fake": self.discriminate(fake)}
+        self.step_g()
+        self.step_count += 1
+        self._after_step(force=True)
+        yield "update_g", {**seen, "fake_after": self.generate(z)}
 
     def run(self, n: int) -> None:
         for _ in range(n):
