@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from .core.errors import DivergedError, GanvizError
@@ -116,8 +117,14 @@ def cmd_bench(args) -> int:
     return bench_main(quick=args.quick, as_json=args.json)
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning for the user (e.g. skipped files in an image folder) as one line, like errors."""
+    (file or sys.stderr).write(f"ganviz: warning: {str(message).splitlines()[0]}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.showwarning = _one_line_warning  # not Python's two lines with a source line
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "gui")  # `ganviz --preset ring8` opens the window
     args = parser().parse_args(argv)

@@ -14,6 +14,7 @@ import json
 import math
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +102,12 @@ def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = Fals
     if record is not None:
         from .recording import Recorder
         recorder = Recorder(record)
-    trainer = build(cfg, resume)  # every input is checked before anything is written
+    # Every input is checked before anything is written. Warnings about the input (skipped files)
+    # are shown only once it is accepted: next to a refusal they would only blur its one line.
+    with warnings.catch_warnings(record=True) as held:
+        trainer = build(cfg, resume)
+    for w in held:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     todo = max(0, trainer.cfg.steps - trainer.step_count)
     frame_every = max(1, todo // RECORD_FRAMES)
     from tqdm import tqdm

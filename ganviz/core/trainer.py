@@ -28,6 +28,7 @@ from . import losses
 from .config import LIVE_KEYS, Config, diff
 from .data import Dataset, load
 from .errors import ConfigError, DivergedError
+from .fastpath import FusedStep, inplace_relu, skinny_layout
 from .models import build, has_batch_statistics
 
 PHASES = {  # slow motion: each phase of one iteration with the caption shown for it
@@ -52,6 +53,8 @@ class Trainer:
         torch.manual_seed(self.cfg.seed)  # weight init and dropout masks
         shape = self.data.train.shape[1:]
         self.G, self.D = build(self.cfg, tuple(shape))
+        skinny_layout(self.G, self.D)  # speed: same weights in a memory order MKL multiplies faster (fastpath.py)
+        inplace_relu(self.G, self.D)   # speed: same values, one allocation less per ReLU (fastpath.py)
         self._g_params, self._d_params = list(self.G.parameters()), list(self.D.parameters())
         self.pool = torch.from_numpy(np.ascontiguousarray(self.data.train))
         self.rng = torch.Generator().manual_seed(self.cfg.seed + 1)       # data and noise draws
@@ -98,6 +101,8 @@ class Trainer:
     def _make_optimizers(self) -> None:
         self.opt_d = self._optimizer(self.D.parameters(), self.cfg.lr_d)
         self.opt_g = self._optimizer(self.G.parameters(), self.cfg.lr_g)
+        # Speed: the fused kernel without torch.optim's per-call Python (fastpath.py); same results.
+        self._update_d, self._update_g = FusedStep(self.opt_d), FusedStep(self.opt_g)
 
     def _apply_hyperparameters(self) -> None:
         c = self.cfg
@@ -163,11 +168,9 @@ class Trainer:
         if c.loss == "wgan-gp" and c.gp_weight > 0:
             loss = loss + c.gp_weight * losses.gradient_penalty(self.D, real_in, fake_in, self.rng)
         d_params = self._d_params
-        grads = torch.autograd.grad(loss, d_params)  # assigned below: no zeroing, no accumulation
+        grads = torch.autograd.grad(loss, d_params)  # handed to the optimiser: no zeroing, no accumulation
         self._check_finite(loss, "D's loss")
-        for p, g in zip(d_params, grads):
-            p.grad = g
-        self.opt_d.step()
+        self._update_d.update(grads)
         if c.loss == "wgan":
             with torch.no_grad():
                 for p in self.D.parameters():
@@ -189,9 +192,7 @@ class Trainer:
         params = self._g_params
         grads = torch.autograd.grad(loss, params)  # G's weights only: D's gradients are not needed
         self._check_finite(loss, "G's loss")
-        for p, g in zip(params, grads):
-            p.grad = g
-        self.opt_g.step()
+        self._update_g.update(grads)
         self._stats["loss_g"] = loss.detach()
         if self._due(self.cfg.log_every):
             self._stats["grad_g"] = _grad_norm(grads)
@@ -210,10 +211,8 @@ class Trainer:
         grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
         grads_g = torch.autograd.grad(loss_g, g_params)
         self._check_finite(loss_d + loss_g, "the losses")
-        for p, g in zip(d_params + g_params, grads_d + grads_g):
-            p.grad = g
-        self.opt_d.step()
-        self.opt_g.step()
+        self._update_d.update(grads_d)
+        self._update_g.update(grads_g)
         if c.loss == "wgan":
             with torch.no_grad():
                 for p in d_params:
@@ -354,6 +353,8 @@ class Trainer:
         self.D.load_state_dict(state["D"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.opt_g.load_state_dict(state["opt_g"])
+        self._update_d.forget()  # new state tensors (and param groups): look them up again
+        self._update_g.forget()
         self.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         self.step_count = int(state["step"])
