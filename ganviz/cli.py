@@ -63,11 +63,16 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def resolve_config(args):
-    """Preset, then --data/--steps/--seed, then --set: later wins. Returns (preset, Config)."""
+def resolve_config(args, base: dict | None = None):
+    """Preset, then --data/--steps/--seed, then --set: later wins. Returns (preset, Config).
+
+    With `base` (a resumed run's own settings) the preset applies only when one is named, so what
+    the command line does not mention stays as the run had it.
+    """
     from .core.config import from_dict, load_preset, parse_assignments
-    preset = load_preset(args.preset or DEFAULT_PRESET)
-    values = dict(preset.settings)
+    preset = load_preset(args.preset or DEFAULT_PRESET) if base is None or args.preset else None
+    values = dict(base or {})
+    values.update(preset.settings if preset is not None else {})
     for key in ("data", "steps", "seed"):
         if getattr(args, key, None) is not None:
             values[key] = getattr(args, key)
@@ -99,7 +104,11 @@ def cmd_train(args) -> int:
     import torch
     from .headless import summary_line, train
     torch.set_num_threads(max(1, args.threads))
-    _, cfg = resolve_config(args)
+    base = None
+    if args.resume:  # a resumed run keeps its own settings, except what this command line changes
+        from .core.checkpoint import read
+        base = read(args.resume)["config"]
+    _, cfg = resolve_config(args, base)
     summary = train(cfg, Path(args.out), Path(args.resume) if args.resume else None,
                     force=args.force, progress=not args.quiet, figure=args.figure, record=args.record)
     print(summary_line(summary))

@@ -21,8 +21,8 @@ import numpy as np
 import tomli_w
 
 from .core import checkpoint
-from .core.config import Config
-from .core.errors import DivergedError, GanvizError
+from .core.config import LIVE_KEYS, Config, diff
+from .core.errors import ConfigError, DivergedError, GanvizError
 from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
 from .core.fileio import write_bytes, write_text, write_with
 from .core.trainer import Trainer
@@ -44,9 +44,13 @@ def build(cfg: Config, resume: Path | None) -> Trainer:
     if resume is None:
         return Trainer(cfg)
     trainer = checkpoint.load_trainer(resume)
-    changes = {k: v for k, v in cfg.to_dict().items() if getattr(trainer.cfg, k) != v}
     # The resumed run keeps its own data and models; live settings and the step target may change.
-    trainer.set(**{k: v for k, v in changes.items() if k in ("steps", "log_every", "eval_every")})
+    changes = diff(trainer.cfg, cfg)
+    frozen = [k for k in changes if k not in LIVE_KEYS]
+    if frozen:
+        raise ConfigError(f"{', '.join(frozen)} cannot change when resuming (the saved run's data and models "
+                          "depend on them); leave them out, or start a new run without --resume")
+    trainer.set(**{k: new for k, (_, new) in changes.items()})
     return trainer
 
 
@@ -69,6 +73,18 @@ def _fmt(key: str, v) -> str:
     return repr(float(v))
 
 
+def config_toml(cfg: Config) -> bytes:
+    """The effective settings as a preset file: `--preset DIR/config.toml` repeats the run.
+
+    Presets keep their settings in a [settings] table (config.load_preset reads only that), so a
+    flat file of keys would load as the defaults without a word; hence the preset's own form.
+    """
+    doc = {"title": f"{cfg.data}, seed {cfg.seed}, {cfg.steps} steps",
+           "description": "The settings of a 'ganviz train' run; give this file to --preset to repeat it.",
+           "settings": cfg.to_dict()}
+    return tomli_w.dumps(doc).encode()
+
+
 def _save_npy(path: Path, array: np.ndarray) -> None:
     write_with(path, lambda tmp: np.save(open(tmp, "wb"), np.ascontiguousarray(array), allow_pickle=False))
 
@@ -77,7 +93,7 @@ def write_outputs(trainer: Trainer, out: Path) -> None:
     data = trainer.data
     n = N_EVAL_IMAGES if data.kind == "image" else N_EVAL_1D2D
     out.mkdir(parents=True, exist_ok=True)
-    write_bytes(out / "config.toml", tomli_w.dumps(trainer.cfg.to_dict()).encode())
+    write_bytes(out / "config.toml", config_toml(trainer.cfg))
     write_text(out / "metrics.csv", metrics_csv(trainer.log))
     real = real_samples(data, n) if data.kind != "image" else data.to_units(data.train[:n])
     _save_npy(out / "real.npy", real.astype(np.float32))
@@ -156,7 +172,7 @@ def _record_frame(recorder, trainer: Trainer) -> None:
 def write_text_safe(out: Path, trainer: Trainer) -> None:
     """After divergence: keep the settings and the curves up to it (the weights hold NaN, so not those)."""
     out.mkdir(parents=True, exist_ok=True)
-    write_bytes(out / "config.toml", tomli_w.dumps(trainer.cfg.to_dict()).encode())
+    write_bytes(out / "config.toml", config_toml(trainer.cfg))
     write_text(out / "metrics.csv", metrics_csv(trainer.log))
 
 

@@ -27,7 +27,9 @@ import time
 import traceback
 from typing import Any
 
-SNAPSHOT_MIN_INTERVAL = 1 / 60  # never compute snapshots faster than a screen can show them
+SNAPSHOT_MIN_INTERVAL = 1 / 40  # 40 frames/s look smooth for plots; faster only costs training time
+SNAPSHOT_BUDGET = 0.15          # while playing, snapshots may take at most this share of the time,
+SNAPSHOT_MAX_INTERVAL = 0.25    # but the picture moves at least 4 times a second
 CHUNK_SECONDS = 0.015           # train this long between looks at the command queue
 
 
@@ -41,8 +43,11 @@ class Worker:
         self.view = {"arrows": False, "manifold": False}
         self.speed = 0.0
         self.last_snap = 0.0
+        self.snap_cost = 0.0  # seconds per snapshot (moving average): paces snapshots while playing
         self.rate_t0, self.rate_n, self.steps_per_s = time.perf_counter(), 0, 0.0
         self.trainer = self.maker = None
+        self.handled = 0  # commands handled: a snapshot tells the GUI which of its commands it reflects
+        self.run_id = 0   # a new trainer (reset, load): the GUI starts its views afresh
         self._reset(cfg_dict)
 
     # ------------------------------------------------------------------ commands
@@ -53,12 +58,14 @@ class Worker:
         self.playing = False
         self.trainer = Trainer(from_dict(cfg_dict))
         self.maker = SnapshotMaker(self.trainer)
-        self.rows_sent = self.changes_sent = 0
+        self.rows_sent = self.changes_sent = self.snaps_made = 0
+        self.run_id += 1
         self.dirty = True
 
     def handle(self, cmd: tuple) -> None:
         from .core.errors import DivergedError, GanvizError
         name, args = cmd[0], cmd[1:]
+        self.handled += 1
         try:
             if name == "quit":
                 self.running = False
@@ -98,7 +105,8 @@ class Worker:
                 self.playing = False
                 self.trainer = load_trainer(args[0])
                 self.maker = SnapshotMaker(self.trainer)
-                self.rows_sent = self.changes_sent = 0
+                self.rows_sent = self.changes_sent = self.snaps_made = 0
+                self.run_id += 1
                 self.dirty = True
                 self.out_q.put(("loaded", str(args[0]), self.trainer.cfg.to_dict()))
         except DivergedError as err:
@@ -115,13 +123,19 @@ class Worker:
     def train_chunk(self) -> None:
         from .core.errors import DivergedError
         t, end = self.trainer, time.perf_counter() + CHUNK_SECONDS
+        if self.credit:  # stop when the next frame is due, so frames keep their pace
+            end = min(end, self.last_snap + self._snap_interval())
         try:
-            while time.perf_counter() < end:
+            first = True
+            while first or time.perf_counter() < end:  # at least one step, so a due frame has news
+                first = False
                 if self.speed > 0:
                     wait = self.rate_t0 + (self.rate_n + 1) / self.speed - time.perf_counter()
                     if wait > 0:
                         time.sleep(min(wait, CHUNK_SECONDS))
                         break
+                if not self.credit and not self.cmd_q.empty():
+                    break  # the GUI may be asking for a frame: answer now, not at the chunk's end
                 t.step()
                 self.rate_n += 1
                 self.dirty = True
@@ -137,19 +151,29 @@ class Worker:
             self.steps_per_s = self.rate_n / elapsed
             self.rate_t0, self.rate_n = time.perf_counter(), 0
 
+    def _snap_interval(self) -> float:
+        if not self.playing:
+            return SNAPSHOT_MIN_INTERVAL
+        return min(max(SNAPSHOT_MIN_INTERVAL, self.snap_cost / SNAPSHOT_BUDGET), SNAPSHOT_MAX_INTERVAL)
+
     def maybe_snapshot(self) -> None:
         now = time.perf_counter()
-        if not (self.credit and self.dirty and now - self.last_snap >= SNAPSHOT_MIN_INTERVAL):
+        if not (self.credit and self.dirty and now - self.last_snap >= self._snap_interval()):
             return
         t = self.trainer
         snap = self.maker.make(**self.view)
+        cost = time.perf_counter() - now
+        if self.snaps_made:  # a run's first snapshot pays for imports and caches: not a measure
+            self.snap_cost = cost if not self.snap_cost else 0.8 * self.snap_cost + 0.2 * min(cost, 4 * self.snap_cost)
+        self.snaps_made += 1
         snap["stats"] = t.stats()
         snap["rows"] = t.log[self.rows_sent:]
         snap["changes"] = t.changes[self.changes_sent:]
         snap["first_rows"] = self.rows_sent == 0
         self.rows_sent, self.changes_sent = len(t.log), len(t.changes)
         snap.update(playing=self.playing, steps_per_s=self.steps_per_s if self.playing else 0.0,
-                    target_steps=t.cfg.steps, sent_at=time.time())
+                    target_steps=t.cfg.steps, sent_at=time.time(), handled=self.handled,
+                    run=self.run_id)
         self.out_q.put(("snapshot", snap))
         self.credit, self.dirty, self.last_snap = 0, False, now
 

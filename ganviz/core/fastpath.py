@@ -1,34 +1,19 @@
-"""Two measured speed-ups for the trainer's inner loop; neither changes what is computed.
+"""Two measured speed-ups for the trainer's inner loop; neither changes a single bit of a result.
 
-Measured on a 2-core AMD EPYC with torch 2.13's MKL, interleaved A/B in one process (see
-docs/performance.md for the numbers and for what was tried and dropped):
+Measured on a 2-core AMD EPYC with torch 2.13, interleaved A/B in one process (docs/performance.md
+has the numbers, and what was tried and dropped):
 
-- `skinny_layout`: a Linear layer with 2-8 inputs (2D data into D, a small z into G) keeps its
-  weight column-major. MKL's sgemm is slow for the products with 2-8 output columns that
-  autograd needs for such a layer in the default layout (D's weight gradient on 512 x 2 inputs:
-  77 us; in this layout autograd multiplies the other way round: 11 us). Same values, other
-  memory order: about 6% of a ring8 step.
-- `inplace_relu`: ReLUs overwrite their input (the linear layer's fresh output, which nothing
-  else keeps) instead of allocating a new tensor: same values and gradients, ~2% of a ring8 step.
-- `FusedStep`: the fused Adam/SGD kernel that `optimizer.step()` ends in, called directly on
-  the optimiser's own state tensors, without torch.optim's per-call Python bookkeeping (hooks,
-  grouping by device and dtype, profiler records): the same kernel on the same tensors, so
-  bit-identical results, about 35 us less per call: 10% of a ring8 step, 19% of a figure1 step.
+- `inplace_relu`: ReLUs overwrite their input (a layer's fresh output that nothing else keeps)
+  instead of allocating a new tensor: same values and gradients, ~2% of a ring8 step.
+- `FusedStep`: the fused Adam/SGD kernel that `optimizer.step()` ends in, called directly on the
+  optimiser's own state tensors without torch.optim's per-call Python bookkeeping (hooks, grouping
+  by device and dtype, profiler records): the same kernel on the same tensors, so bit-identical
+  results, ~35 us less per call: ~10% of a ring8 step, ~18% of a figure1 step.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
-
-MAX_SKINNY_INPUTS = 8  # beyond 8 inputs the two layouts measured the same (16 inputs: 8 us apart)
-
-
-def skinny_layout(*modules: nn.Module) -> None:
-    """Store the weights of Linear layers with few inputs column-major (values unchanged)."""
-    for module in modules:
-        for m in module.modules():
-            if isinstance(m, nn.Linear) and 1 < m.in_features <= MAX_SKINNY_INPUTS < m.out_features:
-                m.weight.data = m.weight.data.t().contiguous().t()
 
 
 def inplace_relu(*modules: nn.Module) -> None:
@@ -38,21 +23,6 @@ def inplace_relu(*modules: nn.Module) -> None:
         for m in module.modules():
             if isinstance(m, nn.ReLU):
                 m.inplace = True
-
-
-def match_layouts(opt: torch.optim.Optimizer) -> None:
-    """Give every per-weight state tensor its weight's memory order.
-
-    Fused kernels walk parameters, gradients and moments as flat memory, so a moment loaded from
-    a file (always row-major) next to a column-major weight would be paired with the wrong
-    elements; copying it into the weight's layout keeps the values and fixes the pairing.
-    """
-    for group in opt.param_groups:
-        for p in group["params"]:
-            state = opt.state.get(p, {})
-            for key, v in state.items():
-                if isinstance(v, torch.Tensor) and v.shape == p.shape and v.stride() != p.stride():
-                    state[key] = torch.empty_like(p).copy_(v)
 
 
 class FusedStep:
@@ -73,16 +43,14 @@ class FusedStep:
         self._state = None
 
     def update(self, grads) -> None:
-        grads = [g if g.stride() == p.stride() else torch.empty_like(p).copy_(g)  # see match_layouts
-                 for p, g in zip(self.params, grads)]
         fast = self._state if self._state is not None else self._prepare()
         if not fast:
             self._slow(grads)
             return
         kind, group, lists = fast
         if kind == "adam":
-            exp_avgs, exp_avg_sqs, steps = lists
-            torch._foreach_add_(steps, 1)
+            exp_avgs, exp_avg_sqs, steps, counts = lists
+            counts.add_(1)  # every weight's step count at once (they are views of `counts`, see _prepare)
             beta1, beta2 = group["betas"]
             torch._fused_adam_(self.params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False,
                                lr=group["lr"], beta1=beta1, beta2=beta2, weight_decay=group["weight_decay"],
@@ -116,13 +84,18 @@ class FusedStep:
         if not covered:
             self._state = False
             return False
-        match_layouts(opt)  # state loaded from a file is row-major; the fused kernels need the weights' order
         states = [opt.state.get(p, {}) for p in self.params]
         if isinstance(opt, torch.optim.Adam):
             if not all("exp_avg" in s for s in states):
                 return None  # the first step creates the moments
             kind = "adam"
-            lists = ([s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states], [s["step"] for s in states])
+            # The per-weight step counters become views of one tensor: one add instead of a loop of
+            # them. Each weight keeps its own counter (and state_dict() its own copy of it).
+            counts = torch.stack([s["step"].detach() for s in states])
+            for i, s in enumerate(states):
+                s["step"] = counts[i]
+            lists = ([s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states], [s["step"] for s in states],
+                     counts)
         else:
             kind = "sgd"
             if group["momentum"] == 0:

@@ -28,7 +28,7 @@ from . import losses
 from .config import LIVE_KEYS, Config, diff
 from .data import Dataset, load
 from .errors import ConfigError, DivergedError
-from .fastpath import FusedStep, inplace_relu, skinny_layout
+from .fastpath import FusedStep, inplace_relu
 from .models import build, has_batch_statistics
 
 PHASES = {  # slow motion: each phase of one iteration with the caption shown for it
@@ -53,7 +53,6 @@ class Trainer:
         torch.manual_seed(self.cfg.seed)  # weight init and dropout masks
         shape = self.data.train.shape[1:]
         self.G, self.D = build(self.cfg, tuple(shape))
-        skinny_layout(self.G, self.D)  # speed: same weights in a memory order MKL multiplies faster (fastpath.py)
         inplace_relu(self.G, self.D)   # speed: same values, one allocation less per ReLU (fastpath.py)
         self._g_params, self._d_params = list(self.G.parameters()), list(self.D.parameters())
         self.pool = torch.from_numpy(np.ascontiguousarray(self.data.train))

@@ -1,0 +1,90 @@
+"""The desktop window (Qt lives here and only here). Entry point: run()."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+NO_DISPLAY = ("ganviz: no display found; use 'ganviz train ...' for headless runs "
+              "or 'xvfb-run make run'")
+
+
+def has_display() -> bool:
+    """False on a Linux machine without X11/Wayland, unless Qt was told a platform (e.g. offscreen)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(preset, cfg, run_for: float | None = None, screenshot: str | None = None,
+        fullscreen: bool = False) -> int:
+    """Open the window on `preset` with settings `cfg`; return the exit status.
+
+    With run_for: play for that many seconds, save `screenshot`, print one JSON line, exit.
+    """
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    from .bridge import WorkerHandle
+    # The worker first: its interpreter imports torch and builds the models while we build widgets.
+    handle = WorkerHandle(cfg.to_dict())
+    try:
+        return _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen)
+    finally:
+        handle.stop()  # a no-op when the window already stopped it
+
+
+def _quiet_qt(mode, context, message) -> None:
+    # The offscreen platform warns once per window that it cannot resize to size hints: noise.
+    if "propagateSizeHints" not in message:
+        sys.stderr.write(f"qt: {message}\n")
+
+
+def make_app():
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    from . import theme
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        QtCore.qInstallMessageHandler(_quiet_qt)
+        app = QtWidgets.QApplication([sys.argv[0]])
+        app.setApplicationName("ganviz")
+        app.setStyle("Fusion")
+        font = app.font()
+        font.setPointSize(theme.FONT_PT)
+        app.setFont(font)
+        pal = app.style().standardPalette()  # light, whatever the desktop's dark mode says
+        app.setPalette(pal)
+        app.setWindowIcon(QtGui.QIcon())
+    theme.setup()
+    return app
+
+
+def _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen) -> int:
+    from PySide6 import QtCore
+
+    from .window import MainWindow
+    app = make_app()
+    win = MainWindow(preset, cfg, handle, t0=t0)
+    scripted = None
+    if run_for is not None:
+        from .scripted import ScriptedRun
+        scripted = ScriptedRun(win, run_for, screenshot)
+        win.resize(1600, 1000)
+    else:
+        screen = app.primaryScreen().availableGeometry()
+        win.resize(min(1600, int(screen.width() * 0.95)), min(1000, int(screen.height() * 0.92)))
+    win.showFullScreen() if fullscreen else win.show()
+    # Ctrl+C in the terminal closes the window cleanly (Qt's loop would otherwise swallow it).
+    signal.signal(signal.SIGINT, lambda *_: win.close())
+    tick = QtCore.QTimer(interval=250)
+    tick.timeout.connect(lambda: None)  # let Python run its signal handlers
+    tick.start()
+    rc = app.exec()
+    tick.stop()
+    win.shutdown()
+    if scripted is not None:
+        return scripted.rc
+    return rc

@@ -1,0 +1,123 @@
+"""Small widgets around the views: the story of the preset, the alert banner, the speed control."""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from . import theme
+
+SPEEDS = (1, 3, 10, 30, 100, 0)  # steps per second; 0 = as fast as the machine goes
+
+
+class NarrationPanel(QtWidgets.QScrollArea):
+    """The preset's title, description and numbered narration: what to look at, in order."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QtWidgets.QWidget()
+        self.setWidget(inner)
+        self.col = QtWidgets.QVBoxLayout(inner)
+        self.col.setContentsMargins(10, 6, 10, 10)
+        self.col.setSpacing(10)
+        self.title = self._label(f"font-size: {theme.TITLE_PT + 3}pt; font-weight: bold;")
+        self.description = self._label(f"font-size: {theme.FONT_PT + 1}pt; color: {theme.MUTED};")
+        self.col.addWidget(self.title)
+        self.col.addWidget(self.description)
+        self.items: list[QtWidgets.QLabel] = []
+        self.col.addStretch(1)
+
+    def _label(self, style: str) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel()
+        label.setWordWrap(True)
+        label.setStyleSheet(style)
+        label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def set_preset(self, title: str, description: str, narration: list[str]) -> None:
+        self.title.setText(title)
+        self.description.setText(description)
+        self.description.setVisible(bool(description))
+        for item in self.items:
+            self.col.removeWidget(item)
+            item.deleteLater()
+        self.items = []
+        for i, text in enumerate(narration, 1):
+            item = self._label(f"font-size: {theme.FONT_PT + 1}pt;")
+            item.setText(f"<b>{i}.</b> {text}")
+            self.col.insertWidget(self.col.count() - 1, item)
+            self.items.append(item)
+
+
+class Banner(QtWidgets.QFrame):
+    """A strip above the views for what needs the user now (divergence, a stopped trainer)."""
+
+    reset_clicked = QtCore.Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setStyleSheet("#banner { background: #fde2e1; border: 2px solid #c0392b; border-radius: 4px; }"
+                           f"QLabel {{ color: #5a1010; font-size: {theme.FONT_PT + 2}pt; }}")
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(12, 6, 8, 6)
+        self.text = QtWidgets.QLabel()
+        self.text.setWordWrap(True)
+        lay.addWidget(self.text, 1)
+        self.reset = QtWidgets.QPushButton("Reset")
+        self.reset.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 4px 16px;")
+        self.reset.clicked.connect(self.reset_clicked)
+        lay.addWidget(self.reset)
+        close = QtWidgets.QToolButton()
+        close.setText("\u2715")
+        close.setToolTip("hide this message")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        lay.addWidget(close)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, kind: str, text: str) -> None:
+        self.kind = kind
+        self.text.setText(text)
+        self.show()
+
+    def clear(self) -> None:
+        self.kind = ""
+        self.hide()
+
+
+class SpeedControl(QtWidgets.QWidget):
+    """A slider over 1, 3, 10, 30, 100 steps/s and "max": slow motion for a lecture, full speed to train."""
+
+    speed_changed = QtCore.Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        lay.addWidget(QtWidgets.QLabel("speed"))
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setRange(0, len(SPEEDS) - 1)
+        self.slider.setValue(len(SPEEDS) - 1)
+        self.slider.setPageStep(1)
+        self.slider.setTickPosition(QtWidgets.QSlider.TickPosition.TicksBelow)
+        self.slider.setFixedWidth(120)
+        self.slider.setToolTip("steps per second: slow motion for explaining, max for training")
+        self.slider.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # keep Right/Left for stepping
+        lay.addWidget(self.slider)
+        self.label = QtWidgets.QLabel()
+        self.label.setMinimumWidth(110)
+        lay.addWidget(self.label)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.slider.valueChanged.connect(self._moved)
+        self._moved(self.slider.value())
+
+    def value(self) -> float:
+        return float(SPEEDS[self.slider.value()])
+
+    def _moved(self, i: int) -> None:
+        s = SPEEDS[i]
+        self.label.setText("max steps/s" if s == 0 else f"{s} steps/s")
+        self.speed_changed.emit(float(s))

@@ -1,0 +1,122 @@
+"""`ganviz gui --run-for SECONDS [--screenshot FILE.png]`: play, picture, one JSON line, exit.
+
+For docs, slides, tests and speed measurements. The JSON line is the last line on stdout:
+steps, frames, steps_per_s (training speed while the window drew), frames_per_s,
+frame_ms_p50/p95/max (time to apply one snapshot to the views), first_frame_s (from start),
+and CPU seconds of the trainer and the window while playing (on a busy machine, steps per
+trainer CPU second compares with a headless run more fairly than steps per second).
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+import psutil
+from PySide6 import QtCore, QtWidgets
+
+from ..core.errors import GanvizError
+from .window import MainWindow, save_png
+
+FIRST_FRAME_TIMEOUT_S = 60.0
+
+
+class ScriptedRun(QtCore.QObject):
+    def __init__(self, win: MainWindow, run_for: float, screenshot: str | None):
+        super().__init__(win)
+        self.win, self.run_for, self.screenshot = win, max(0.0, float(run_for)), screenshot
+        self.rc = 0
+        self.cpu0 = self.cpu1 = (float("nan"), float("nan"))
+        self.error: str | None = None
+        self.t_play = self.step0 = None
+        self.t_step = None      # when the step counter last moved
+        self.step_last = 0
+        self.frames = 0
+        self.frame_ms: list[float] = []
+        self.diverged = False
+        self.done = False
+        win.frame_drawn.connect(self._frame)
+        win.problem.connect(self._problem)
+        QtCore.QTimer.singleShot(int(FIRST_FRAME_TIMEOUT_S * 1000), self._first_frame_timeout)
+
+    def _frame(self, snap: dict) -> None:
+        now = time.perf_counter()
+        if self.t_play is None:
+            self.t_play, self.step0 = now, snap["step"]
+            self.t_step, self.step_last = now, snap["step"]
+            self.cpu0 = self._cpu()
+            self.win.set_playing(True)
+            QtCore.QTimer.singleShot(int(self.run_for * 1000), self.finish)
+            return
+        self.frames += 1
+        self.frame_ms.append(self.win.frame_ms[-1])
+        if snap["step"] != self.step_last:
+            self.t_step, self.step_last = now, snap["step"]
+
+    def _cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by (the trainer process, this process)."""
+        def used(p) -> float:
+            t = p.cpu_times()
+            return t.user + t.system
+        try:
+            worker = used(psutil.Process(self.win.handle.pid))
+        except (psutil.Error, AttributeError):
+            worker = float("nan")
+        return worker, used(psutil.Process())
+
+    def _problem(self, kind: str, message: str) -> None:
+        if kind == "diverged":
+            self.diverged = True
+            return
+        sys.stderr.write(f"ganviz: {message.splitlines()[0] if message else kind}\n")
+        self.error = message
+        self.rc = 2 if kind == "input" else 1
+        if self.t_play is None or kind != "input":
+            self.finish()
+
+    def _first_frame_timeout(self) -> None:
+        if self.t_play is None and not self.done:
+            sys.stderr.write(f"ganviz: no picture from the trainer within {FIRST_FRAME_TIMEOUT_S:.0f} s\n")
+            self.rc = 1
+            self.finish()
+
+    def summary(self) -> dict:
+        ms = np.array(self.frame_ms or [0.0])
+        elapsed = (self.t_step - self.t_play) if self.t_play is not None else 0.0
+        steps = self.step_last - (self.step0 or 0)
+        snap = self.win.last_snap or {}
+        return {
+            "preset": self.win.preset.name, "steps": int(self.step_last), "frames": self.frames,
+            "seconds": self.run_for,
+            "steps_per_s": round(steps / elapsed, 1) if elapsed > 0 else 0.0,
+            "worker_steps_per_s": round(float(snap.get("steps_per_s", 0.0)), 1),
+            "frames_per_s": round(self.frames / self.run_for, 1) if self.run_for else 0.0,
+            "frame_ms_p50": round(float(np.percentile(ms, 50)), 2),
+            "frame_ms_p95": round(float(np.percentile(ms, 95)), 2),
+            "frame_ms_max": round(float(ms.max()), 2),
+            "first_frame_s": None if self.win.first_frame_s is None else round(self.win.first_frame_s, 3),
+            "trainer_cpu_s": round(self.cpu1[0] - self.cpu0[0], 2),
+            "window_cpu_s": round(self.cpu1[1] - self.cpu0[1], 2),
+            "steps_per_trainer_cpu_s": round(steps / (self.cpu1[0] - self.cpu0[0]), 1)
+            if self.cpu1[0] - self.cpu0[0] > 0 else None,
+            "diverged": self.diverged, "screenshot": self.screenshot,
+        }
+
+    def finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        if self.t_play is not None:
+            self.cpu1 = self._cpu()
+        if self.screenshot and self.rc == 0:
+            try:
+                save_png(self.win.grab(), self.screenshot)
+            except GanvizError as err:
+                sys.stderr.write(f"ganviz: {err}\n")
+                self.rc = 2
+        out = self.summary()
+        sys.stdout.flush()
+        print(json.dumps(out), flush=True)
+        self.win.close()
+        QtWidgets.QApplication.instance().exit(self.rc)

@@ -1,0 +1,68 @@
+"""What every view shares: a widget with `draw(snapshot)`, overlay toggles, and requests to the worker."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+
+def finite(a: np.ndarray) -> np.ndarray:
+    """The array itself when every value is finite (the usual case, no copy), else NaN/Inf replaced.
+
+    Plot items skip their own finiteness checks for speed, so nothing non-finite may reach them.
+    """
+    if np.isfinite(a).all():
+        return a
+    return np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+
+
+def move_points(item, x: np.ndarray, y: np.ndarray) -> None:
+    """Move a ScatterPlotItem's points in place when only their positions changed.
+
+    setData rebuilds every point's style record (about 5 ms for 2,000 points on a laptop); the
+    styles of fixed-noise samples never change, so only x and y are written. Falls back to
+    setData when the count differs. (Relies on pyqtgraph 0.14's record array, which is pinned.)
+    """
+    data = getattr(item, "data", None)
+    if data is None or len(data) != len(x) or len(x) == 0:
+        item.setData(x, y)
+        return
+    data["x"] = x
+    data["y"] = y
+    item.prepareGeometryChange()
+    item.informViewBoundsChanged()
+    item.bounds = [None, None]
+    item.invalidate()
+
+
+class View(QtWidgets.QWidget):
+    """A view of one kind of data. Plot items are built once in __init__; draw() only updates them."""
+
+    kind = ""
+    title = ""
+    # Overlays the worker must compute (e.g. {"arrows": True}); the window forwards them as ("view", ...).
+    request = QtCore.Signal(dict)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.toggles: list[QtGui.QAction] = []
+
+    def add_toggle(self, text: str, tip: str, checked: bool, slot) -> QtGui.QAction:
+        action = QtGui.QAction(text, self, checkable=True, checked=checked)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.toggled.connect(lambda _=None: slot())
+        self.toggles.append(action)
+        return action
+
+    def wanted(self) -> dict:
+        """The worker-side overlays this view wants right now."""
+        return {}
+
+    def new_run(self) -> None:
+        """A fresh run (reset, load, preset): forget ranges and selections of the old one."""
+
+    def draw(self, snap: dict) -> None:
+        raise NotImplementedError

@@ -1,0 +1,229 @@
+"""Training curves: losses, mean D on real and fake, the data kind's main metric, gradient norms.
+
+Rows arrive in each snapshot (only the new ones); they are appended to preallocated numpy
+buffers that double when full, and each curve is drawn with pyqtgraph's peak downsampling,
+so a run of a million steps costs the same per frame as one of a thousand.
+A dashed vertical marker, labelled with the change, marks each live change of a setting.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from .. import theme
+
+MAX_MARKERS = 12       # older change markers are removed: a marker forest reads as noise
+REFRESH_S = 0.2        # while playing, curves are redrawn 5 times a second: enough for a trend
+METRIC = "#7b3294"
+c = theme.coloured
+
+# name: (title in the curves' own colours, [(key, colour)], log y, fixed y range)
+PANELS = {
+    "losses": (c(("loss: ", None), ("D", theme.DISC), (", ", None), ("G", theme.ACCENT)),
+               [("loss_d", theme.DISC), ("loss_g", theme.ACCENT)], False, None),
+    "d": (c(("D on ", None), ("data", theme.DATA), (", ", None), ("G(z)", theme.GEN)),
+          [("d_real", theme.DATA), ("d_fake", theme.GEN)], False, (0.0, 1.0)),
+    "grads": (c(("grad norm: ", None), ("D", theme.DISC), (", ", None), ("G", theme.ACCENT)),
+              [("grad_d", theme.DISC), ("grad_g", theme.ACCENT)], True, None),
+}
+METRIC_PANEL = {  # the data kind's main metric
+    "1d": (c(("JSD", METRIC), (", ", None), ("max|D\u2212D*|", theme.DISC)),
+           [("jsd", METRIC), ("d_gap", theme.DISC)], False, (0.0, 1.0)),
+    "2d": (c(("modes captured", METRIC)), [("modes", METRIC)], False, None),
+    "image": (c(("Parzen log-lik.", METRIC)), [("parzen_ll", METRIC)], False, None),
+}
+
+
+class LogAxis(pg.AxisItem):
+    """Log-scale ticks at 1, 2, 5 x 10^k (or decades only over a wide range): never a crowd of labels."""
+
+    def tickValues(self, lo, hi, size):
+        if not self.logMode or not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+            return super().tickValues(lo, hi, size)
+        span = hi - lo
+        mantissas = (1,) if span > 2.5 else (1, 2, 5) if span > 0.7 else (1, 1.5, 2, 3, 5, 7)
+        step = max(1, math.ceil(span / 6)) if span > 2.5 else 1
+        values = [math.log10(m) + d for d in range(math.floor(lo), math.ceil(hi) + 1, step) for m in mantissas]
+        return [(1.0, [v for v in values if lo <= v <= hi])]
+
+    def logTickStrings(self, values, scale, spacing):
+        out = []
+        for v in values:
+            x = 10 ** v * scale
+            out.append(f"{x:.0e}".replace("e+0", "e").replace("e-0", "e-") if (x >= 1e4 or x < 1e-3) else f"{x:g}")
+        return out
+
+
+class Series:
+    """A growing (step, value) column in a preallocated buffer."""
+
+    def __init__(self, capacity: int = 1024):
+        self.x = np.empty(capacity, np.float64)
+        self.y = np.empty(capacity, np.float64)
+        self.n = 0
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def append(self, step: float, value: float) -> None:
+        if self.n == len(self.x):
+            self.x = np.concatenate([self.x, np.empty_like(self.x)])
+            self.y = np.concatenate([self.y, np.empty_like(self.y)])
+        self.x[self.n], self.y[self.n] = step, value
+        self.n += 1
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[:self.n], self.y[:self.n]
+
+
+class CurvesView(QtWidgets.QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.glw = pg.GraphicsLayoutWidget()
+        lay.addWidget(self.glw)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self._titles: dict[str, str] = {}
+        self._title_pt = theme.TITLE_PT
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.series: dict[str, Series] = {}
+        self.markers: list[list[pg.InfiniteLine]] = []
+        self.kind = None
+        self._dirty: set[str] = set()
+        for col, name in enumerate(("losses", "d", "metric", "grads")):
+            axes = {"left": LogAxis("left")} if name == "grads" else None
+            plot = self.glw.addPlot(row=0, col=col, axisItems=axes)
+            plot.setMouseEnabled(False, False)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
+            if col:  # one step axis for all: a marker or a jump lines up across the panels
+                plot.setXLink(self.plots["losses"])
+            self.plots[name] = plot
+        self._last_refresh = 0.0
+        for name, (title, keys, log, yr) in PANELS.items():
+            self._panel(name, title, keys, log, yr)
+        self.waiting = pg.TextItem("first value after\neval_every steps", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.waiting.setParentItem(self.plots["metric"].vb)  # fixed in the box, whatever the range
+        self.plots["metric"].vb.sigResized.connect(self._place_waiting)
+        self.set_kind("1d")
+
+    def _panel(self, name: str, title: str, keys, log: bool, yrange) -> None:
+        plot = self.plots[name]
+        plot.clear()
+        theme.style_plot(plot, title=title, bottom="step", title_pt=self._title_pt)
+        self._titles[name] = title
+        plot.setLogMode(y=log)
+        if yrange:
+            plot.setYRange(*yrange, padding=0.02)
+            plot.enableAutoRange(y=False)
+        else:
+            plot.enableAutoRange(y=True)
+        plot.enableAutoRange(x=name == "losses")
+        sparse = name == "metric"  # measured every eval_every steps: dots show where
+        for key, colour in keys:
+            curve = plot.plot(pen=pg.mkPen(colour, width=2), symbol="o" if sparse else None, symbolSize=6,
+                              symbolBrush=colour, symbolPen=None)
+            curve.setSkipFiniteCheck(True)
+            self.curves[key] = curve
+            self.series.setdefault(key, Series()).clear()
+
+    def set_kind(self, kind: str) -> None:
+        """The metric panel shows the data kind's own measure (JSD, modes, Parzen)."""
+        if kind == self.kind or kind not in METRIC_PANEL:
+            return
+        for key, _ in METRIC_PANEL.get(self.kind, ("", []))[1]:
+            self.curves.pop(key, None)
+            self.series.pop(key, None)
+        self.kind = kind
+        title, keys, log, yr = METRIC_PANEL[kind]
+        self._panel("metric", title, keys, log, yr)
+        self.waiting.setVisible(True)
+        self._remove_markers()
+
+    def resizeEvent(self, event) -> None:
+        # Four titles side by side set the panel's minimum width: on a narrow window, smaller titles.
+        pt = theme.TITLE_PT if self.width() >= 1000 else theme.TITLE_PT - 2 if self.width() >= 760 else 10
+        if pt != self._title_pt:
+            self._title_pt = pt
+            for name, title in self._titles.items():
+                self.plots[name].setTitle(title, size=f"{pt}pt", bold=True)
+        super().resizeEvent(event)
+
+    def _place_waiting(self, *_) -> None:
+        r = self.plots["metric"].vb.boundingRect()
+        self.waiting.setPos(r.center())
+
+    # ------------------------------------------------------------------ data
+    def clear(self) -> None:
+        for s in self.series.values():
+            s.clear()
+        for key in self.curves:
+            self.curves[key].setData([], [])
+        self._remove_markers()
+
+    def add_rows(self, rows: list[dict]) -> None:
+        for row in rows:
+            step = row.get("step")
+            for key, value in row.items():
+                s = self.series.get(key)
+                # grad norms are logged every log_every steps only; log plots also need value > 0
+                if s is None or key == "step" or not isinstance(value, float) or not math.isfinite(value):
+                    continue
+                if key.startswith("grad") and value <= 0:
+                    continue
+                s.append(step, value)
+                self._dirty.add(key)
+
+    def add_changes(self, changes: list) -> None:
+        for step, text in changes:
+            lines = []
+            for name, plot in self.plots.items():
+                line = pg.InfiniteLine(pos=float(step), angle=90, movable=False,
+                                       pen=pg.mkPen("#888888", width=1, style=QtCore.Qt.PenStyle.DashLine))
+                if name == "losses":
+                    line.label = pg.InfLineLabel(line, text=text, position=0.92, rotateAxis=(1, 0),
+                                                 anchor=(1, 0), color="#444444")
+                plot.addItem(line)
+                lines.append(line)
+            self.markers.append(lines)
+        while len(self.markers) > MAX_MARKERS:
+            for line, plot in zip(self.markers.pop(0), self.plots.values()):
+                plot.removeItem(line)
+
+    def marker_texts(self) -> list[str]:
+        return [lines[0].label.format for lines in self.markers]
+
+    def _remove_markers(self) -> None:
+        for lines in self.markers:
+            for line, plot in zip(lines, self.plots.values()):
+                plot.removeItem(line)
+        self.markers = []
+
+    def refresh(self) -> None:
+        self._last_refresh = time.perf_counter()
+        metric_keys = [k for k, _ in METRIC_PANEL[self.kind][1]]
+        self.waiting.setVisible(not any(self.series[k].n for k in metric_keys))
+        for key in self._dirty:
+            x, y = self.series[key].view()
+            self.curves[key].setData(x, y)
+        self._dirty.clear()
+
+    def update_from(self, snap: dict) -> None:
+        self.set_kind(snap["kind"])
+        if snap.get("first_rows"):
+            self.clear()
+        self.add_rows(snap.get("rows", ()))
+        self.add_changes(snap.get("changes", ()))
+        n_modes = next((r["n_modes"] for r in snap.get("rows", ()) if "n_modes" in r), None)
+        if n_modes:  # modes captured reads best on a fixed 0..K axis
+            self.plots["metric"].setYRange(0, n_modes + 0.3, padding=0)
+        if not snap.get("playing") or time.perf_counter() - self._last_refresh >= REFRESH_S:
+            self.refresh()
+
+    def values(self, key: str) -> np.ndarray:
+        return self.series[key].view()[1].copy() if key in self.series else np.empty(0)

@@ -1,0 +1,353 @@
+"""`ganviz bench [--json] [--quick]`: how fast ganviz trains and draws on this machine.
+
+Three measurements in one run:
+1. the yardstick: the GAN loop any PyTorch tutorial writes (separate forward passes for real
+   and fake, zero_grad, backward, step; D then G; fresh noise for G; default optimiser options
+   and thread count) on exactly the ring8 preset's models, batch, optimiser and loss;
+2. ganviz's headless trainer (what `ganviz train` runs, one thread) on ring8, figure1, digits;
+   on ring8 interleaved with the yardstick in short rounds, so both see the same machine load;
+3. the window attached (a scripted offscreen run in a subprocess) on ring8 and figure1: training
+   speed while drawing, frames/s, frame times, first frame, and the memory of its processes.
+
+Wall-clock rates throughout (what a user waits for). Ratios are medians over interleaved rounds.
+Exit status 0 when everything was measured (the targets' verdicts are in the output), 1 when
+a part could not be measured (e.g. the window failed to start).
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+# (key, comparison, bound, what it means) — checked here, never by timed tests.
+TARGETS = (
+    ("reference_ratio_best", ">=", 1.5, "headless ring8 / the tutorial loop at its faster thread count"),
+    ("gui_ratio", ">=", 0.8, "ring8 steps/s with the window attached / headless"),
+    ("frames_per_s", ">=", 30.0, "ring8 frames drawn per second"),
+    ("frame_ms_p95", "<=", 33.0, "ring8 95th percentile frame time (ms)"),
+    ("first_frame_s", "<=", 2.0, "seconds from start to the first picture (ring8)"),
+    ("rss_growth_mb", "<=", 50.0, "memory growth of the window's processes after warm-up, ring8 (MB)"),
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    rounds: int          # interleaved rounds of reference / headless on ring8
+    block_s: float       # seconds per contender per round
+    other_s: float       # seconds of headless training on figure1 and on digits
+    gui_s: dict          # preset -> seconds of live play in the scripted window run
+    warmup_s: float      # RSS growth is counted from this long after the first frame
+
+
+QUICK = Plan(rounds=6, block_s=0.5, other_s=1.5, gui_s={"ring8": 10.0, "figure1": 5.0}, warmup_s=4.0)
+FULL = Plan(rounds=10, block_s=1.2, other_s=5.0, gui_s={"ring8": 50.0, "figure1": 15.0}, warmup_s=10.0)
+
+
+def log(msg: str) -> None:
+    sys.stderr.write(f"bench: {msg}\n")
+    sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------- the yardstick
+def reference_loop(cfg, pool: torch.Tensor):
+    """One step of the textbook GAN loop (pytorch/examples dcgan style) for cfg's models.
+
+    Non-saturating BCE: D minimises BCE(D(x), 1) + BCE(D(G(z)), 0); G minimises BCE(D(G(z')), 1)
+    with fresh noise z'. Optimiser as the preset names it, torch's default implementation.
+    """
+    from .core.models import build
+    torch.manual_seed(cfg.seed)
+    G, D = build(cfg, tuple(pool.shape[1:]))
+    criterion = nn.BCEWithLogitsLoss()  # D returns a logit
+    if cfg.optimizer == "sgd":
+        opt_d = torch.optim.SGD(D.parameters(), lr=cfg.lr_d, momentum=cfg.momentum)
+        opt_g = torch.optim.SGD(G.parameters(), lr=cfg.lr_g, momentum=cfg.momentum)
+    elif cfg.optimizer == "rmsprop":
+        opt_d, opt_g = torch.optim.RMSprop(D.parameters(), lr=cfg.lr_d), torch.optim.RMSprop(G.parameters(), lr=cfg.lr_g)
+    else:
+        opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(cfg.beta1, cfg.beta2))
+        opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(cfg.beta1, cfg.beta2))
+    m, z_dim = cfg.batch_size, cfg.z_dim
+
+    def noise():
+        return torch.rand(m, z_dim) * 2 - 1 if cfg.prior == "uniform" else torch.randn(m, z_dim)
+
+    def step() -> None:
+        real = pool[torch.randint(len(pool), (m,))]
+        # (1) update D: maximise log D(x) + log(1 - D(G(z)))
+        opt_d.zero_grad()
+        label = torch.full((m,), 1.0)
+        loss_real = criterion(D(real), label)
+        fake = G(noise())
+        label = torch.full((m,), 0.0)
+        loss_fake = criterion(D(fake.detach()), label)
+        (loss_real + loss_fake).backward()
+        opt_d.step()
+        # (2) update G: maximise log D(G(z)) on fresh noise
+        opt_g.zero_grad()
+        label = torch.full((m,), 1.0)
+        loss_g = criterion(D(G(noise())), label)
+        loss_g.backward()
+        opt_g.step()
+
+    return step
+
+
+def run_for(step, seconds: float, threads: int) -> tuple[int, float, float]:
+    """Call step() until `seconds` have passed; (steps, wall seconds, this thread's CPU seconds)."""
+    torch.set_num_threads(threads)
+    n, t0, c0 = 0, time.perf_counter(), time.thread_time()
+    while True:
+        step()
+        n += 1
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds:
+            return n, elapsed, time.thread_time() - c0
+
+
+def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
+    from .core.config import load_preset
+    from .core.data import load
+    from .core.trainer import Trainer
+    cfg = load_preset("ring8").config()
+    data = load(cfg.data, seed=cfg.seed, n=cfg.n_data)
+    trainer = Trainer(cfg, data)
+    contenders = {"headless": (trainer.step, 1), "reference": (reference_loop(cfg, trainer.pool), default_threads)}
+    if default_threads != 1:
+        contenders["reference_1t"] = (reference_loop(cfg, trainer.pool), 1)
+    for step, threads in contenders.values():  # warm-up: first calls allocate and initialise
+        run_for(step, 0.2, threads)
+    rates: dict[str, list[float]] = {k: [] for k in contenders}
+    cpu_rates: dict[str, list[float]] = {k: [] for k in contenders}  # steps per CPU second (1 thread only)
+    for r in range(plan.rounds):
+        order = list(contenders) if r % 2 == 0 else list(contenders)[::-1]
+        for name in order:
+            step, threads = contenders[name]
+            n, el, cpu = run_for(step, plan.block_s, threads)
+            rates[name].append(n / el)
+            cpu_rates[name].append(n / cpu if threads == 1 and cpu > 0 else float("nan"))
+    torch.set_num_threads(default_threads)
+
+    def median_ratio(a: str, b: str) -> float:
+        return statistics.median(x / y for x, y in zip(rates[a], rates[b]))
+
+    out = {"headless_steps_per_s": statistics.median(rates["headless"]),
+           "reference_steps_per_s": statistics.median(rates["reference"]),
+           "reference_ratio": median_ratio("headless", "reference"),
+           "rounds": rates}
+    if "reference_1t" in rates:
+        out["reference_1thread_steps_per_s"] = statistics.median(rates["reference_1t"])
+        out["reference_ratio_1thread"] = median_ratio("headless", "reference_1t")
+        # the yardstick at its faster thread count this run, round by round
+        out["reference_ratio_best"] = statistics.median(
+            h / max(a, b) for h, a, b in zip(rates["headless"], rates["reference"], rates["reference_1t"]))
+        # Per CPU second of the one thread each uses: what the code costs, whatever else the machine runs.
+        out["reference_ratio_1thread_cpu"] = statistics.median(
+            h / r for h, r in zip(cpu_rates["headless"], cpu_rates["reference_1t"]))
+    else:
+        out["reference_ratio_best"] = out["reference_ratio"]
+    return out
+
+
+def headless_rate(preset: str, seconds: float) -> float:
+    from .core.config import load_preset
+    from .core.trainer import Trainer
+    trainer = Trainer(load_preset(preset).config())
+    run_for(trainer.step, min(0.5, seconds / 3), 1)
+    n, el, _ = run_for(trainer.step, seconds, 1)
+    return n / el
+
+
+# ---------------------------------------------------------------------------- the window attached
+def _tree_rss_mb(proc) -> float:
+    import psutil
+    total = 0
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return float("nan")
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+def gui_run(preset: str, seconds: float, warmup_s: float) -> dict:
+    """`ganviz gui --preset P --run-for S` offscreen; its JSON line plus the RSS of its process tree."""
+    import psutil
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # A step target far away: a preset's run that completes pauses, and the frames would stop with it.
+    cmd = [sys.executable, "-m", "ganviz", "gui", "--preset", preset, "--steps", "100000000",
+           "--run-for", str(seconds)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    samples: list[tuple[float, float]] = []
+    ps = psutil.Process(proc.pid)
+    stderr_tail: list[str] = []
+    drain = threading.Thread(target=lambda: stderr_tail.extend(proc.stderr.readlines()[-5:]), daemon=True)
+    drain.start()
+    out_lines: list[tuple[float, str]] = []  # (seconds since launch, line): the JSON line marks the run's end
+
+    def read_stdout() -> None:
+        for line in proc.stdout:
+            out_lines.append((time.perf_counter() - t0, line))
+
+    reader = threading.Thread(target=read_stdout, daemon=True)
+    reader.start()
+    deadline = t0 + seconds + 120
+    while proc.poll() is None and time.perf_counter() < deadline:
+        samples.append((time.perf_counter() - t0, _tree_rss_mb(ps)))
+        time.sleep(0.25)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+        return {"error": f"the window run did not finish within {seconds + 120:.0f} s"}
+    reader.join(5)
+    drain.join(5)
+    result, t_end = None, None
+    for t, line in reversed(out_lines):
+        if line.strip().startswith("{"):
+            try:
+                result, t_end = json.loads(line), t
+                break
+            except ValueError:
+                pass
+    if proc.returncode != 0 or result is None:
+        why = stderr_tail[-1].strip() if stderr_tail else f"exit status {proc.returncode}"
+        return {"error": f"the window run failed: {why}"}
+    result["wall_s"] = round(time.perf_counter() - t0, 2)
+    # Play starts at the first frame and lasts `seconds` (by a coarse Qt timer: give or take 5%).
+    t_play = t_end - seconds
+    live = [(t, m) for t, m in samples if t_play <= t <= t_end and m == m]
+    if "rss_start_mb" not in result and live:
+        # Growth is counted from the end of the warm-up (the first evaluation imports its libraries,
+        # allocators fill their pools: a one-time cost), so what remains is what a long run adds.
+        warm = next((m for t, m in live if t >= t_play + warmup_s), live[-1][1])
+        result.update(rss_start_mb=round(live[0][1], 1), rss_warm_mb=round(warm, 1), rss_end_mb=round(live[-1][1], 1),
+                      rss_peak_mb=round(max(m for _, m in live), 1), rss_warmup_s=warmup_s,
+                      rss_source="bench: psutil, sum over the window's process tree")
+        result["rss_growth_mb"] = round(result["rss_end_mb"] - result["rss_warm_mb"], 1)
+    return result
+
+
+# ---------------------------------------------------------------------------- report
+def machine() -> dict:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": model, "cpus": os.cpu_count(), "torch": torch.__version__,
+            "default_threads": torch.get_num_threads(), "python": platform.python_version(),
+            "platform": platform.platform(terse=True)}
+    if hasattr(os, "getloadavg"):
+        info["load_avg_1min"] = round(os.getloadavg()[0], 2)  # other work on the machine skews every number
+    return info
+
+
+def verdicts(res: dict) -> dict:
+    out = {}
+    for key, op, bound, what in TARGETS:
+        v = res.get(key)
+        ok = None if v is None else (v >= bound if op == ">=" else v <= bound)
+        out[key] = {"target": f"{op} {bound:g}", "value": v, "pass": ok, "means": what}
+    return out
+
+
+def _fmt(v, nd=1) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def table(res: dict) -> str:
+    m = res["machine"]
+    lines = [f"ganviz bench{' --quick' if res['quick'] else ''} on {m['cpu']}, {m['cpus']} cores, "
+             f"torch {m['torch']} (default {m['default_threads']} threads), load {m.get('load_avg_1min', '?')}",
+             "", f"{'training, steps/s (wall clock)':44} {'steps/s':>9}  ratio"]
+    lines.append(f"{'  reference loop, ring8, default threads':44} {_fmt(res['reference_steps_per_s']):>9}")
+    if "reference_1thread_steps_per_s" in res:
+        lines.append(f"{'  reference loop, ring8, 1 thread':44} {_fmt(res['reference_1thread_steps_per_s']):>9}")
+    lines.append(f"{'  ganviz headless, ring8 (1 thread)':44} {_fmt(res['headless_steps_per_s']):>9}  "
+                 f"x{_fmt(res['reference_ratio'], 2)} vs default"
+                 + (f", x{_fmt(res['reference_ratio_1thread'], 2)} vs 1 thread "
+                    f"(x{_fmt(res['reference_ratio_1thread_cpu'], 2)} per CPU second)"
+                    if "reference_ratio_1thread" in res else ""))
+    for p in ("figure1", "digits"):
+        lines.append(f"{'  ganviz headless, ' + p:44} {_fmt(res['headless'][p]):>9}")
+    lines += ["", f"{'window attached (offscreen)':28} {'steps/s':>8} {'xheadl.':>8} {'frames/s':>9} {'p50 ms':>7} "
+              f"{'p95 ms':>7} {'first s':>8} {'RSS MB first frame/warm/end':>28}"]
+    for p, g in res["gui"].items():
+        if "error" in g:
+            lines.append(f"  {p:26} {g['error']}")
+            continue
+        ratio = g["steps_per_s"] / res["headless"][p] if res["headless"].get(p) else None
+        rss = f"{_fmt(g.get('rss_start_mb'), 0)}/{_fmt(g.get('rss_warm_mb'), 0)}/{_fmt(g.get('rss_end_mb'), 0)}"
+        lines.append(f"  {p:26} {_fmt(g['steps_per_s']):>8} {_fmt(ratio, 2):>8} {_fmt(g['frames_per_s']):>9} "
+                     f"{_fmt(g['frame_ms_p50'], 2):>7} {_fmt(g['frame_ms_p95'], 2):>7} {_fmt(g['first_frame_s'], 2):>8} "
+                     f"{rss:>28}")
+    lines += ["", "targets"]
+    for key, v in res["targets"].items():
+        mark = {True: "pass", False: "MISS", None: "n/a "}[v["pass"]]
+        lines.append(f"  {mark}  {key} = {_fmt(v['value'], 2)} (target {v['target']}): {v['means']}")
+    return "\n".join(lines)
+
+
+def main(quick: bool = False, as_json: bool = False) -> int:
+    plan = QUICK if quick else FULL
+    t_start = time.perf_counter()
+    res: dict = {"quick": quick, "machine": machine()}
+    default_threads = res["machine"]["default_threads"]
+    log(f"ring8: tutorial loop vs headless trainer, {plan.rounds} interleaved rounds")
+    res.update(headless_vs_reference(plan, default_threads))
+    res["headless"] = {"ring8": res["headless_steps_per_s"]}
+    for p in ("figure1", "digits"):
+        log(f"{p}: headless trainer")
+        res["headless"][p] = headless_rate(p, plan.other_s)
+    res["gui"] = {}
+    for p, secs in plan.gui_s.items():
+        log(f"{p}: window attached, {secs:g} s of live play (offscreen)")
+        res["gui"][p] = gui_run(p, secs, plan.warmup_s)
+    g = res["gui"].get("ring8", {})
+    ok = "error" not in g
+    res["gui_steps_per_s"] = g.get("steps_per_s") if ok else None
+    res["gui_ratio"] = g["steps_per_s"] / res["headless_steps_per_s"] if ok else None
+    for key in ("frames_per_s", "frame_ms_p50", "frame_ms_p95", "first_frame_s", "rss_start_mb", "rss_warm_mb",
+                "rss_end_mb", "rss_growth_mb"):
+        res[key] = g.get(key) if ok else None
+    res["targets"] = verdicts(res)
+    res["all_targets_met"] = all(v["pass"] for v in res["targets"].values())
+    res["bench_seconds"] = round(time.perf_counter() - t_start, 1)
+    print(table(res))
+    print(f"\n({res['bench_seconds']:.0f} s)")
+    if as_json:
+        print(json.dumps(_rounded(res), allow_nan=False))
+    return 0 if all("error" not in v for v in res["gui"].values()) else 1
+
+
+def _rounded(obj):
+    if isinstance(obj, float):
+        return round(obj, 3) if obj == obj else None
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rounded(v) for v in obj]
+    return obj

@@ -1,0 +1,95 @@
+"""Soak: the window plays each data kind in turn, with overlays toggled, for many frames.
+
+It runs in a child process, so a fatal Qt error fails the test instead of killing pytest.
+Fails on a crash, on any error the window reports, and on memory that keeps growing.
+`pytest -m soak` runs the short one (15 s); `make soak` the long one (10 minutes).
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RSS_GROWTH_MB = 60  # per process, between the end of the first round and the end of the last
+
+
+def soak(seconds: float) -> dict:
+    """Child process: rounds of figure1 -> ring8 (arrows, manifold) -> digits, then a JSON line."""
+    import psutil
+    from PySide6 import QtCore
+
+    from ganviz.app import make_app
+    from ganviz.app.bridge import WorkerHandle
+    from ganviz.app.window import MainWindow
+    from ganviz.core.config import load_preset
+
+    app = make_app()
+    presets = ["figure1", "ring8", "digits"]
+    per = max(1.5, seconds / 6)
+    rounds = max(2, round(seconds / (per * len(presets))))
+    preset = load_preset(presets[0])
+    win = MainWindow(preset, preset.config(), WorkerHandle(preset.config().to_dict()))
+    win.resize(1280, 800)
+    win.show()
+    out = {"problems": [], "rss_mb": [], "frames": 0}
+    win.problem.connect(lambda kind, msg: out["problems"].append(f"{kind}: {msg.splitlines()[0]}"))
+    me = psutil.Process()
+
+    def rss() -> tuple[float, float]:
+        worker = psutil.Process(win.handle.pid).memory_info().rss if win.worker_alive() else 0
+        return me.memory_info().rss / 2**20, worker / 2**20
+
+    plan = [(r, p) for r in range(rounds) for p in presets]
+
+    def next_phase():
+        if not plan:
+            out["frames"] = win.frames
+            app.quit()
+            return
+        r, name = plan.pop(0)
+        if name != win.preset.name or r:
+            win.choose_preset(name)
+        view = win.views["2d"]
+        view.a_arrows.setChecked(r % 2 == 0)
+        view.a_manifold.setChecked(True)
+        QtCore.QTimer.singleShot(600, lambda: win.set_playing(True))
+        if name == presets[-1]:
+            QtCore.QTimer.singleShot(int(per * 1000) - 100, lambda: out["rss_mb"].append(rss()))
+        QtCore.QTimer.singleShot(int(per * 1000), next_phase)
+
+    QtCore.QTimer.singleShot(3000, next_phase)  # the trainer's first frame
+    app.exec()
+    win.close()
+    print(json.dumps(out), flush=True)
+    return out
+
+
+def run_child(seconds: float) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, __file__, str(seconds)], capture_output=True, text=True, env=env,
+                          timeout=seconds * 3 + 120, cwd=ROOT)
+    assert done.returncode == 0, f"soak child died ({done.returncode}): {done.stderr[-3000:]}"
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["problems"] == []
+    assert out["frames"] > seconds * 5
+    first, last = out["rss_mb"][0], out["rss_mb"][-1]
+    assert last[0] - first[0] < RSS_GROWTH_MB, out["rss_mb"]
+    assert last[1] - first[1] < RSS_GROWTH_MB, out["rss_mb"]
+    return out
+
+
+@pytest.mark.soak
+def test_soak_short_across_the_three_kinds():
+    run_child(15)
+
+
+@pytest.mark.soak_long
+def test_soak_long():
+    run_child(600)
+
+
+if __name__ == "__main__":
+    soak(float(sys.argv[1]))

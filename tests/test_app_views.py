@@ -1,0 +1,172 @@
+"""Views and controls on their own, fed real snapshots (no trainer process): what the user sees."""
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+from ganviz.app import make_app  # noqa: E402
+from ganviz.app.controls import RESET_MARK, ControlsPanel, LogSpinBox  # noqa: E402
+from ganviz.app.views import curves as curves_mod  # noqa: E402
+from ganviz.app.views.curves import CurvesView  # noqa: E402
+from ganviz.app.views.density1d import Density1DView  # noqa: E402
+from ganviz.app.views.image_grid import ImageGridView  # noqa: E402
+from ganviz.app.views.scatter2d import ARROW_FRACTION, Scatter2DView, arrow_segments, bilinear, interpolation, \
+    mesh_lines  # noqa: E402
+from ganviz.core import config  # noqa: E402
+
+
+def snapshot(preset: str, steps: int = 20, **view) -> dict:
+    from ganviz.core.snapshot import SnapshotMaker
+    from ganviz.core.trainer import Trainer
+    t = Trainer(config.load_preset(preset).config().replace(n_data=2000))
+    t.run(steps)
+    snap = SnapshotMaker(t).make(**view)
+    snap.update(rows=t.log, changes=t.changes, first_rows=True, playing=False, run=1, step=t.step_count)
+    return snap
+
+
+@pytest.fixture
+def app(qapp):
+    return make_app()
+
+
+# ---------------------------------------------------------------------------------- controls
+
+def test_every_config_field_has_a_control_with_its_help_and_range(app, qtbot):
+    panel = ControlsPanel(config.Config())
+    qtbot.addWidget(panel)
+    assert set(panel.widgets) == set(config.FIELDS)
+    for name, f in config.FIELDS.items():
+        m, w = f.metadata, panel.widgets[name]
+        assert m["help"] in w.toolTip()
+        if m["choices"]:
+            assert isinstance(w, QtWidgets.QComboBox)
+            assert [w.itemText(i) for i in range(w.count())] == list(m["choices"])
+        elif isinstance(f.default, bool):
+            assert isinstance(w, QtWidgets.QCheckBox)
+        elif isinstance(f.default, int) and name != "data":
+            assert isinstance(w, QtWidgets.QSpinBox) and w.minimum() == m["lo"]
+        elif isinstance(f.default, float):
+            assert isinstance(w, LogSpinBox) == bool(m["log"])
+        assert (RESET_MARK in panel.labels[name].text()) == (not m["live"])
+
+
+def test_log_spin_box_steps_along_1_2_5(app, qtbot):
+    box = LogSpinBox(1e-7, 10.0)
+    qtbot.addWidget(box)
+    box.setValue(1e-3)
+    seen = []
+    for _ in range(3):
+        box.stepBy(1)
+        seen.append(box.value())
+    assert np.allclose(seen, [2e-3, 5e-3, 1e-2])
+    box.stepBy(-4)
+    assert np.isclose(box.value(), 5e-4)
+    assert box.textFromValue(0.000123456789) == "0.00012346"
+
+
+def test_a_spin_box_edit_is_sent_once_after_typing_pauses(app, qtbot):
+    panel = ControlsPanel(config.Config())
+    qtbot.addWidget(panel)
+    sent = []
+    panel.live_changed.connect(sent.append)
+    box = panel.widgets["batch_size"]
+    for v in (100, 120, 128):
+        box.setValue(v)
+    qtbot.waitUntil(lambda: len(sent) > 0, timeout=2000)
+    assert sent == [{"batch_size": 128}]
+
+
+def test_data_choices_list_the_builtins_and_a_file_option(app, qtbot):
+    from ganviz.core.data import BUILTINS
+    panel = ControlsPanel(config.Config())
+    qtbot.addWidget(panel)
+    combo = panel.widgets["data"]
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert set(BUILTINS) <= set(items) and any(t.startswith("Open file") for t in items)
+
+
+# ---------------------------------------------------------------------------------- views
+
+def test_figure1_view_draws_the_papers_curves_and_z_arrows(app, qtbot):
+    view = Density1DView()
+    qtbot.addWidget(view)
+    snap = snapshot("figure1")
+    view.draw(snap)
+    assert np.array_equal(view.p_g.getData()[1], snap["p_g"])
+    assert np.array_equal(view.d.getData()[1], snap["d"])
+    assert view.d in view.dbox.addedItems  # D has its own 0..1 axis
+    xs, ys = view.links.getData()
+    assert len(xs) == 2 * len(snap["z_line"])
+    assert np.allclose(xs[1::2], snap["z_x"])  # each line lands on x = G(z)
+    view.a_hist.setChecked(True)
+    assert view.hist.isVisible()
+
+
+def test_2d_overlays_ask_the_worker_only_for_what_is_shown(app, qtbot):
+    view = Scatter2DView()
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.request) as got:
+        view.a_arrows.setChecked(True)
+    assert got.args[0] == {"arrows": True, "manifold": False}
+    snap = snapshot("ring8", arrows=True, manifold=True)
+    view.a_manifold.setChecked(True)
+    view.draw(snap)
+    x, _ = view.arrows.getData()
+    assert len(x) == 6 * len(snap["arrows"])
+
+
+def test_arrows_are_scaled_so_the_longest_is_a_fixed_share_of_the_view():
+    arrows = np.array([[0, 0, 3, 4], [1, 1, 0.3, 0.4]], np.float32)
+    scale = ARROW_FRACTION * 6.0 / 5.0
+    x, y = arrow_segments(arrows, scale, head_cap=0.1)
+    shaft = np.hypot(x[1] - x[0], y[1] - y[0])
+    assert np.isclose(shaft, ARROW_FRACTION * 6.0)
+
+
+def test_manifold_mesh_draws_rows_and_columns_without_joining_them():
+    grid = np.stack(np.meshgrid(np.arange(4.0), np.arange(4.0)), -1).astype(np.float32)
+    x, y, connect = mesh_lines(grid)
+    assert len(x) == 32 and connect.sum() == 32 - 8
+
+
+def test_heatmap_interpolation_is_exact_for_a_plane():
+    gx, gy = np.meshgrid(np.linspace(0, 1, 50), np.linspace(0, 1, 40))
+    plane = (0.3 * gx + 0.6 * gy).astype(np.float32)
+    out = bilinear(plane, interpolation(40, 120), interpolation(50, 100))
+    cx = (np.arange(100) + 0.5) / 100
+    cy = (np.arange(120) + 0.5) / 120
+    assert np.allclose(out, 0.3 * cx[None, :] + 0.6 * cy[:, None], atol=1e-5)
+
+
+def test_clicking_a_tile_shows_its_nearest_real_image(app, qtbot):
+    view = ImageGridView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    snap = snapshot("digits", steps=2)
+    view.draw(snap)
+    lay = view.lay
+    x, y = lay.tile_origin(10)
+    scene = view.vb.mapViewToScene(QtCore.QPointF(x + lay.w / 2, y + lay.h / 2))
+    pos = view.glw.mapFromScene(scene)
+    qtbot.mouseClick(view.glw.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert view.selected == 10
+    nn = snap["nn_u8"][10]
+    region = view._canvas[lay.insp_y2 + lay.b: lay.insp_y2 + lay.b + 3 * lay.h, lay.insp_x + lay.b:][:, :3 * lay.w]
+    assert np.array_equal(region[::3, ::3, 0], nn[..., 0])
+    assert f"{snap['nn_dist'][10]:.3f}" in view.nn_label.toPlainText()
+
+
+def test_curves_grow_skip_bad_values_and_cap_markers(app, qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    rows = [{"step": float(s), "loss_d": 1.0, "loss_g": np.nan, "grad_d": 0.0, "jsd": 0.1} for s in range(3000)]
+    view.update_from({"kind": "1d", "rows": rows, "changes": [(5, "lr_d 1 \u2192 2")] * 20, "first_rows": True})
+    assert view.values("loss_d").size == 3000
+    assert view.values("loss_g").size == 0 and view.values("grad_d").size == 0  # NaN, and 0 on a log axis
+    assert len(view.markers) == curves_mod.MAX_MARKERS
+    view.update_from({"kind": "1d", "rows": rows[:5], "changes": [], "first_rows": True})
+    assert view.values("loss_d").size == 5 and view.markers == []

@@ -1,0 +1,56 @@
+"""Screenshot every preset with the scripted run and write docs/presets.md.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tools/shoot_presets.py [SECONDS] [NAME ...]
+
+Each preset plays for SECONDS (default 20) in the real window; the picture is what a viewer
+sees at that moment, not a staged figure.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from ganviz.core.config import load_preset, preset_names  # noqa: E402
+
+OUT = ROOT / "docs" / "presets"
+
+
+def shoot(name: str, seconds: float) -> dict:
+    png = OUT / f"{name}.png"
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ganviz"), "--preset", name, "--run-for", str(seconds),
+                           "--screenshot", str(png)], capture_output=True, text=True, env=env, timeout=seconds + 120)
+    if proc.returncode != 0:
+        raise SystemExit(f"{name}: exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    seconds = float(args.pop(0)) if args and args[0].replace(".", "").isdigit() else 20.0
+    names = args or preset_names()
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        run = shoot(name, seconds)
+        print(f"{name}: step {run['steps']}, {run.get('frames_per_s', '?')} fps", flush=True)
+    lines = ["# Presets", "",
+             "Each picture is the window after the scripted run "
+             f"(`ganviz --preset NAME --run-for {seconds:g} --screenshot docs/presets/NAME.png`), "
+             "made by `tools/shoot_presets.py`.", ""]
+    for name in preset_names():
+        p = load_preset(name)
+        lines += [f"## {p.title} (`{name}`)", "", p.description, ""]
+        lines += [f"{i}. {s}" for i, s in enumerate(p.narration, 1)]
+        if (OUT / f"{name}.png").exists():
+            lines += ["", f"![{name}](presets/{name}.png)"]
+        lines.append("")
+    (ROOT / "docs" / "presets.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
