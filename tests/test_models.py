@@ -36,3 +36,10 @@ def test_dropout_rate_changes_live():
     _, d = build(Config(dropout=0.2), (2,))
     d.set_dropout(0.5)
     assert {m.p for m in d.modules() if isinstance(m, torch.nn.Dropout)} == {0.5}
+
+
+def test_too_large_models_are_refused_without_allocating():
+    from ganviz.core.models import check_size
+    with pytest.raises(ConfigError, match="too many"):
+        check_size(Config(model="dcgan", g_hidden=2048, d_hidden=2048, z_dim=32), (1, 8, 8))
+    check_size(Config(model="dcgan", g_hidden=32, d_hidden=32, z_dim=32), (1, 8, 8))

@@ -13,6 +13,8 @@ def d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor, smoothing: float =
     """D's loss on real and fake logits. `smoothing` is one-sided: real targets are 1 - smoothing."""
     if loss in ("minimax", "ns"):
         # -[t log D(x) + (1-t) log(1 - D(x))] on real with t = 1 - s, and -log(1 - D(G(z))) on fake.
+        if smoothing == 0:  # the common case, without a term multiplied by zero (same value, fewer ops)
+            return F.softplus(-real).mean() + F.softplus(fake).mean()
         t = 1.0 - smoothing
         return (t * F.softplus(-real) + (1 - t) * F.softplus(real)).mean() + F.softplus(fake).mean()
     if loss == "lsgan":

@@ -107,5 +107,18 @@ def build(cfg: Config, data_shape: tuple[int, ...]) -> tuple[Generator, Discrimi
     return Generator(g_body, data_shape, squash=is_image), Discriminator(d_body, flatten=is_image)
 
 
+MAX_WEIGHTS = 50_000_000  # ~0.8 GB with gradients and Adam's moments: the most a laptop should train
+
+
+def check_size(cfg: Config, data_shape: tuple[int, ...]) -> None:
+    """Refuse models too large for a laptop, counted exactly on the meta device (nothing allocated)."""
+    with torch.device("meta"):
+        g, d = build(cfg, data_shape)
+    n = sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())
+    if n > MAX_WEIGHTS:
+        raise ConfigError(f"G and D would have {n / 1e6:.0f}M weights, too many for this tool "
+                          f"(at most {MAX_WEIGHTS // 1_000_000}M); lower g_hidden/d_hidden or g_depth/d_depth")
+
+
 def has_batch_statistics(module: nn.Module) -> bool:
     return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())

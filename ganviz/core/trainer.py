@@ -29,7 +29,7 @@ from .config import LIVE_KEYS, Config, diff
 from .data import Dataset, load
 from .errors import ConfigError, DivergedError
 from .fastpath import FusedStep, inplace_relu
-from .models import build, has_batch_statistics
+from .models import build, check_size, has_batch_statistics
 
 PHASES = {  # slow motion: each phase of one iteration with the caption shown for it
     "sample": "1. Draw a minibatch: m points from the data and m noise vectors z from the prior.",
@@ -52,6 +52,7 @@ class Trainer:
                                                        image_size=self.cfg.image_size or None)
         torch.manual_seed(self.cfg.seed)  # weight init and dropout masks
         shape = self.data.train.shape[1:]
+        check_size(self.cfg, tuple(shape))
         self.G, self.D = build(self.cfg, tuple(shape))
         inplace_relu(self.G, self.D)   # speed: same values, one allocation less per ReLU (fastpath.py)
         self._g_params, self._d_params = list(self.G.parameters()), list(self.D.parameters())
