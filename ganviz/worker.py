@@ -7,12 +7,14 @@ Commands (tuples on the command queue):
     ("set", {key: value})         live settings, applied from the next step
     ("view", {"arrows": bool, "manifold": bool})  optional overlays the views want computed
     ("speed", steps_per_s)        0 = as fast as the machine goes; small numbers for slow demos
+    ("phases",)                   slow motion: one iteration in phases (see slowmotion.py)
     ("frame_done",)               the GUI drew a snapshot: one more may be sent (flow control)
     ("save", path) / ("load", path)
     ("quit",)
 Messages out (tuples on the snapshot queue):
     ("snapshot", dict)            see core/snapshot.py, plus playing, rows, changes, steps_per_s
     ("changed", {key: [old, new]}, step)
+    ("phases", [snapshot, ...])   one snapshot per phase of a slow-motion iteration
     ("error", kind, message)      kind: "diverged" (training paused), "input", "crash"
     ("saved", path) / ("loaded", path, cfg_dict)
 
@@ -28,7 +30,7 @@ import traceback
 from typing import Any
 
 SNAPSHOT_MIN_INTERVAL = 1 / 40  # 40 frames/s look smooth for plots; faster only costs training time
-SNAPSHOT_BUDGET = 0.15          # while playing, snapshots may take at most this share of the time,
+SNAPSHOT_BUDGET = 0.12          # while playing, snapshots may take at most this share of the time,
 SNAPSHOT_MAX_INTERVAL = 0.25    # but the picture moves at least 4 times a second
 CHUNK_SECONDS = 0.015           # train this long between looks at the command queue
 
@@ -95,6 +97,9 @@ class Worker:
                 self.dirty = True
             elif name == "speed":
                 self.speed = float(args[0])
+            elif name == "phases":  # slow motion: one iteration, a snapshot after each phase
+                self.playing = False
+                self.out_q.put(("phases", self._phase_snapshots()))
             elif name == "save":
                 from .core.checkpoint import save
                 save(args[0], self.trainer)
@@ -176,6 +181,18 @@ class Worker:
                     run=self.run_id)
         self.out_q.put(("snapshot", snap))
         self.credit, self.dirty, self.last_snap = 0, False, now
+
+    def _phase_snapshots(self) -> list[dict]:
+        from .slowmotion import phase_snapshots
+        t = self.trainer
+        snaps = phase_snapshots(t, self.maker, self.view)
+        for snap in snaps:
+            snap.update(stats=t.stats(), rows=[], changes=[], first_rows=False, playing=False, steps_per_s=0.0,
+                        target_steps=t.cfg.steps, sent_at=time.time(), handled=self.handled, run=self.run_id)
+        snaps[-1].update(rows=t.log[self.rows_sent:], changes=t.changes[self.changes_sent:],
+                         first_rows=self.rows_sent == 0)
+        self.rows_sent, self.changes_sent = len(t.log), len(t.changes)
+        return snaps
 
     def loop(self) -> None:
         while self.running:

@@ -17,7 +17,8 @@ RSS_GROWTH_MB = 60  # per process, between the end of the first round and the en
 
 
 def soak(seconds: float) -> dict:
-    """Child process: rounds of figure1 -> ring8 (arrows, manifold) -> digits, then a JSON line."""
+    """Child process: rounds of figure1 -> ring8 (arrows, manifold) -> digits, each with lone D and G
+    steps, play, a live learning-rate change and overlay toggles; then a JSON line."""
     import psutil
     from PySide6 import QtCore
 
@@ -55,7 +56,12 @@ def soak(seconds: float) -> dict:
         view = win.views["2d"]
         view.a_arrows.setChecked(r % 2 == 0)
         view.a_manifold.setChecked(True)
+        QtCore.QTimer.singleShot(300, win.act_step_d.trigger)
+        QtCore.QTimer.singleShot(400, win.act_step_g.trigger)
         QtCore.QTimer.singleShot(600, lambda: win.set_playing(True))
+        # a live change while playing, and a redraw-only toggle
+        QtCore.QTimer.singleShot(int(per * 500), lambda: win.controls.set_value("lr_g", 5e-4 if r % 2 else 1e-3))
+        QtCore.QTimer.singleShot(int(per * 600), lambda: win.views["1d"].a_hist.toggle())
         if name == presets[-1]:
             QtCore.QTimer.singleShot(int(per * 1000) - 100, lambda: out["rss_mb"].append(rss()))
         QtCore.QTimer.singleShot(int(per * 1000), next_phase)

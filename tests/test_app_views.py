@@ -108,10 +108,13 @@ def test_figure1_view_draws_the_papers_curves_and_z_arrows(app, qtbot):
 def test_2d_overlays_ask_the_worker_only_for_what_is_shown(app, qtbot):
     view = Scatter2DView()
     qtbot.addWidget(view)
+    assert view.wanted() == {"arrows": True, "manifold": False}  # arrows on: the ring8 story uses them
     with qtbot.waitSignal(view.request) as got:
-        view.a_arrows.setChecked(True)
-    assert got.args[0] == {"arrows": True, "manifold": False}
+        view.a_arrows.setChecked(False)
+    assert got.args[0] == {"arrows": False, "manifold": False}
+    assert not view.arrows.isVisible()
     snap = snapshot("ring8", arrows=True, manifold=True)
+    view.a_arrows.setChecked(True)
     view.a_manifold.setChecked(True)
     view.draw(snap)
     x, _ = view.arrows.getData()
@@ -170,3 +173,15 @@ def test_curves_grow_skip_bad_values_and_cap_markers(app, qtbot):
     assert len(view.markers) == curves_mod.MAX_MARKERS
     view.update_from({"kind": "1d", "rows": rows[:5], "changes": [], "first_rows": True})
     assert view.values("loss_d").size == 5 and view.markers == []
+
+
+def test_curves_switch_kind_while_rows_wait_for_a_redraw(app, qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    row = {"step": 1.0, "loss_d": 1.0, "jsd": 0.2}
+    view.update_from({"kind": "1d", "rows": [row], "changes": [], "first_rows": True, "playing": True})
+    # within the redraw interval: these rows wait; then the preset changes to a 2D data set
+    view.update_from({"kind": "1d", "rows": [dict(row, step=2.0)], "changes": [], "playing": True})
+    view.update_from({"kind": "2d", "rows": [{"step": 0.0, "loss_d": 1.0}], "changes": [], "first_rows": True,
+                      "playing": False})
+    assert view.kind == "2d" and "jsd" not in view.series and view.values("loss_d").size == 1

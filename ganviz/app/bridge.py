@@ -71,6 +71,7 @@ class Bridge(QtCore.QThread):
     saved = QtCore.Signal(str)
     loaded = QtCore.Signal(str, dict)
     died = QtCore.Signal(object)           # exit code
+    phases = QtCore.Signal(list)           # slow motion: one snapshot per phase of an iteration
 
     def __init__(self, handle: WorkerHandle, parent=None):
         super().__init__(parent)
@@ -125,3 +126,5 @@ class Bridge(QtCore.QThread):
                 self.saved.emit(str(msg[1]))
             elif kind == "loaded":
                 self.loaded.emit(str(msg[1]), dict(msg[2]))
+            elif kind == "phases":
+                self.phases.emit(list(msg[1]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import time
+import traceback
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -16,9 +17,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core import config
 from ..core.errors import GanvizError
 from ..core.fileio import write_with
-from . import theme
 from .bridge import Bridge, WorkerHandle
+from .chrome import WindowChrome
+from . import lecture
 from .controls import ControlsPanel
+from .export import grab_2x
 from .panels import Banner, NarrationPanel, SpeedControl
 from .views.curves import CurvesView
 from .views.density1d import Density1DView
@@ -28,7 +31,7 @@ from .views.scatter2d import Scatter2DView
 DIED = "The trainer stopped unexpectedly. Reset starts a fresh one (your settings are kept)."
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(WindowChrome, QtWidgets.QMainWindow):
     frame_drawn = QtCore.Signal(dict)          # after a snapshot has been drawn (tests, scripted runs)
     changed = QtCore.Signal(dict, int)         # the trainer confirmed a live change
     problem = QtCore.Signal(str, str)          # kind, message: what the user was told
@@ -44,11 +47,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.run_id = None
         self.last_snap: dict | None = None
         self.frames = 0
-        self.frame_ms: list[float] = []
+        self.frame_ms: collections.deque = collections.deque(maxlen=10_000)  # ms to apply a snapshot
         self.first_frame_s: float | None = None
         self._frame_clock: collections.deque = collections.deque(maxlen=120)
         self._sent_cfg = cfg.to_dict()
         self._closing = False
+        self._draw_failed = False
         self._box: QtWidgets.QMessageBox | None = None
         self.setWindowTitle(f"ganviz \u2014 {preset.title}")
 
@@ -73,6 +77,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_view(guess_kind(cfg.data))
         self._fps_timer = QtCore.QTimer(self, interval=500, timeout=self._update_rates)
         self._fps_timer.start()
+        lecture.install(self)  # slow motion, presentation mode, export, data drop (app/lecture.py)
         if handle is not None:
             self.attach(handle)
 
@@ -102,100 +107,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls_dock.setMinimumWidth(320)
         self.resizeDocks([self.story_dock, self.controls_dock], [270, 330], QtCore.Qt.Orientation.Horizontal)
 
-    def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
-        dock = QtWidgets.QDockWidget(title, self)
-        dock.setObjectName(title)
-        dock.setWidget(widget)
-        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(area, dock)
-        return dock
-
-    def _action(self, text: str, slot, keys=(), tip: str = "") -> QtGui.QAction:
-        a = QtGui.QAction(text, self)
-        if keys:
-            a.setShortcuts([QtGui.QKeySequence(k) for k in keys])
-            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-        if tip:
-            a.setToolTip(f"{tip} ({', '.join(keys)})" if keys else tip)
-            a.setStatusTip(tip)
-        a.triggered.connect(slot)
-        self.addAction(a)  # shortcuts work with the menu bar hidden (full screen)
-        return a
-
-    def _build_actions(self) -> None:
-        A = self._action
-        self.act_play = A("\u25b6 Play", self.toggle_play, ["Space"], "play or pause training")
-        self.act_step = A("Step", lambda: self.step("both"), ["Right", "S"],
-                          "one iteration of Algorithm 1: k_d D steps, then k_g G steps")
-        self.act_step_d = A("Step D", lambda: self.step("d"), ["D"], "one update of D alone (G stays still)")
-        self.act_step_g = A("Step G", lambda: self.step("g"), ["G"], "one update of G alone (D stays still)")
-        self.act_reset = A("\u21bb Reset", self.reset, ["R"],
-                           "start again from step 0 with the settings shown (same seed: the same run)")
-        self.act_full = A("Full screen", self.toggle_fullscreen, ["F"], "full screen for a projector")
-        self.act_full.setCheckable(True)
-        self.act_quit = A("Quit", self.close, ["Ctrl+Q"], "close the window and stop training")
-        self.act_save = A("Save session\u2026", self.save_session, ["Ctrl+S"],
-                          "save the whole training state to a .safetensors file")
-        self.act_open = A("Open session\u2026", self.open_session, ["Ctrl+O"], "continue a saved session")
-        self.act_data = A("Open data\u2026", self.open_data, [], "train on your own file (CSV, NPY/NPZ, IDX, images)")
-        self.act_export = A("Export view as PNG\u2026", self.export_png, ["Ctrl+E"], "save a picture of the view")
-
-    def _build_toolbar(self) -> None:
-        bar = self.addToolBar("Run")
-        bar.setObjectName("run")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
-        bar.setStyleSheet(f"QToolBar {{ spacing: 4px; padding: 3px; }} QToolButton {{ font-size: {theme.FONT_PT + 1}pt;"
-                          " padding: 4px 10px; }")
-        bar.addWidget(QtWidgets.QLabel(" preset "))
-        self.preset_box = QtWidgets.QComboBox()
-        for name in config.preset_names():
-            self.preset_box.addItem(name)
-        self.preset_box.setCurrentText(self.preset.name)
-        self.preset_box.setToolTip("choose a preset: its settings, data and story (starts a fresh run)")
-        self.preset_box.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        self.preset_box.activated.connect(lambda i: self.choose_preset(self.preset_box.itemText(i)))
-        bar.addWidget(self.preset_box)
-        bar.addSeparator()
-        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, self.act_reset):
-            bar.addAction(a)
-        self.play_button = bar.widgetForAction(self.act_play)
-        self.play_button.setMinimumWidth(90)
-        bar.addSeparator()
-        bar.addWidget(self.speed)
-        bar.addSeparator()
-        self.overlay_bar = bar
-        self._overlay_actions: list[QtGui.QAction] = []
-
-    def _build_menus(self) -> None:
-        m = self.menuBar()
-        f = m.addMenu("&File")
-        for a in (self.act_data, None, self.act_open, self.act_save, None, self.act_export, None, self.act_quit):
-            f.addSeparator() if a is None else f.addAction(a)
-        r = m.addMenu("&Run")
-        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, None, self.act_reset):
-            r.addSeparator() if a is None else r.addAction(a)
-        v = m.addMenu("&View")
-        for view in self.views.values():
-            v.addSection({"1d": "1D (Figure 1)", "2d": "2D", "image": "Images"}[view.kind])
-            for a in view.toggles:
-                v.addAction(a)
-        v.addSeparator()
-        v.addAction(self.story_dock.toggleViewAction())
-        v.addAction(self.controls_dock.toggleViewAction())
-        v.addAction(self.act_full)
-
-    def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.lbl_state = QtWidgets.QLabel("starting\u2026")
-        self.lbl_step = QtWidgets.QLabel("step \u2013")
-        self.lbl_rate = QtWidgets.QLabel("")
-        self.lbl_fps = QtWidgets.QLabel("")
-        for w in (self.lbl_state, self.lbl_step, self.lbl_rate, self.lbl_fps):
-            w.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; padding: 0 10px;")
-            sb.addPermanentWidget(w)
-
     # ------------------------------------------------------------------ worker
     def attach(self, handle: WorkerHandle) -> None:
         """Listen to a (new) worker; it starts with default view overlays and full speed."""
@@ -208,6 +119,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.bridge.saved.connect(lambda p: self.statusBar().showMessage(f"session saved to {p}", 6000))
         self.bridge.loaded.connect(self._on_loaded)
         self.bridge.died.connect(self._on_died)
+        self.bridge.phases.connect(self.slowmo.on_phases)
         self.bridge.start()
         self.send("view", self.current_view().wanted())
         if self.speed.value():
@@ -251,6 +163,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lbl_state.setText("playing" if self.playing else "paused")
 
     def step(self, which: str) -> None:
+        if which == "both" and self.slowmo.forward():  # slow motion: the next phase instead
+            return
         self.playing = False
         self._show_play_state()
         self.send("step", which)
@@ -321,7 +235,7 @@ class MainWindow(QtWidgets.QMainWindow):
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export view", "ganviz-view.png", "PNG image (*.png)")
         if path:
             try:
-                save_png(self.stack.currentWidget().grab(), path)
+                save_png(grab_2x(self.stack.currentWidget()), path)  # 2x: crisp on slides
                 self.statusBar().showMessage(f"saved {path}", 6000)
             except GanvizError as err:
                 self.tell("input", str(err))
@@ -352,30 +266,36 @@ class MainWindow(QtWidgets.QMainWindow):
         if snap is None:
             return
         t = time.perf_counter()
-        kind = snap["kind"]
-        if kind != self.current_view().kind:
-            self.show_view(kind)
+        try:
+            self._draw(snap)
+        except Exception as err:  # a bug in a view: say so once, and keep the window alive
+            if not self._draw_failed:
+                self._draw_failed = True
+                self.tell("crash", f"{type(err).__name__} while drawing: {err}\n{traceback.format_exc()}")
+        finally:
+            self.send("frame_done")  # always: without it the worker would wait for this frame forever
+        self.frame_ms.append((time.perf_counter() - t) * 1000)
+        self.frames += 1
+        self._frame_clock.append(time.perf_counter())
+        if self.first_frame_s is None:
+            self.first_frame_s = time.perf_counter() - self.t0
+        self.frame_drawn.emit(snap)
+
+    def _draw(self, snap: dict) -> None:
+        if snap["kind"] != self.current_view().kind:
+            self.show_view(snap["kind"])
         view = self.current_view()
         if snap.get("run") != self.run_id:
             self.run_id = snap.get("run")
             view.new_run()
             self.controls.set_applied(self._sent_cfg)
+        self.last_snap = snap
         view.draw(snap)
         self.curves.update_from(snap)
         if snap.get("handled", 0) >= self.handle.sent:  # no command of ours is still on its way
             self.playing = bool(snap["playing"])
         self._show_play_state()
         self.lbl_step.setText(f"step {snap['step']:,} / {snap.get('target_steps', 0):,}")
-        self.last_snap = snap
-        ms = (time.perf_counter() - t) * 1000
-        self.frame_ms.append(ms)
-        self.frames += 1
-        self._frame_clock.append(time.perf_counter())
-        if self.first_frame_s is None:
-            self.first_frame_s = time.perf_counter() - self.t0
-            self.lbl_state.setText("paused")
-        self.send("frame_done")
-        self.frame_drawn.emit(snap)
 
     def _update_rates(self) -> None:
         now = time.perf_counter()

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from .. import theme
 
 MAX_MARKERS = 12       # older change markers are removed: a marker forest reads as noise
-REFRESH_S = 0.2        # while playing, curves are redrawn 5 times a second: enough for a trend
+REFRESH_S = 0.5        # while playing, curves are redrawn twice a second: enough for a trend
 METRIC = "#7b3294"
 c = theme.coloured
 
@@ -118,6 +118,9 @@ class CurvesView(QtWidgets.QWidget):
         theme.style_plot(plot, title=title, bottom="step", title_pt=self._title_pt)
         self._titles[name] = title
         plot.setLogMode(y=log)
+        if name == "d":  # the equilibrium: D = 1/2 on data and on G(z) alike
+            plot.addItem(pg.InfiniteLine(pos=0.5, angle=0, pen=pg.mkPen("#9ab", width=1,
+                                                                        style=QtCore.Qt.PenStyle.DashLine)))
         if yrange:
             plot.setYRange(*yrange, padding=0.02)
             plot.enableAutoRange(y=False)
@@ -139,6 +142,7 @@ class CurvesView(QtWidgets.QWidget):
         for key, _ in METRIC_PANEL.get(self.kind, ("", []))[1]:
             self.curves.pop(key, None)
             self.series.pop(key, None)
+            self._dirty.discard(key)  # rows waiting for a refresh belong to the old kind's metric
         self.kind = kind
         title, keys, log, yr = METRIC_PANEL[kind]
         self._panel("metric", title, keys, log, yr)
@@ -208,7 +212,7 @@ class CurvesView(QtWidgets.QWidget):
         self._last_refresh = time.perf_counter()
         metric_keys = [k for k, _ in METRIC_PANEL[self.kind][1]]
         self.waiting.setVisible(not any(self.series[k].n for k in metric_keys))
-        for key in self._dirty:
+        for key in self._dirty & self.series.keys():
             x, y = self.series[key].view()
             self.curves[key].setData(x, y)
         self._dirty.clear()

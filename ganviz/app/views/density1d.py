@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtGui
 
 from .. import theme
 from .base import View, finite
@@ -30,6 +30,10 @@ class Density1DView(View):
         self.glw.ci.layout.setRowStretchFactor(1, 1)
         self._build_top()
         self._build_z()
+        # Every range here is set explicitly: autorange on a linked view would move the axes after
+        # each frame and cost a second repaint.
+        for vb in (self.top.vb, self.dbox, self.zplot.vb):
+            vb.disableAutoRange()
         self.a_dstar = self.add_toggle("Optimal D*", "show D* = p_data / (p_data + p_g), the best D for the current G",
                                        True, self._refresh_visibility)
         self.a_hist = self.add_toggle("Histogram", "show a histogram of G's samples under p_g", False,
@@ -75,6 +79,8 @@ class Density1DView(View):
         for item in (self.hist, self.p_data, self.p_g, self.d):
             item.setSkipFiniteCheck(True)
         self.d_star.setData(connect="finite")  # gaps where D* is undefined
+        # p_data is fixed for a run, and a dotted line is slow to stroke: keep it as a pixmap.
+        self.p_data.curve.setCacheMode(theme.CACHED)
         leg = theme.legend(top, offset=(12, 8), columns=2)
         for item in (self.p_data, self.p_g, self.d, self.d_star):
             leg.addItem(item, item.name())

@@ -88,7 +88,7 @@ class Scatter2DView(View):
             item.setSkipFiniteCheck(True)
         self.legend = theme.legend(self.plot, offset=(10, 10))
 
-        self.a_arrows = self.add_toggle("Arrows", "arrows: where G's next update pushes each sample", False,
+        self.a_arrows = self.add_toggle("Arrows", "arrows: where G's next update pushes each sample", True,
                                         self._toggled)
         self.a_manifold = self.add_toggle("Manifold", "G's image of a regular grid of z: how G warps the noise",
                                           False, self._toggled)

@@ -1,0 +1,107 @@
+"""The window's frame around the views: docks, actions and their keys, toolbar, menus, status bar.
+
+A mixin of MainWindow, kept apart so window.py holds behaviour and this file holds layout.
+Single-key shortcuts are window-wide actions, so they still work with the menu bar hidden.
+"""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core import config
+from . import theme
+
+
+class WindowChrome:
+    def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, keys=(), tip: str = "") -> QtGui.QAction:
+        a = QtGui.QAction(text, self)
+        if keys:
+            a.setShortcuts([QtGui.QKeySequence(k) for k in keys])
+            a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+        if tip:
+            a.setToolTip(f"{tip} ({', '.join(keys)})" if keys else tip)
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        self.addAction(a)  # shortcuts work with the menu bar hidden (full screen)
+        return a
+
+    def _build_actions(self) -> None:
+        A = self._action
+        self.act_play = A("\u25b6 Play", self.toggle_play, ["Space"], "play or pause training")
+        self.act_step = A("Step", lambda: self.step("both"), ["Right", "S"],
+                          "one iteration of Algorithm 1: k_d D steps, then k_g G steps")
+        self.act_step_d = A("Step D", lambda: self.step("d"), ["D"], "one update of D alone (G stays still)")
+        self.act_step_g = A("Step G", lambda: self.step("g"), ["G"], "one update of G alone (D stays still)")
+        self.act_reset = A("\u21bb Reset", self.reset, ["R"],
+                           "start again from step 0 with the settings shown (same seed: the same run)")
+        self.act_full = A("Full screen", self.toggle_fullscreen, ["F"], "full screen for a projector")
+        self.act_full.setCheckable(True)
+        self.act_quit = A("Quit", self.close, ["Ctrl+Q"], "close the window and stop training")
+        self.act_save = A("Save session\u2026", self.save_session, ["Ctrl+S"],
+                          "save the whole training state to a .safetensors file")
+        self.act_open = A("Open session\u2026", self.open_session, ["Ctrl+O"], "continue a saved session")
+        self.act_data = A("Open data\u2026", self.open_data, [], "train on your own file (CSV, NPY/NPZ, IDX, images)")
+        self.act_export = A("Export view as PNG\u2026", self.export_png, ["Ctrl+E"], "save a picture of the view")
+
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Run")
+        bar.setObjectName("run")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.setStyleSheet(f"QToolBar {{ spacing: 4px; padding: 3px; }} QToolButton {{ font-size: {theme.FONT_PT + 1}pt;"
+                          " padding: 4px 10px; }")
+        bar.addWidget(QtWidgets.QLabel(" preset "))
+        self.preset_box = QtWidgets.QComboBox()
+        for name in config.preset_names():
+            self.preset_box.addItem(name)
+        self.preset_box.setCurrentText(self.preset.name)
+        self.preset_box.setToolTip("choose a preset: its settings, data and story (starts a fresh run)")
+        self.preset_box.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.preset_box.activated.connect(lambda i: self.choose_preset(self.preset_box.itemText(i)))
+        bar.addWidget(self.preset_box)
+        bar.addSeparator()
+        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, self.act_reset):
+            bar.addAction(a)
+        self.play_button = bar.widgetForAction(self.act_play)
+        self.play_button.setMinimumWidth(90)
+        bar.addSeparator()
+        bar.addWidget(self.speed)
+        bar.addSeparator()
+        self.overlay_bar = bar
+        self._overlay_actions: list[QtGui.QAction] = []
+
+    def _build_menus(self) -> None:
+        m = self.menuBar()
+        f = m.addMenu("&File")
+        for a in (self.act_data, None, self.act_open, self.act_save, None, self.act_export, None, self.act_quit):
+            f.addSeparator() if a is None else f.addAction(a)
+        r = m.addMenu("&Run")
+        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, None, self.act_reset):
+            r.addSeparator() if a is None else r.addAction(a)
+        v = m.addMenu("&View")
+        for view in self.views.values():
+            v.addSection({"1d": "1D (Figure 1)", "2d": "2D", "image": "Images"}[view.kind])
+            for a in view.toggles:
+                v.addAction(a)
+        v.addSeparator()
+        v.addAction(self.story_dock.toggleViewAction())
+        v.addAction(self.controls_dock.toggleViewAction())
+        v.addAction(self.act_full)
+
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.lbl_state = QtWidgets.QLabel("starting\u2026")
+        self.lbl_step = QtWidgets.QLabel("step \u2013")
+        self.lbl_rate = QtWidgets.QLabel("")
+        self.lbl_fps = QtWidgets.QLabel("")
+        for w in (self.lbl_state, self.lbl_step, self.lbl_rate, self.lbl_fps):
+            w.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; padding: 0 10px;")
+            sb.addPermanentWidget(w)
