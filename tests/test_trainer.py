@@ -174,3 +174,14 @@ def test_slow_motion_phases_are_one_ordinary_iteration():
     b.step()
     assert same(params(a.D), params(b.D)) and same(params(a.G), params(b.G))
     assert a.step_count == 1
+
+
+def test_step_d_leaves_the_drawn_samples_of_a_batchnorm_generator_unchanged():
+    t = Trainer(Config(data="digits", model="dcgan", g_hidden=8, d_hidden=8, z_dim=8, batch_size=16,
+                       eval_every=10**6))
+    z = torch.randn(64, 8, generator=torch.Generator().manual_seed(0))
+    before = t.generate(z)
+    t.step_d()
+    assert torch.equal(t.generate(z), before)
+    t.step_g()
+    assert not torch.equal(t.generate(z), before)

@@ -313,13 +313,15 @@ class Trainer:
     # ------------------------------------------------------------------ views of the models
     @torch.no_grad()
     def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """G(z) in standardised units, with G in eval mode (batch norm uses running statistics)."""
-        was = self.G.training
-        self.G.eval()
-        try:
+        """G(z) in standardised units, computed as training computes it (batch norm on the batch's own
+        statistics, as pytorch/examples' DCGAN draws its fixed-noise grid). Batch norm's running
+        statistics are put back afterwards, so drawing never changes the run, and a D step never
+        changes the drawn samples."""
+        buffers = {name: b.clone() for name, b in self.G.named_buffers()}
+        if not buffers:
             return self.G(z)
-        finally:
-            self.G.train(was)
+        # Batch norm updates the copies, not G's own buffers (which a kept autograd graph may hold).
+        return torch.func.functional_call(self.G, buffers, (z,))
 
     @torch.no_grad()
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
