@@ -1,0 +1,216 @@
+"""Export from the window: the view as PNG (2x) or SVG, a recording (GIF/MP4), the metrics as CSV.
+
+Every file is written atomically (a temporary file renamed over the target), so a viewer or a
+script watching the folder never sees half a picture.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.errors import GanvizError
+from ..core.fileio import write_text, write_with
+
+RECORD_FPS = 15.0
+
+
+def grab_2x(widget: QtWidgets.QWidget) -> QtGui.QPixmap:
+    """The widget drawn at device pixel ratio 2: twice the pixels each way, lines and text crisp."""
+    pix = QtGui.QPixmap(widget.size() * 2)
+    pix.setDevicePixelRatio(2.0)
+    pix.fill(QtCore.Qt.GlobalColor.white)
+    widget.render(pix)
+    return pix
+
+
+def save_png_2x(widget: QtWidgets.QWidget, path: str | Path) -> QtCore.QSize:
+    pix = grab_2x(widget)
+
+    def write(tmp: Path) -> None:
+        if not pix.save(str(tmp), "PNG"):
+            raise GanvizError(f"cannot write the picture '{path}'")
+    write_with(path, write)
+    return pix.size()
+
+
+def save_svg(view, path: str | Path) -> None:
+    """The view's scene as SVG (vector: it scales to any projector).
+
+    pyqtgraph's SVGExporter rewrites Qt's path data and fails on some paths Qt 6 writes (curved
+    symbol outlines); then Qt's own SVG generator paints the view instead (still vectors)."""
+    from pyqtgraph.exporters import SVGExporter
+
+    def write(tmp: Path) -> None:
+        try:
+            SVGExporter(view.glw.scene()).export(fileName=str(tmp))
+        except (ValueError, IndexError):
+            _qt_svg(view.glw, tmp)
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise GanvizError(f"cannot write the picture '{path}'")
+    write_with(path, write)
+
+
+def _qt_svg(widget: QtWidgets.QWidget, path: Path) -> None:
+    from PySide6.QtSvg import QSvgGenerator
+    gen = QSvgGenerator()
+    gen.setFileName(str(path))
+    gen.setSize(widget.size())
+    gen.setViewBox(QtCore.QRect(QtCore.QPoint(0, 0), widget.size()))
+    gen.setTitle("ganviz view")
+    painter = QtGui.QPainter(gen)
+    try:
+        widget.render(painter)
+    finally:
+        painter.end()
+
+
+def rgb_array(pix: QtGui.QPixmap) -> np.ndarray:
+    """A pixmap as an (H, W, 3) uint8 array."""
+    img = pix.toImage().convertToFormat(QtGui.QImage.Format.Format_RGB888)
+    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)
+    return buf[:, :w * 3].reshape(h, w, 3).copy()  # a copy: the QImage's memory goes with it
+
+
+class Exporter(QtCore.QObject):
+    recorded = QtCore.Signal(str, int)   # path, frames written
+
+    def __init__(self, win):
+        super().__init__(win)
+        self.win = win
+        self.rows: list[dict] = []
+        self.recorder = None
+        self._last_grab = 0.0
+        A = win._action
+        self.act_svg = A("Export view as SVG\u2026", self.ask_svg, [], "save the view as a vector picture")
+        self.act_record = A("Record", self.toggle_record, ["Ctrl+R"],
+                            "start or stop recording the view as a GIF or MP4")
+        self.act_record.setCheckable(True)
+        self.act_record.triggered.disconnect()
+        self.act_record.triggered.connect(lambda _=None: self.toggle_record())
+        self.act_csv = A("Export metrics CSV\u2026", self.ask_csv, [], "all curve values so far, one row per step")
+        win.frame_drawn.connect(self._on_frame)
+
+    def install_ui(self, file_menu: QtWidgets.QMenu | None) -> None:
+        if file_menu is None:
+            return
+        actions = file_menu.actions()
+        png = getattr(self.win, "act_export", None)
+        after_png = actions[actions.index(png) + 1] if png in actions[:-1] else None
+        file_menu.insertAction(after_png, self.act_svg)   # next to the PNG export
+        quit_ = getattr(self.win, "act_quit", None)
+        for a in (self.act_record, self.act_csv):
+            file_menu.insertAction(quit_, a)
+        file_menu.insertSeparator(quit_)
+
+    def view(self):
+        return self.win.current_view()
+
+    # ------------------------------------------------------------------ pictures
+    def export_png(self, path: str | Path) -> QtCore.QSize:
+        return save_png_2x(self.view(), path)
+
+    def export_svg(self, path: str | Path) -> None:
+        save_svg(self.view(), path)
+
+    def ask_svg(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, "Export view", "ganviz-view.svg",
+                                                        "SVG picture (*.svg)")
+        if path:
+            self._done(lambda: self.export_svg(path), f"saved {path}")
+
+    # ------------------------------------------------------------------ metrics
+    def take_rows(self, snap: dict) -> None:
+        if snap.get("first_rows"):
+            self.rows = []
+        self.rows.extend(snap.get("rows", ()))
+
+    def export_csv(self, path: str | Path) -> int:
+        from ..headless import metrics_csv
+        write_text(path, metrics_csv(self.rows))
+        return len(self.rows)
+
+    def ask_csv(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, "Export metrics", "metrics.csv", "CSV (*.csv)")
+        if path:
+            self._done(lambda: self.export_csv(path), f"saved {path}")
+
+    # ------------------------------------------------------------------ recording
+    def start_recording(self, path: str | Path) -> None:
+        from ..recording import Recorder
+        self.recorder = Recorder(path, fps=RECORD_FPS)
+        self._last_grab = 0.0
+        self.act_record.setChecked(True)
+        self.act_record.setText("Stop recording")
+        self.grab_frame(force=True)
+        self.win.statusBar().showMessage(f"recording to {path} \u2014 Ctrl+R stops", 4000)
+
+    def stop_recording(self) -> int:
+        rec, self.recorder = self.recorder, None
+        self.act_record.setChecked(False)
+        self.act_record.setText("Record")
+        if rec is None:
+            return 0
+        try:
+            n = rec.save()
+        except GanvizError as err:
+            self.win.tell("input", str(err))
+            return 0
+        self.win.statusBar().showMessage(f"recording saved: {rec.path} ({n} frames)", 8000)
+        self.recorded.emit(str(rec.path), n)
+        return n
+
+    def toggle_record(self) -> None:
+        if self.recorder is not None:
+            self.stop_recording()
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, "Record the view", "ganviz-run.gif",
+                                                        "GIF animation (*.gif);;MP4 video (*.mp4)")
+        if not path:
+            self.act_record.setChecked(False)
+            return
+        try:
+            self.start_recording(path)
+        except GanvizError as err:
+            self.act_record.setChecked(False)
+            self.win.tell("input", str(err))
+
+    def grab_frame(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.recorder is None or (not force and now - self._last_grab < 1.0 / RECORD_FPS):
+            return
+        self._last_grab = now
+        frame = rgb_array(self.frame_pixmap())
+        kept = self.recorder.frames
+        if kept and kept[-1].shape == frame.shape and np.array_equal(kept[-1], frame):
+            return  # an unchanged picture (paused): GIF writers would merge it anyway
+        self.recorder.add(frame)
+
+    def frame_pixmap(self) -> QtGui.QPixmap:
+        """The view; in slow motion with the phase's caption laid over its top, as on screen."""
+        pix = self.view().grab()
+        caption = getattr(getattr(self.win, "slowmo", None), "caption", None)
+        if caption is not None and caption.isVisible():
+            banner = caption.grab().scaledToWidth(pix.width(), QtCore.Qt.TransformationMode.SmoothTransformation)
+            painter = QtGui.QPainter(pix)
+            painter.drawPixmap(0, 0, banner)
+            painter.end()
+        return pix
+
+    def _on_frame(self, snap: dict) -> None:
+        self.take_rows(snap)
+        self.grab_frame()
+
+    def on_phase(self, _snap: dict) -> None:
+        self.grab_frame(force=True)  # each phase of a slow-motion step is a frame worth keeping
+
+    def _done(self, job, message: str) -> None:
+        try:
+            job()
+        except (GanvizError, OSError) as err:
+            self.win.tell("input", str(err))
+            return
+        self.win.statusBar().showMessage(message, 6000)

@@ -1,0 +1,35 @@
+"""The lecture tools, fitted to the main window: slow motion, presentation mode, export, data drop,
+hover readouts.
+
+Each tool lives in its own module and only uses the window's public parts (actions, menus,
+views, frame_drawn); install() is the one place that adds them.
+"""
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from .dropdata import DataDrop
+from .export import Exporter
+from .hover import HoverReadout
+from .presentation import Presenter
+from .slowmo import SlowMotion
+
+
+def _menu(win, title: str) -> QtWidgets.QMenu | None:
+    for action in win.menuBar().actions():
+        if action.menu() is not None and action.text().replace("&", "") == title:
+            return action.menu()
+    return None
+
+
+def install(win) -> None:
+    win.slowmo = SlowMotion(win)
+    win.presenter = Presenter(win)
+    win.exporter = Exporter(win)
+    win.dropper = DataDrop(win)
+    win.hover = HoverReadout(win)
+    win.slowmo.install_ui(_menu(win, "Run"), win.findChild(QtWidgets.QToolBar, "run"))
+    win.presenter.install_ui(_menu(win, "View"))
+    win.exporter.install_ui(_menu(win, "File"))
+    win.slowmo.received.connect(win.exporter.take_rows)
+    win.slowmo.shown.connect(win.exporter.on_phase)

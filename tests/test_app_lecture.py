@@ -1,0 +1,340 @@
+"""The lecture tools in the live window: slow motion, presentation mode, export, data drop.
+
+A real trainer process stands behind each window; every wait is on a condition with a timeout.
+"""
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6 import QtCore  # noqa: E402
+
+from ganviz.app import make_app  # noqa: E402
+from ganviz.app.bridge import WorkerHandle  # noqa: E402
+from ganviz.app.dropdata import drop_events  # noqa: E402
+from ganviz.app.window import MainWindow  # noqa: E402
+from ganviz.core.config import load_preset  # noqa: E402
+from ganviz.core.trainer import PHASES  # noqa: E402
+
+FIRST_FRAME_MS = 90_000
+WAIT_MS = 60_000  # generous: the 2-core test machine is often shared
+
+
+def open_window(name: str, **changes) -> MainWindow:
+    make_app()
+    preset = load_preset(name)
+    cfg = preset.config().replace(**changes)
+    win = MainWindow(preset, cfg, WorkerHandle(cfg.to_dict()))
+    win.resize(1280, 800)
+    win.show()
+    return win
+
+
+def wait_frame(qtbot, win, pred=lambda s: True, timeout=WAIT_MS) -> dict:
+    qtbot.waitUntil(lambda: win.last_snap is not None and pred(win.last_snap), timeout=timeout)
+    return win.last_snap
+
+
+def fresh(qtbot, win) -> dict:
+    run = win.run_id
+    win.controls.set_config(win.preset.config(), applied=False)
+    win.reset()
+    return wait_frame(qtbot, win, lambda s: s["run"] != run and s["step"] == 0)
+
+
+@pytest.fixture(scope="module")
+def ring8(qapp):
+    win = open_window("ring8")
+    yield win
+    win.shutdown()
+    win.close()
+
+
+@pytest.fixture(scope="module")
+def fig1(qapp):
+    win = open_window("figure1")
+    yield win
+    win.shutdown()
+    win.close()
+
+
+def ready(qtbot, win) -> dict:
+    wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
+    win.slowmo.set_active(False)
+    win.presenter.set_presenting(False)
+    win.presenter.set_dark(False)
+    return fresh(qtbot, win)
+
+
+def phase_of(win) -> str | None:
+    cur = win.slowmo.current()
+    return None if cur is None else cur["phase"]
+
+
+# ---------------------------------------------------------------------- slow motion
+def test_slow_motion_walks_one_iteration_through_its_five_phases_with_captions(qtbot, ring8):
+    win = ring8
+    ready(qtbot, win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=2000)  # shortcuts reach the active window
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_M)
+    assert win.slowmo.active and win.slowmo.caption.isVisible()
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
+    assert PHASES["sample"] in win.slowmo.caption.text.text()
+    assert win.slowmo.overlays["2d"].real.isVisible()
+    assert not win.slowmo.overlays["2d"].fake.isVisible()   # no fakes before G has run
+    seen = ["sample"]
+    for _ in range(4):
+        qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
+        seen.append(phase_of(win))
+        assert PHASES[seen[-1]] in win.slowmo.caption.text.text()
+    assert seen == list(PHASES)
+    ov = win.slowmo.overlays["2d"]
+    assert ov.moves.isVisible() and ov.after.isVisible()
+    win.grab().save("/tmp/ganviz-slowmo-2d-g.png")
+    n = len(win.slowmo.snaps[-1]["batch"]["fake"])
+    assert 0 < n <= 256 and len(ov.after.data) == n
+    assert win.slowmo.snaps[0]["step"] == 0 and win.slowmo.snaps[-1]["step"] == 1
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Left)
+    assert phase_of(win) == "update_d"
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)   # past the last phase: the next iteration
+    qtbot.waitUntil(lambda: phase_of(win) == "sample" and win.slowmo.snaps[-1]["step"] == 2, timeout=WAIT_MS)
+    win.grab().save("/tmp/ganviz-slowmo-2d.png")
+    qtbot.keyClick(win, QtCore.Qt.Key.Key_M)       # off: the phase marks go, the picture stays current
+    assert not win.slowmo.active and not win.slowmo.caption.isVisible()
+    assert not ov.real.isVisible()
+
+
+def test_slow_motion_in_1d_marks_the_batch_on_the_x_axis_and_its_z_arrows(qtbot, fig1):
+    win = fig1
+    ready(qtbot, win)
+    win.slowmo.set_active(True)
+    win.step("both")
+    qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
+    for _ in range(4):
+        win.step("both")
+    assert phase_of(win) == "update_g"
+    ov = win.slowmo.overlays["1d"]
+    assert ov.real.isVisible() and ov.fake.isVisible() and ov.links.isVisible() and ov.before.isVisible()
+    assert len(ov.real.data) == len(win.slowmo.current()["batch"]["real"])
+    x, _ = ov.links.getData()
+    assert len(x) > 0 and np.isfinite(x).all()
+    win.grab().save("/tmp/ganviz-slowmo-1d.png")
+    win.slowmo.set_active(False)
+
+
+def test_slow_motion_on_images_shows_the_captions_and_records_each_phase(qtbot, tmp_path):
+    import imageio.v3 as iio
+    win = open_window("digits")
+    qtbot.addWidget(win)
+    try:
+        wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
+        win.exporter.start_recording(tmp_path / "phases.gif")
+        win.slowmo.set_active(True)
+        win.step("both")
+        qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
+        captions = [win.slowmo.caption.text.text()]
+        for _ in range(4):
+            win.step("both")
+            captions.append(win.slowmo.caption.text.text())
+        assert captions == list(PHASES.values())
+        assert not any(o.real.isVisible() for o in win.slowmo.overlays.values())
+        assert win.slowmo.current()["kind"] == "image"
+        view, snap = win.views["image"], win.slowmo.current()
+        x0, y0 = view.lay.tile_origin(2)
+        pos = view.vb.mapViewToScene(QtCore.QPointF(x0 + view.lay.w / 2, y0 + view.lay.h / 2))
+        win.hover.moved(view, pos)                       # hover readout of tile 3
+        assert f"D(G(z)) = {float(snap['d_fake'][2]):.3f}" in win.hover.label.text()
+        assert f"distance {float(snap['nn_dist'][2]):.3f}" in win.hover.label.text()
+        n = win.exporter.stop_recording()
+        frames = iio.imread(tmp_path / "phases.gif", index=None)
+        assert n >= 5 and len(frames) >= 5   # one frame at least per phase: the captions differ
+        iio.imwrite("/tmp/ganviz-phase-frame.png", frames[-1])
+    finally:
+        win.shutdown()
+
+
+def test_play_ends_a_slow_motion_walk_through(qtbot, ring8):
+    win = ring8
+    ready(qtbot, win)
+    win.slowmo.set_active(True)
+    win.step("both")
+    qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
+    win.set_playing(True)
+    qtbot.waitUntil(lambda: win.slowmo.current() is None and win.last_snap["step"] > 3, timeout=WAIT_MS)
+    win.set_playing(False)
+    assert not win.slowmo.overlays["2d"].real.isVisible()
+    win.slowmo.set_active(False)
+
+
+# ---------------------------------------------------------------------- presentation
+def pt(label) -> float:
+    return float(str(label.opts.get("size", "0pt")).rstrip("pt"))
+
+
+def test_presentation_mode_enlarges_thickens_hides_and_restores(qtbot, ring8):
+    win = ring8
+    ready(qtbot, win)
+    app = make_app()
+    font_before = app.font().pointSizeF()
+    ax = win.views["2d"].plot.getAxis("bottom")
+    tick_before = ax.style["tickFont"].pointSizeF()
+    pen_before = win.presenter.smallest_pen()
+    win.presenter.set_presenting(True)
+    assert win.isFullScreen()
+    assert not win.controls_dock.isVisible() and not win.story_dock.isVisible()
+    assert app.font().pointSizeF() >= 1.25 * font_before     # the window's own text: larger, buttons still fit
+    qtbot.waitUntil(lambda: pt(win.curves.plots["losses"].titleLabel) >= 1.6 * 10, timeout=WAIT_MS)  # curve titles
+    assert ax.style["tickFont"].pointSizeF() >= 1.6 * tick_before
+    assert win.presenter.smallest_pen() >= 3
+    curve_pen = win.curves.curves["loss_d"].opts["pen"]
+    assert curve_pen.width() >= 3
+    qtbot.waitUntil(lambda: win.last_snap is not None, timeout=WAIT_MS)
+    win.grab().save("/tmp/ganviz-present.png")
+    win.presenter.toggle_panels()                 # H: the panels come back, and go again
+    assert win.controls_dock.isVisible() and win.story_dock.isVisible()
+    win.presenter.toggle_panels()
+    assert not win.controls_dock.isVisible()
+    win.presenter.set_presenting(False)
+    assert not win.isFullScreen()
+    assert win.controls_dock.isVisible() and win.story_dock.isVisible()
+    assert app.font().pointSizeF() == font_before
+    assert ax.style["tickFont"].pointSizeF() == tick_before
+    assert win.presenter.smallest_pen() == pen_before
+
+
+def test_dark_theme_turns_the_plots_dark_and_back(qtbot, ring8):
+    win = ring8
+    ready(qtbot, win)
+    glw = win.views["2d"].glw
+    win.presenter.set_dark(True)
+    assert glw.backgroundBrush().color().lightness() < 60
+    text = win.views["2d"].plot.getAxis("bottom").textPen().color()
+    assert text.lightness() > 180
+    win.grab().save("/tmp/ganviz-dark.png")
+    win.presenter.set_dark(False)
+    assert glw.backgroundBrush().color().lightness() > 240
+
+
+# ---------------------------------------------------------------------- export
+def test_png_export_is_twice_the_view_and_svg_is_svg(qtbot, ring8, tmp_path):
+    from PySide6 import QtGui
+    win = ring8
+    ready(qtbot, win)
+    view = win.current_view()
+    win.exporter.export_png(tmp_path / "v.png")
+    img = QtGui.QImage(str(tmp_path / "v.png"))
+    assert (img.width(), img.height()) == (2 * view.width(), 2 * view.height())
+    win.exporter.export_svg(tmp_path / "v.svg")
+    assert "<svg" in (tmp_path / "v.svg").read_text()
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_a_recording_holds_the_frames_drawn(qtbot, ring8, tmp_path, suffix):
+    import imageio.v3 as iio
+    win = ring8
+    ready(qtbot, win)
+    path = tmp_path / f"run{suffix}"
+    win.exporter.start_recording(path)
+    win.set_playing(True)
+    qtbot.waitUntil(lambda: len(win.exporter.recorder.frames) >= 6, timeout=WAIT_MS)
+    win.set_playing(False)
+    with qtbot.waitSignal(win.exporter.recorded, timeout=WAIT_MS):
+        n = win.exporter.stop_recording()
+    frames = iio.imread(path, index=None)
+    assert n >= 6 and len(frames) >= 6
+    assert "recording saved" in win.statusBar().currentMessage()
+
+
+def test_metrics_csv_has_a_header_and_every_row(qtbot, ring8, tmp_path):
+    win = ring8
+    ready(qtbot, win)
+    win.set_playing(True)
+    qtbot.waitUntil(lambda: len(win.exporter.rows) >= 3, timeout=WAIT_MS)
+    win.set_playing(False)
+    n = win.exporter.export_csv(tmp_path / "m.csv")
+    lines = (tmp_path / "m.csv").read_text().strip().splitlines()
+    header = lines[0].split(",")
+    assert "step" in header and "loss_d" in header
+    assert len(lines) == n + 1 and n >= 3
+
+
+# ---------------------------------------------------------------------- drag and drop
+def drop(win, path) -> None:
+    """Drag `path` over the window (Qt delivers this) and drop it (Qt delivers drops only from its
+    own drag manager, so the drop goes to the window's drop handler directly)."""
+    enter, drop_event, _mime = drop_events(path)
+    QtCore.QCoreApplication.sendEvent(win, enter)
+    assert enter.isAccepted()
+    assert win.dropper.eventFilter(win, drop_event)
+
+
+def test_dropping_a_data_file_trains_on_it_and_a_bad_file_is_one_line(qtbot, ring8, tmp_path):
+    win = ring8
+    ready(qtbot, win)
+    bad = tmp_path / "broken.npy"
+    bad.write_bytes(b"not an array")
+    win.set_playing(True)
+    wait_frame(qtbot, win, lambda s: s["step"] > 2)
+    with qtbot.waitSignal(win.dropper.rejected, timeout=WAIT_MS) as sig:
+        drop(win, bad)
+    assert "\n" not in sig.args[0] and "broken.npy" in sig.args[0]
+    assert win._box is not None and win._box.isVisible()
+    win._box.close()
+    step = win.last_snap["step"]
+    wait_frame(qtbot, win, lambda s: s["step"] > step)   # the previous run keeps going
+    assert win.controls.values["data"] == "ring8"
+    good = tmp_path / "blob.npy"
+    np.save(good, np.random.default_rng(0).normal(size=(500, 2)).astype(np.float32))
+    run = win.run_id
+    drop(win, good)
+    snap = wait_frame(qtbot, win, lambda s: s["run"] != run and s["step"] == 0)
+    assert win.controls.values["data"] == str(good) and snap["kind"] == "2d"
+    fresh(qtbot, win)
+
+
+# ---------------------------------------------------------------------- hover readouts
+def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
+    from ganviz.app.hover import value_1d, value_2d
+    win = fig1
+    snap = ready(qtbot, win)
+    view = win.views["1d"]
+    pos = view.top.vb.sceneBoundingRect().center()
+    win.hover.moved(view, pos)
+    x = view.top.vb.mapSceneToView(pos).x()
+    v = value_1d(snap, x)
+    text = win.hover.label.text()
+    assert "p_data(x)" in text and f"D(x) = {v['d']:.3f}" in text and f"p_g(x) = {v['p_g']:.3f}" in text
+    win = ring8
+    snap = ready(qtbot, win)
+    view = win.views["2d"]
+    pos = view.plot.vb.sceneBoundingRect().center()
+    win.hover.moved(view, pos)
+    p = view.plot.vb.mapSceneToView(pos)
+    d = value_2d(snap, p.x(), p.y())
+    assert d is not None and 0 <= d <= 1
+    assert f"D(x) = {d:.3f}" in win.hover.label.text()
+    grid = snap["d_grid"]
+    (x0, x1), (y0, y1) = snap["view_range"]
+    assert value_2d(snap, float(x0), float(y0)) == pytest.approx(float(grid[0, 0]))
+    assert value_2d(snap, float(x1), float(y1)) == pytest.approx(float(grid[-1, -1]))
+
+
+# ---------------------------------------------------------------------- the worker's side (no Qt)
+def test_phase_snapshots_carry_the_batch_in_the_datas_own_units():
+    from ganviz.core.snapshot import SnapshotMaker
+    from ganviz.core.trainer import Trainer
+    from ganviz.slowmotion import MAX_BATCH, phase_snapshots
+    t = Trainer(load_preset("ring8").config().replace(batch_size=300))
+    snaps = phase_snapshots(t, SnapshotMaker(t), {"arrows": False, "manifold": False})
+    assert [s["phase"] for s in snaps] == list(PHASES)
+    assert [s["step"] for s in snaps] == [0, 0, 0, 0, 1] and t.step_count == 1
+    b = snaps[-1]["batch"]
+    assert len(b["real"]) == len(b["fake"]) == len(b["fake_after"]) == len(b["d_fake"]) == MAX_BATCH
+    radius = np.linalg.norm(b["real"], axis=1)
+    assert np.allclose(radius, 2.0, atol=0.2)          # ring8's modes sit on the circle of radius 2
+    assert "real" in snaps[0]["batch"] and "fake" not in snaps[0]["batch"]
+    assert not np.allclose(b["fake"], b["fake_after"])  # G's step moved its fakes
