@@ -10,9 +10,11 @@ Commands (tuples on the command queue):
     ("phases",)                   slow motion: one iteration in phases (see slowmotion.py)
     ("frame_done",)               the GUI drew a snapshot: one more may be sent (flow control)
     ("save", path) / ("load", path)
+    ("restore", step)             back to the kept state nearest step (paused); playing on branches from it
     ("quit",)
 Messages out (tuples on the snapshot queue):
-    ("snapshot", dict)            see core/snapshot.py, plus playing, rows, changes, steps_per_s
+    ("snapshot", dict)            see core/snapshot.py, plus playing, rows, changes, steps_per_s;
+                                  timeline (kept steps, when changed), branch_from (after a restore)
     ("changed", {key: [old, new]}, step)
     ("phases", [snapshot, ...])   one snapshot per phase of a slow-motion iteration
     ("error", kind, message)      kind: "diverged" (training paused), "input", "crash"
@@ -33,6 +35,7 @@ SNAPSHOT_MIN_INTERVAL = 1 / 40  # 40 frames/s look smooth for plots; faster only
 SNAPSHOT_BUDGET = 0.12          # while playing, snapshots may take at most this share of the time,
 SNAPSHOT_MAX_INTERVAL = 0.25    # but the picture moves at least 4 times a second
 CHUNK_SECONDS = 0.015           # train this long between looks at the command queue
+KEEP_STEPS, KEEP_S = 50, 2.0    # timeline: keep a state every 50 steps or 2 s of play, whichever is rarer
 
 
 class Worker:
@@ -63,6 +66,21 @@ class Worker:
         self.rows_sent = self.changes_sent = self.snaps_made = 0
         self.run_id += 1
         self.dirty = True
+        self._new_timeline()
+
+    def _new_timeline(self) -> None:
+        """A new trainer (reset, load): its timeline starts with its first state."""
+        from .core.timeline import Timeline
+        self.timeline, self.timeline_sent, self.branch_from = Timeline(), None, None
+        self.timeline.keep(self.trainer)
+        self.last_keep = time.perf_counter()
+
+    def _maybe_keep(self) -> None:
+        t, steps = self.trainer, self.timeline.steps()
+        if (self.playing and t.step_count - (steps[-1] if steps else -KEEP_STEPS) >= KEEP_STEPS
+                and time.perf_counter() - self.last_keep >= KEEP_S):
+            self.timeline.keep(t)
+            self.last_keep = time.perf_counter()
 
     def handle(self, cmd: tuple) -> None:
         from .core.errors import DivergedError, GanvizError
@@ -100,6 +118,13 @@ class Worker:
             elif name == "phases":  # slow motion: one iteration, a snapshot after each phase
                 self.playing = False
                 self.out_q.put(("phases", self._phase_snapshots()))
+            elif name == "restore":  # the curves are cut there; rows not yet sent up to there still go
+                self.playing = False
+                self.branch_from = self.timeline.restore(self.trainer, int(args[0]))
+                self.rows_sent = min(self.rows_sent, len(self.trainer.log))
+                self.changes_sent = min(self.changes_sent, len(self.trainer.changes))
+                self.last_keep = time.perf_counter()
+                self.dirty = True
             elif name == "save":
                 from .core.checkpoint import save
                 save(args[0], self.trainer)
@@ -113,6 +138,7 @@ class Worker:
                 self.rows_sent = self.changes_sent = self.snaps_made = 0
                 self.run_id += 1
                 self.dirty = True
+                self._new_timeline()
                 self.out_q.put(("loaded", str(args[0]), self.trainer.cfg.to_dict()))
         except DivergedError as err:
             self.playing = False
@@ -166,6 +192,7 @@ class Worker:
         if not (self.credit and self.dirty and now - self.last_snap >= self._snap_interval()):
             return
         t = self.trainer
+        self._maybe_keep()  # at a frame's step: the GUI has seen each kept state
         snap = self.maker.make(**self.view)
         cost = time.perf_counter() - now
         if self.snaps_made:  # a run's first snapshot pays for imports and caches: not a measure
@@ -179,6 +206,12 @@ class Worker:
         snap.update(playing=self.playing, steps_per_s=self.steps_per_s if self.playing else 0.0,
                     target_steps=t.cfg.steps, sent_at=time.time(), handled=self.handled,
                     run=self.run_id)
+        steps = self.timeline.steps()
+        if steps != self.timeline_sent:
+            snap["timeline"] = self.timeline_sent = steps
+        if self.branch_from is not None:
+            snap["branch_from"], self.branch_from = self.branch_from, None
+            snap["first_rows"] = False  # the GUI cuts its curves there; it must not clear them
         self.out_q.put(("snapshot", snap))
         self.credit, self.dirty, self.last_snap = 0, False, now
 

@@ -97,6 +97,9 @@ class Bridge(QtCore.QThread):
                 snap["changes"] = old.get("changes", []) + snap.get("changes", [])
                 snap["first_rows"] = old.get("first_rows", False)
                 snap["dropped"] = old.get("dropped", 0) + 1
+                for key in ("timeline", "branch_from"):  # sent once: never lost with a dropped frame
+                    if key in old and key not in snap:
+                        snap[key] = old[key]
             self._pending = snap
         if old is None:
             self.snapshot.emit()

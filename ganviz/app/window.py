@@ -23,6 +23,7 @@ from . import lecture
 from .controls import ControlsPanel
 from .export import grab_2x
 from .panels import Banner, NarrationPanel, SpeedControl
+from .timeline_bar import TimelineBar
 from .views.curves import CurvesView
 from .views.density1d import Density1DView
 from .views.image_grid import ImageGridView
@@ -78,6 +79,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self._fps_timer = QtCore.QTimer(self, interval=500, timeout=self._update_rates)
         self._fps_timer.start()
         lecture.install(self)  # slow motion, presentation mode, export, data drop (app/lecture.py)
+        self.timeline_bar = TimelineBar(self)  # kept states: scrub back, branch from there
         if handle is not None:
             self.attach(handle)
 
@@ -230,6 +232,10 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         if path:
             self.controls.set_value("data", path)
             self.reset()
+
+    def draw_data(self) -> None:
+        from .draw_data import open_dialog  # paint 2D points, then train on them (app/draw_data.py)
+        open_dialog(self)
 
     def export_png(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export view", "ganviz-view.png", "PNG image (*.png)")
