@@ -69,11 +69,21 @@ class Worker:
         self._new_timeline()
 
     def _new_timeline(self) -> None:
-        """A new trainer (reset, load): its timeline starts with its first state."""
+        """A new trainer (reset, load): its timeline starts with its first state, kept by _keep_first."""
         from .core.timeline import Timeline
         self.timeline, self.timeline_sent, self.branch_from = Timeline(), None, None
-        self.timeline.keep(self.trainer)
         self.last_keep = time.perf_counter()
+
+    def _keep_first(self) -> None:
+        """Keep the run's first state, before anything changes it.
+
+        Not in _reset: keeping a state builds the optimisers, and the first torch optimiser of a
+        process imports torch._dynamo (about a second); the window's first picture comes first.
+        """
+        if not self.timeline.kept:
+            self.timeline.keep(self.trainer)
+            self.last_keep = time.perf_counter()
+            self.dirty = True  # the next snapshot carries the timeline bar's first mark
 
     def _maybe_keep(self) -> None:
         t, steps = self.trainer, self.timeline.steps()
@@ -87,6 +97,8 @@ class Worker:
         name, args = cmd[0], cmd[1:]
         self.handled += 1
         try:
+            if name in ("step", "set", "phases", "restore", "save"):
+                self._keep_first()
             if name == "quit":
                 self.running = False
             elif name == "frame_done":
@@ -153,6 +165,7 @@ class Worker:
     # ------------------------------------------------------------------ loop
     def train_chunk(self) -> None:
         from .core.errors import DivergedError
+        self._keep_first()
         t, end = self.trainer, time.perf_counter() + CHUNK_SECONDS
         if self.credit:  # stop when the next frame is due, so frames keep their pace
             end = min(end, self.last_snap + self._snap_interval())
@@ -239,6 +252,8 @@ class Worker:
             if self.playing:
                 self.train_chunk()
             self.maybe_snapshot()
+            if self.snaps_made:
+                self._keep_first()  # the first picture is out: get ready for the first step
 
 
 def worker_main(cmd_q, out_q, cfg_dict: dict) -> None:

@@ -99,13 +99,32 @@ class Trainer:
         return torch.optim.Adam(params, lr=lr, betas=(c.beta1, c.beta2), fused=True)
 
     def _make_optimizers(self) -> None:
-        self.opt_d = self._optimizer(self.D.parameters(), self.cfg.lr_d)
-        self.opt_g = self._optimizer(self.G.parameters(), self.cfg.lr_g)
-        # Speed: the fused kernel without torch.optim's per-call Python (fastpath.py); same results.
-        self._update_d, self._update_g = FusedStep(self.opt_d), FusedStep(self.opt_g)
+        # Built on first use: the first torch optimiser of a process imports torch._dynamo (about a
+        # second), and the window's first picture of the untrained G and D needs none (worker.py).
+        self._opts: tuple | None = None
+
+    def _optimizers(self) -> tuple:
+        if self._opts is None:
+            opt_d = self._optimizer(self._d_params, self.cfg.lr_d)
+            opt_g = self._optimizer(self._g_params, self.cfg.lr_g)
+            # Speed: the fused kernel without torch.optim's per-call Python (fastpath.py); same results.
+            self._opts = (opt_d, opt_g, FusedStep(opt_d), FusedStep(opt_g))
+        return self._opts
+
+    def warm_up(self) -> None:
+        """Build the optimisers now, so that the first step does not wait for them."""
+        self._optimizers()
+
+    opt_d = property(lambda self: self._optimizers()[0])
+    opt_g = property(lambda self: self._optimizers()[1])
+    _update_d = property(lambda self: self._optimizers()[2])
+    _update_g = property(lambda self: self._optimizers()[3])
 
     def _apply_hyperparameters(self) -> None:
         c = self.cfg
+        self.D.set_dropout(c.dropout)
+        if self._opts is None:
+            return  # they will be built from the new settings
         for opt, lr in ((self.opt_d, c.lr_d), (self.opt_g, c.lr_g)):
             for group in opt.param_groups:
                 group["lr"] = lr
@@ -113,7 +132,6 @@ class Trainer:
                     group["betas"] = (c.beta1, c.beta2)
                 if "momentum" in group and c.optimizer == "sgd":
                     group["momentum"] = c.momentum
-        self.D.set_dropout(c.dropout)
 
     # ------------------------------------------------------------------ live settings
     def set(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
