@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .core.errors import DivergedError, GanvizError
 
-COMMANDS = ("gui", "train", "presets", "bench")
+COMMANDS = ("gui", "train", "presets", "bench", "tour")
 DEFAULT_PRESET = "figure1"
 
 
@@ -52,6 +52,13 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--figure", metavar="FILE", help="also save the final picture as FILE.png or FILE.svg")
     train.add_argument("--record", metavar="FILE", help="record the run as FILE.gif or FILE.mp4 (~150 frames)")
     train.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small nets)")
+
+    tour = sub.add_parser("tour", help="walk a preset's tour headless: one picture per stage, for slides")
+    _add_run_options(tour)
+    tour.add_argument("--out", required=True, metavar="DIR", help="folder for the stage pictures")
+    tour.add_argument("--format", default="png", choices=("png", "svg"), help="picture format (default png)")
+    tour.add_argument("--force", action="store_true", help="overwrite a non-empty --out folder")
+    tour.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small nets)")
 
     pre = sub.add_parser("presets", help="list the presets, settings or data sets")
     pre.add_argument("--keys", action="store_true", help="list every setting with its default and meaning")
@@ -115,6 +122,16 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_tour(args) -> int:
+    import torch
+
+    from .headless import summary_line, tour
+    torch.set_num_threads(max(1, args.threads))
+    preset, cfg = resolve_config(args)
+    print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format)))
+    return 0
+
+
 def cmd_gui(args) -> int:
     from .app import run
     preset, cfg = resolve_config(args)
@@ -140,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "gui" and args.screenshot and args.run_for is None:
         args.run_for = 3.0
     try:
-        return {"gui": cmd_gui, "train": cmd_train, "presets": cmd_presets, "bench": cmd_bench}[args.command](args)
+        return {"gui": cmd_gui, "train": cmd_train, "presets": cmd_presets, "bench": cmd_bench,
+                "tour": cmd_tour}[args.command](args)
     except DivergedError as err:
         sys.stderr.write(f"ganviz: {err}\n")
         return 3

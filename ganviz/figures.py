@@ -100,7 +100,7 @@ def title_of(trainer) -> str:
     return f"{trainer.data.name} \u2014 step {trainer.step_count}, loss {trainer.cfg.loss}"
 
 
-def save_figure(trainer, path: str | Path) -> None:
+def save_figure(trainer, path: str | Path, title: str | None = None) -> None:
     """The trainer's current picture as PNG (150 dpi) or SVG, by the file's suffix."""
     import matplotlib.pyplot as plt
 
@@ -108,7 +108,7 @@ def save_figure(trainer, path: str | Path) -> None:
     path = Path(path)
     if path.suffix.lower() not in (".png", ".svg"):
         raise GanvizError(f"figure '{path}' must end in .png or .svg")
-    fig = render(SnapshotMaker(trainer).make(arrows=True), title_of(trainer))
+    fig = render(SnapshotMaker(trainer).make(arrows=True), title or title_of(trainer))
     write_with(path, lambda tmp: fig.savefig(tmp, dpi=150, format=path.suffix[1:].lower()))
     plt.close(fig)
 

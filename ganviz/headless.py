@@ -157,6 +157,41 @@ def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = Fals
             "metrics": {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in final.items()}}
 
 
+def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") -> dict:
+    """Walk the preset's tour headless: DIR/NN-title.FMT, the picture after each stage, for slides.
+
+    Returns the summary: per stage its title, the step reached and the metrics there.
+    """
+    import re
+
+    from .core.tour import run_stage
+    from .figures import save_figure
+    if not preset.tour:
+        raise ConfigError(f"preset '{preset.name}' has no tour; presets with one: "
+                          f"{', '.join(tour_presets()) or 'none'}")
+    if fmt not in ("png", "svg"):
+        raise GanvizError(f"--format must be png or svg, not '{fmt}'")
+    out = Path(out)
+    check_out_dir(out, None, force)
+    trainer = Trainer(cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    stages = []
+    for i, stage in enumerate(preset.tour, 1):
+        run_stage(trainer, stage)
+        slug = re.sub(r"[^a-z0-9]+", "-", stage.title.lower()).strip("-")[:40] or "stage"
+        path = out / f"{i:02d}-{slug}.{fmt}"
+        save_figure(trainer, path, title=f"{stage.title} (step {trainer.step_count})")
+        metrics = trainer.evaluate_now()
+        stages.append({"title": stage.title, "step": trainer.step_count, "file": path.name,
+                       "metrics": {k: (None if not math.isfinite(v) else round(v, 4)) for k, v in metrics.items()}})
+    return {"preset": preset.name, "stages": stages}
+
+
+def tour_presets() -> list[str]:
+    from .core.config import load_preset, preset_names
+    return [n for n in preset_names() if load_preset(n).tour]
+
+
 def _record_frame(recorder, trainer: Trainer) -> None:
     import matplotlib.pyplot as plt
 

@@ -8,13 +8,15 @@ Commands (tuples on the command queue):
     ("view", {"arrows": bool, "manifold": bool})  optional overlays the views want computed
     ("speed", steps_per_s)        0 = as fast as the machine goes; small numbers for slow demos
     ("phases",)                   slow motion: one iteration in phases (see slowmotion.py)
+    ("stage", id, stage_dict)     a tour stage (core/tour.py): its settings, then its updates played, then pause
     ("frame_done",)               the GUI drew a snapshot: one more may be sent (flow control)
     ("save", path) / ("load", path)
     ("restore", step)             back to the kept state nearest step (paused); playing on branches from it
     ("quit",)
 Messages out (tuples on the snapshot queue):
     ("snapshot", dict)            see core/snapshot.py, plus playing, rows, changes, steps_per_s;
-                                  timeline (kept steps, when changed), branch_from (after a restore)
+                                  timeline (kept steps, when changed), branch_from (after a restore),
+                                  stage: [id, updates left] while a tour stage plays or has just ended
     ("changed", {key: [old, new]}, step)
     ("phases", [snapshot, ...])   one snapshot per phase of a slow-motion iteration
     ("error", kind, message)      kind: "diverged" (training paused), "input", "crash"
@@ -51,6 +53,7 @@ class Worker:
         self.snap_cost = 0.0  # seconds per snapshot (moving average): paces snapshots while playing
         self.rate_t0, self.rate_n, self.steps_per_s = time.perf_counter(), 0, 0.0
         self.trainer = self.maker = None
+        self.stage: list | None = None  # [id, run, updates left] of the tour stage being played
         self.handled = 0  # commands handled: a snapshot tells the GUI which of its commands it reflects
         self.run_id = 0   # a new trainer (reset, load): the GUI starts its views afresh
         self._reset(cfg_dict)
@@ -97,8 +100,10 @@ class Worker:
         name, args = cmd[0], cmd[1:]
         self.handled += 1
         try:
-            if name in ("step", "set", "phases", "restore", "save"):
+            if name in ("step", "set", "phases", "restore", "save", "stage"):
                 self._keep_first()
+            if name not in ("frame_done", "view", "speed", "set", "save"):
+                self.stage = None  # the user took over: the tour stage is over
             if name == "quit":
                 self.running = False
             elif name == "frame_done":
@@ -122,6 +127,16 @@ class Worker:
                 self.dirty = True
             elif name == "reset":
                 self._reset(args[0])
+            elif name == "stage":
+                from .core.tour import Stage
+                stage = Stage(**{k: v for k, v in args[1].items() if k != "set"}, settings=args[1].get("set", {}))
+                if stage.settings:
+                    changed = self.trainer.set(**stage.settings)
+                    self.out_q.put(("changed", {k: list(v) for k, v in changed.items()}, self.trainer.step_count))
+                self.stage = [args[0], stage.run, stage.steps]
+                self.playing = stage.steps > 0
+                self.rate_t0, self.rate_n = time.perf_counter(), 0
+                self.dirty = True
             elif name == "view":
                 self.view.update(args[0])
                 self.dirty = True
@@ -165,6 +180,7 @@ class Worker:
     # ------------------------------------------------------------------ loop
     def train_chunk(self) -> None:
         from .core.errors import DivergedError
+        from .core.tour import advance
         self._keep_first()
         t, end = self.trainer, time.perf_counter() + CHUNK_SECONDS
         if self.credit:  # stop when the next frame is due, so frames keep their pace
@@ -180,14 +196,22 @@ class Worker:
                         break
                 if not self.credit and not self.cmd_q.empty():
                     break  # the GUI may be asking for a frame: answer now, not at the chunk's end
-                t.step()
+                if self.stage is None:
+                    t.step()
+                else:
+                    advance(t, self.stage[1])
+                    self.stage[2] -= 1
                 self.rate_n += 1
                 self.dirty = True
-                if t.step_count == t.cfg.steps:  # a preset's run is complete: pause, Play continues
+                if self.stage is not None:
+                    if self.stage[2] <= 0:  # the stage is played: pause until the tour's next one
+                        self.playing = False
+                        break
+                elif t.step_count == t.cfg.steps:  # a preset's run is complete: pause, Play continues
                     self.playing = False
                     break
         except DivergedError as err:
-            self.playing = False
+            self.playing, self.stage = False, None
             self.dirty = True
             self.out_q.put(("error", "diverged", str(err)))
         elapsed = time.perf_counter() - self.rate_t0
@@ -219,6 +243,10 @@ class Worker:
         snap.update(playing=self.playing, steps_per_s=self.steps_per_s if self.playing else 0.0,
                     target_steps=t.cfg.steps, sent_at=time.time(), handled=self.handled,
                     run=self.run_id)
+        if self.stage is not None:
+            snap["stage"] = [self.stage[0], self.stage[2]]
+            if self.stage[2] <= 0:
+                self.stage = None  # its end is told once
         steps = self.timeline.steps()
         if steps != self.timeline_sent:
             snap["timeline"] = self.timeline_sent = steps

@@ -16,43 +16,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from ganviz.app import make_app  # noqa: E402
-from ganviz.app.bridge import WorkerHandle  # noqa: E402
-from ganviz.app.window import MainWindow  # noqa: E402
+from apptools import FIRST_FRAME_MS, STEP_MS, fresh, open_window, settle, wait_frame  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
 
-FIRST_FRAME_MS = 60_000
-STEP_MS = 20_000
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def open_window(preset_name: str, **changes) -> MainWindow:
-    make_app()
-    preset = load_preset(preset_name)
-    cfg = preset.config().replace(**changes)
-    win = MainWindow(preset, cfg, WorkerHandle(cfg.to_dict()))
-    win.resize(1280, 800)
-    win.show()
-    return win
-
-
-def wait_frame(qtbot, win, pred=lambda s: True, timeout=STEP_MS) -> dict:
-    qtbot.waitUntil(lambda: win.last_snap is not None and pred(win.last_snap), timeout=timeout)
-    return win.last_snap
-
-
-def settle(qtbot, win, timeout=STEP_MS) -> dict:
-    """Right after a command that changes what is drawn: wait for a snapshot that reflects it."""
-    n = win.handle.sent
-    return wait_frame(qtbot, win, lambda s: s.get("handled", 0) >= n, timeout)
-
-
-def fresh(qtbot, win, **changes) -> dict:
-    """Back to step 0 with the preset's settings (plus changes): a new run in the same trainer."""
-    run = win.run_id
-    win.controls.set_config(win.preset.config().replace(**changes), applied=False)
-    win.reset()
-    return wait_frame(qtbot, win, lambda s: s["run"] != run and s["step"] == 0)
 
 
 @pytest.fixture(scope="module")

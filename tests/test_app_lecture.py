@@ -9,37 +9,14 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore  # noqa: E402
 
+from apptools import fresh, open_window, wait_frame  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.bridge import WorkerHandle  # noqa: E402
 from ganviz.app.dropdata import drop_events  # noqa: E402
-from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
 from ganviz.core.trainer import PHASES  # noqa: E402
 
 FIRST_FRAME_MS = 90_000
 WAIT_MS = 60_000  # generous: the 2-core test machine is often shared
-
-
-def open_window(name: str, **changes) -> MainWindow:
-    make_app()
-    preset = load_preset(name)
-    cfg = preset.config().replace(**changes)
-    win = MainWindow(preset, cfg, WorkerHandle(cfg.to_dict()))
-    win.resize(1280, 800)
-    win.show()
-    return win
-
-
-def wait_frame(qtbot, win, pred=lambda s: True, timeout=WAIT_MS) -> dict:
-    qtbot.waitUntil(lambda: win.last_snap is not None and pred(win.last_snap), timeout=timeout)
-    return win.last_snap
-
-
-def fresh(qtbot, win) -> dict:
-    run = win.run_id
-    win.controls.set_config(win.preset.config(), applied=False)
-    win.reset()
-    return wait_frame(qtbot, win, lambda s: s["run"] != run and s["step"] == 0)
 
 
 @pytest.fixture(scope="module")

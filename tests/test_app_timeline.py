@@ -7,46 +7,19 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from apptools import STEP_MS, fresh, open_window, settle, wait_frame  # noqa: E402
 from ganviz import worker  # noqa: E402
-from ganviz.app import make_app  # noqa: E402
-from ganviz.app.bridge import WorkerHandle  # noqa: E402
-from ganviz.app.window import MainWindow  # noqa: E402
-from ganviz.core.config import load_preset  # noqa: E402
 
-FIRST_FRAME_MS = 60_000
-STEP_MS = 20_000
 KEPT_MS = 20_000 + int(4 * worker.KEEP_S * 1000)
 
 
 @pytest.fixture(scope="module")
 def win(qapp):
-    make_app()
-    preset = load_preset("ring8")
-    cfg = preset.config()
-    w = MainWindow(preset, cfg, WorkerHandle(cfg.to_dict()))
-    w.resize(1280, 800)
-    w.show()
+    w = open_window("ring8")
     w.seen = {}  # step -> fake points drawn at that step (the first frame of each step)
     w.frame_drawn.connect(lambda s: w.seen.setdefault(s["step"], np.array(s["fake"], copy=True)))
     yield w
     w.close()
-
-
-def wait_frame(qtbot, w, pred=lambda s: True, timeout=STEP_MS) -> dict:
-    qtbot.waitUntil(lambda: w.last_snap is not None and pred(w.last_snap), timeout=timeout)
-    return w.last_snap
-
-
-def settle(qtbot, w, pred=lambda s: True, timeout=STEP_MS) -> dict:
-    n = w.handle.sent
-    return wait_frame(qtbot, w, lambda s: s.get("handled", 0) >= n and pred(s), timeout)
-
-
-def fresh(qtbot, w, **changes) -> dict:
-    run = w.run_id
-    w.controls.set_config(w.preset.config().replace(**changes), applied=False)
-    w.reset()
-    return wait_frame(qtbot, w, lambda s: s["run"] != run and s["step"] == 0, FIRST_FRAME_MS)
 
 
 def play_until_kept(qtbot, w, n: int) -> list[int]:

@@ -1,5 +1,5 @@
-"""The lecture tools, fitted to the main window: slow motion, presentation mode, export, data drop,
-hover readouts.
+"""The lecture tools, fitted to the main window: slow motion, tours, presentation mode, export, data
+drop, hover readouts.
 
 Each tool lives in its own module and only uses the window's public parts (actions, menus,
 views, frame_drawn); install() is the one place that adds them.
@@ -13,6 +13,7 @@ from .export import Exporter
 from .hover import HoverReadout
 from .presentation import Presenter
 from .slowmo import SlowMotion
+from .tour import Tour
 
 
 def _menu(win, title: str) -> QtWidgets.QMenu | None:
@@ -28,7 +29,9 @@ def install(win) -> None:
     win.exporter = Exporter(win)
     win.dropper = DataDrop(win)
     win.hover = HoverReadout(win)
+    win.tour = Tour(win)
     win.slowmo.install_ui(_menu(win, "Run"), win.findChild(QtWidgets.QToolBar, "run"))
+    win.tour.install_ui(_menu(win, "Run"))
     win.presenter.install_ui(_menu(win, "View"))
     win.exporter.install_ui(_menu(win, "File"))
     win.slowmo.received.connect(win.exporter.take_rows)

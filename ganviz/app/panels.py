@@ -23,8 +23,14 @@ class NarrationPanel(QtWidgets.QScrollArea):
         self.col.setSpacing(10)
         self.title = self._label(f"font-size: {theme.TITLE_PT + 3}pt; font-weight: bold;")
         self.description = self._label(f"font-size: {theme.FONT_PT + 1}pt; color: {theme.MUTED};")
+        self.tour_button = QtWidgets.QPushButton("\u25b6  Walk through")
+        self.tour_button.setToolTip("play this preset's tour stage by stage, with captions (T)")
+        self.tour_button.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 6px;")
+        self.tour_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.tour_button.hide()  # shown by the tour tool for presets that have a tour (app/tour.py)
         self.col.addWidget(self.title)
         self.col.addWidget(self.description)
+        self.col.addWidget(self.tour_button)
         self.items: list[QtWidgets.QLabel] = []
         self.col.addStretch(1)
 

@@ -198,6 +198,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self.preset_box.setCurrentText(name)
         self.setWindowTitle(f"ganviz \u2014 {preset.title}")
         self.narration.set_preset(preset.title, preset.description, preset.narration)
+        self.tour.preset_changed()
         self.controls.set_config(preset.config(), applied=False)
         self.reset()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from . import tour
 from .errors import ConfigError
 
 LOSSES = ("minimax", "ns", "lsgan", "wgan", "wgan-gp", "hinge")
@@ -218,6 +219,7 @@ class Preset:
     narration: list[str]
     settings: dict[str, Any]
     path: Path
+    tour: list = field(default_factory=list)  # tour.Stage: the stages a lecture walks through
 
     def config(self) -> Config:
         return from_dict(self.settings)
@@ -252,7 +254,8 @@ def load_preset(name_or_path: str) -> Preset:
         raise ConfigError(f"preset '{path}' needs a [settings] table")
     preset = Preset(name=path.stem, title=str(doc.get("title", path.stem)),
                     description=str(doc.get("description", "")),
-                    narration=[str(s) for s in doc.get("narration", [])], settings=settings, path=path)
+                    narration=[str(s) for s in doc.get("narration", [])], settings=settings, path=path,
+                    tour=tour.parse(doc.get("tour"), path.stem))
     preset.config()  # validate now, so a bad preset fails with its own name in the message
     return preset
 

@@ -252,11 +252,11 @@ class Trainer:
         self.step_count += 1
         self._after_step()
 
-    def single(self, which: str) -> None:
-        """A lone D or G update from the GUI: counted as a step of its own, logged at once."""
+    def single(self, which: str, force_log: bool = True) -> None:
+        """A lone D or G update: counted as a step of its own; the GUI's buttons log it at once."""
         (self.step_d if which == "d" else self.step_g)()
         self.step_count += 1
-        self._after_step(force=True)
+        self._after_step(force=force_log)
 
     def phases(self):
         """One alternating iteration (one D step, one G step) paused after each phase, for slow motion.

@@ -1,0 +1,89 @@
+"""A preset's tour: the stages a lecture walks through, each a caption and a few updates.
+
+A preset may list stages in its TOML file:
+
+    [[tour]]
+    title = "(b) D trained to its optimum"
+    caption = "G is frozen; D alone takes 400 steps and approaches D* = p_data / (p_data + p_g)."
+    run = "d"          # "both" (iterations of Algorithm 1), "d" (D alone) or "g" (G alone)
+    steps = 400
+    set = { lr_d = 0.002 }   # optional live settings, applied when the stage starts
+
+The window plays the stages one by one from the preset's first state (same seed, so the same
+pictures every time); `ganviz tour` writes one picture per stage for slides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+RUNS = ("both", "d", "g")
+MAX_STAGE_STEPS = 100_000
+KEYS = {"title", "caption", "run", "steps", "set"}
+
+
+@dataclass(frozen=True)
+class Stage:
+    title: str
+    caption: str
+    run: str = "both"
+    steps: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "caption": self.caption, "run": self.run, "steps": self.steps,
+                "set": dict(self.settings)}
+
+
+def parse(raw: Any, where: str) -> list[Stage]:
+    """The [[tour]] tables of a preset file as Stages, or ConfigError naming the preset and stage."""
+    from .config import LIVE_KEYS, check, coerce
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
+        raise ConfigError(f"preset '{where}': 'tour' must be a list of [[tour]] tables")
+    stages = []
+    for i, s in enumerate(raw, 1):
+        name = f"preset '{where}', tour stage {i}"
+        unknown = set(s) - KEYS
+        if unknown:
+            raise ConfigError(f"{name}: unknown key '{sorted(unknown)[0]}' (known: {', '.join(sorted(KEYS))})")
+        run = s.get("run", "both")
+        if run not in RUNS:
+            raise ConfigError(f"{name}: run must be one of {', '.join(RUNS)}, not '{run}'")
+        steps = s.get("steps", 0)
+        if not isinstance(steps, int) or isinstance(steps, bool) or not 0 <= steps <= MAX_STAGE_STEPS:
+            raise ConfigError(f"{name}: steps must be a whole number from 0 to {MAX_STAGE_STEPS}")
+        settings = s.get("set", {})
+        if not isinstance(settings, dict):
+            raise ConfigError(f"{name}: 'set' must be a table of settings")
+        typed = {}
+        for key, value in settings.items():
+            if key not in LIVE_KEYS:  # a stage continues the run: it cannot rebuild data or models
+                raise ConfigError(f"{name}: '{key}' cannot change during a run; set it in [settings]")
+            try:
+                typed[key] = coerce(key, value)
+                check(key, typed[key])
+            except ConfigError as err:
+                raise ConfigError(f"{name}: {err}") from None
+        stages.append(Stage(title=str(s.get("title", f"Stage {i}")), caption=str(s.get("caption", "")),
+                            run=run, steps=steps, settings=typed))
+    return stages
+
+
+def advance(trainer, run: str) -> None:
+    """One update of the stage's kind: an iteration of Algorithm 1, or D or G alone."""
+    if run == "both":
+        trainer.step()
+    else:
+        trainer.single(run, force_log=False)
+
+
+def run_stage(trainer, stage: Stage) -> dict[str, tuple[Any, Any]]:
+    """Apply the stage's settings and run its updates; returns the settings changed."""
+    changed = trainer.set(**stage.settings) if stage.settings else {}
+    for _ in range(stage.steps):
+        advance(trainer, stage.run)
+    return changed

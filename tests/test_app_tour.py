@@ -1,0 +1,71 @@
+"""Walk through a preset's tour in the window: each stage plays exactly its updates, with its caption,
+and the run can be taken over at any time. A real trainer process runs behind the window."""
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from apptools import FIRST_FRAME_MS, STEP_MS, open_window, wait_frame  # noqa: E402
+
+TOUR_MS = 90_000  # a stage plays hundreds of updates; the 2-core test machine is often shared
+
+
+@pytest.fixture(scope="module")
+def fig1(qapp):
+    win = open_window("figure1")
+    yield win
+    win.shutdown()
+    win.close()
+
+
+def play_stage(qtbot, win, start) -> dict:
+    """Start (the tour or its next stage) and wait until the stage's updates have all been played."""
+    with qtbot.waitSignal(win.tour.stage_done, timeout=TOUR_MS):
+        start()
+    return wait_frame(qtbot, win, lambda s: not s["playing"])
+
+
+def test_figure1_walks_through_its_four_panels(qtbot, fig1):
+    win = fig1
+    wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
+    stages = win.preset.tour
+    assert [s.run for s in stages] == ["both", "d", "g", "both"]  # Figure 1 (a)-(d)
+    assert win.narration.tour_button.isVisible()
+
+    a = play_stage(qtbot, win, win.narration.tour_button.click)
+    assert a["step"] == stages[0].steps  # from the preset's first state: exactly the stage's iterations
+    assert win.tour.bar.isVisible() and stages[0].title in win.tour.bar.head.text()
+    assert win.tour.bar.text.text() == stages[0].caption
+
+    b = play_stage(qtbot, win, win.tour.bar.next.click)  # (b) D alone: G's samples stay where they were
+    assert b["step"] == a["step"] + stages[1].steps
+    np.testing.assert_array_equal(b["fake"], a["fake"])
+    assert not np.array_equal(b["d"], a["d"])
+    # ...and D has come closer to D* = p_data / (p_data + p_g) where both densities live
+    support = (a["p_data"] > 0.05) & (a["p_g"] > 0.05)
+    err = lambda s: np.abs(s["d"] - s["d_star"])[support].mean()  # noqa: E731
+    assert err(b) < err(a)
+
+    c = play_stage(qtbot, win, win.tour.next)  # (c) G alone: D stays as it was, G's samples move
+    assert c["step"] == b["step"] + stages[2].steps
+    np.testing.assert_array_equal(c["d"], b["d"])
+    assert not np.array_equal(c["fake"], b["fake"])
+    assert "3 of 4" in win.tour.bar.head.text()
+
+
+def test_play_takes_the_run_over_from_the_tour(qtbot, fig1):
+    win = fig1
+    win.tour.start()
+    wait_frame(qtbot, win, lambda s: s.get("stage") is not None and s["stage"][0] == win.tour.serial)
+    win.set_playing(False)
+    qtbot.waitUntil(lambda: "taken over" in win.tour.bar.head.text(), timeout=STEP_MS)
+    win.tour.end()
+    assert not win.tour.bar.isVisible()
+
+
+def test_presets_without_a_tour_hide_the_button(qtbot, fig1):
+    win = fig1
+    win.choose_preset("ring8")
+    assert not win.narration.tour_button.isVisible() and not win.tour.act.isEnabled()
+    win.choose_preset("figure1")
+    assert win.narration.tour_button.isVisible() and win.tour.act.isEnabled()
