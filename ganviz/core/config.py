@@ -261,7 +261,10 @@ def load_preset(name_or_path: str) -> Preset:
 
 
 def preset_names() -> list[str]:
-    order = ["figure1", "linear1d", "ring8", "grid25", "digits", "shapes"]
+    # The lecture's order: the paper's picture, the questions it raises, the benchmarks, images, losses.
+    order = ["figure1", "linear1d", "saturating", "d-strong", "d-weak", "mode-collapse", "mixed-batches",
+             "noise-target", "helvetica", "ring8", "grid25", "digits", "shapes", "loss-minimax", "loss-ns",
+             "loss-lsgan", "loss-wgan", "loss-wgan-gp", "loss-hinge"]
     found = sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
     return [n for n in order if n in found] + [n for n in found if n not in order]
 
