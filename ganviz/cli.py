@@ -40,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
     _add_run_options(gui)
     gui.add_argument("--run-for", type=float, metavar="SECONDS", help="play for SECONDS, then exit (scripted run)")
     gui.add_argument("--screenshot", metavar="FILE.png", help="with --run-for: save a picture of the window")
+    gui.add_argument("--walk", type=int, metavar="N",
+                     help="with --run-for: walk through the preset's tour to stage N, then take the picture")
     gui.add_argument("--view", choices=("auto", "1d", "2d", "image"), default="auto", help=argparse.SUPPRESS)
     gui.add_argument("--fullscreen", action="store_true", help="start full screen (presentation)")
 
@@ -134,8 +136,17 @@ def cmd_tour(args) -> int:
 
 def cmd_gui(args) -> int:
     from .app import run
+    from .core.errors import ConfigError
     preset, cfg = resolve_config(args)
-    return run(preset, cfg, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen)
+    if args.walk is not None:
+        if not preset.tour:
+            raise ConfigError(f"preset '{preset.name}' has no tour to walk through; leave out --walk")
+        if not 1 <= args.walk <= len(preset.tour):
+            raise ConfigError(f"--walk must be from 1 to {len(preset.tour)} (the stages of '{preset.name}')")
+        if args.run_for is None:
+            args.run_for = 120.0
+    return run(preset, cfg, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
+               walk=args.walk)
 
 
 def cmd_bench(args) -> int:
@@ -154,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "gui")  # `ganviz --preset ring8` opens the window
     args = parser().parse_args(argv)
-    if args.command == "gui" and args.screenshot and args.run_for is None:
+    if args.command == "gui" and args.screenshot and args.run_for is None and args.walk is None:
         args.run_for = 3.0
     try:
         return {"gui": cmd_gui, "train": cmd_train, "presets": cmd_presets, "bench": cmd_bench,

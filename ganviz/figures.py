@@ -28,7 +28,9 @@ def _figure1(ax_top, ax_z, snap: dict) -> None:
     ax_d.set_ylim(0, 1.05)
     ax_d.set_ylabel("D(x)", color=DISC)
     lines = ax_top.get_lines() + ax_d.get_lines()
-    ax_top.legend(lines, [ln.get_label() for ln in lines], loc="upper left", frameon=False, ncol=2)
+    # Above the axes: D and D* run along the top corners, where a legend inside would cover them.
+    ax_top.legend(lines, [ln.get_label() for ln in lines], loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                  frameon=False, ncol=4)
     # The z line: evenly spaced z mapped across the x axis, each joined to x = G(z) on the x line.
     lo, hi = x[0], x[-1]
     z = snap["z_line"]

@@ -17,14 +17,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from ganviz.core.config import load_preset, preset_names  # noqa: E402
 
+WHAT = {"both": "iterations", "d": "updates of D alone", "g": "updates of G alone"}
+
 OUT = ROOT / "docs" / "presets"
+# Presets with a tour are pictured at their most telling stage, walked through in the window.
+WALK = {"figure1": 2, "saturating": 3, "helvetica": 3, "noise-target": 1, "mixed-batches": 2}
 
 
 def shoot(name: str, seconds: float) -> dict:
     png = OUT / f"{name}.png"
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ganviz"), "--preset", name, "--run-for", str(seconds),
-                           "--screenshot", str(png)], capture_output=True, text=True, env=env, timeout=seconds + 120)
+    how = ["--walk", str(WALK[name])] if name in WALK else ["--run-for", str(seconds)]
+    proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ganviz"), "--preset", name, *how,
+                           "--screenshot", str(png)], capture_output=True, text=True, env=env, timeout=seconds + 300)
     if proc.returncode != 0:
         raise SystemExit(f"{name}: exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -41,13 +46,21 @@ def main() -> None:
     lines = ["# Presets", "",
              "Each picture is the window after the scripted run "
              f"(`ganviz --preset NAME --run-for {seconds:g} --screenshot docs/presets/NAME.png`), "
-             "made by `tools/shoot_presets.py`.", ""]
+             "made by `tools/shoot_presets.py`. A preset with a walk-through is pictured at the end of "
+             "one of its stages (`--walk N`); `ganviz tour --preset NAME --out DIR` writes a picture "
+             "of every stage.", ""]
     for name in preset_names():
         p = load_preset(name)
         lines += [f"## {p.title} (`{name}`)", "", p.description, ""]
         lines += [f"{i}. {s}" for i, s in enumerate(p.narration, 1)]
+        if p.tour:
+            lines += ["", "**Walk through** (button in the window, or T; Next is N or Page Down):", ""]
+            lines += [f"- *{st.title}* ({st.steps:,} {WHAT[st.run]}"
+                      + (", with " + ", ".join(f"{k} = {v}" for k, v in st.settings.items()) if st.settings else "")
+                      + f"): {st.caption}" for st in p.tour]
         if (OUT / f"{name}.png").exists():
-            lines += ["", f"![{name}](presets/{name}.png)"]
+            shown = f", at the end of stage {WALK[name]}" if name in WALK else ""
+            lines += ["", f"![{name}{shown}](presets/{name}.png)"]
         lines.append("")
     (ROOT / "docs" / "presets.md").write_text("\n".join(lines))
 

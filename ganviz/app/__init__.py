@@ -18,7 +18,7 @@ def has_display() -> bool:
 
 
 def run(preset, cfg, run_for: float | None = None, screenshot: str | None = None,
-        fullscreen: bool = False) -> int:
+        fullscreen: bool = False, walk: int | None = None) -> int:
     """Open the window on `preset` with settings `cfg`; return the exit status.
 
     With run_for: play for that many seconds, save `screenshot`, print one JSON line, exit.
@@ -31,7 +31,7 @@ def run(preset, cfg, run_for: float | None = None, screenshot: str | None = None
     # The worker first: its interpreter imports torch and builds the models while we build widgets.
     handle = WorkerHandle(cfg.to_dict())
     try:
-        return _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen)
+        return _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen, walk)
     finally:
         handle.stop()  # a no-op when the window already stopped it
 
@@ -62,7 +62,7 @@ def make_app():
     return app
 
 
-def _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen) -> int:
+def _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen, walk=None) -> int:
     from PySide6 import QtCore
 
     from .window import MainWindow
@@ -71,7 +71,7 @@ def _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen) -> int
     scripted = None
     if run_for is not None:
         from .scripted import ScriptedRun
-        scripted = ScriptedRun(win, run_for, screenshot)
+        scripted = ScriptedRun(win, run_for, screenshot, walk)
         win.resize(1600, 1000)
     else:
         screen = app.primaryScreen().availableGeometry()

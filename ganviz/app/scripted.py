@@ -23,9 +23,13 @@ FIRST_FRAME_TIMEOUT_S = 60.0
 
 
 class ScriptedRun(QtCore.QObject):
-    def __init__(self, win: MainWindow, run_for: float, screenshot: str | None):
+    """walk=N: instead of playing, walk through the preset's tour up to stage N (1-based), then
+    take the picture; run_for is then the most time it may take."""
+
+    def __init__(self, win: MainWindow, run_for: float, screenshot: str | None, walk: int | None = None):
         super().__init__(win)
         self.win, self.run_for, self.screenshot = win, max(0.0, float(run_for)), screenshot
+        self.walk = walk
         self.rc = 0
         self.cpu0 = self.cpu1 = (float("nan"), float("nan"))
         self.error: str | None = None
@@ -46,13 +50,23 @@ class ScriptedRun(QtCore.QObject):
             self.t_play, self.step0 = now, snap["step"]
             self.t_step, self.step_last = now, snap["step"]
             self.cpu0 = self._cpu()
-            self.win.set_playing(True)
+            if self.walk:
+                self.win.tour.stage_done.connect(self._stage_done)
+                self.win.tour.start()
+            else:
+                self.win.set_playing(True)
             QtCore.QTimer.singleShot(int(self.run_for * 1000), self.finish)
             return
         self.frames += 1
         self.frame_ms.append(self.win.frame_ms[-1])
         if snap["step"] != self.step_last:
             self.t_step, self.step_last = now, snap["step"]
+
+    def _stage_done(self, index: int) -> None:
+        if index + 1 < self.walk:
+            self.win.tour.next()
+        else:
+            QtCore.QTimer.singleShot(300, self.finish)  # a last frame or two: the stage's final state
 
     def _cpu(self) -> tuple[float, float]:
         """CPU seconds used so far by (the trainer process, this process)."""
