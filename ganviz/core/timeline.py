@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 import torch
 
-DEFAULT_MAX_BYTES = 64 * 2**20
+# A bound, not a goal: 32 MB holds ~80 states of ring8 (weights and Adam moments) or ~12 of digits,
+# and keeps a long live run inside the 50 MB memory-growth budget of `ganviz bench`.
+DEFAULT_MAX_BYTES = 32 * 2**20
 
 
 def _nbytes(obj) -> int:
