@@ -46,8 +46,7 @@ class Timeline:
 
     def keep(self, trainer) -> None:
         """Remember the trainer's state now (curves excluded: they are cut, not copied, on restore)."""
-        state = trainer.state_dict()
-        state.pop("log"), state.pop("changes")
+        state = trainer.state_dict(curves=False)
         state = copy.deepcopy(state)  # state_dict() shares storage with the live weights
         if self.kept and self.kept[-1].step == trainer.step_count:
             self.kept.pop()

@@ -29,6 +29,7 @@ from .config import LIVE_KEYS, Config, diff
 from .data import Dataset, load
 from .errors import ConfigError, DivergedError
 from .fastpath import FusedStep, inplace_relu
+from .metriclog import MetricLog
 from .models import build, check_size, has_batch_statistics
 
 PHASES = {  # slow motion: each phase of one iteration with the caption shown for it
@@ -59,7 +60,7 @@ class Trainer:
         self.pool = torch.from_numpy(np.ascontiguousarray(self.data.train))
         self.rng = torch.Generator().manual_seed(self.cfg.seed + 1)       # data and noise draws
         self.step_count = 0
-        self.log: list[dict[str, float]] = []   # one row per logged step (and per evaluation)
+        self.log = MetricLog()   # one row per logged step (and per evaluation)
         self.changes: list[tuple[int, str]] = []  # (step, "lr_d 0.001 -> 0.0001") for curve markers
         self._kept: tuple[torch.Tensor, torch.Tensor] | None = None  # z and G(z) of the last D step
         self._stats: dict[str, torch.Tensor] = {}
@@ -358,15 +359,19 @@ class Trainer:
         return self.data.to_units(torch.cat(out).numpy())
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, Any]:
-        return {
+    def state_dict(self, curves: bool = True) -> dict[str, Any]:
+        """Everything a run needs to continue exactly; curves=False leaves out the log and changes
+        (the timeline keeps states every few seconds and cuts the curves itself)."""
+        state = {
             "G": self.G.state_dict(), "D": self.D.state_dict(),
             "opt_d": self.opt_d.state_dict(), "opt_g": self.opt_g.state_dict(),
             "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state(),
             "step": self.step_count, "config": self.cfg.to_dict(),
-            "log": [dict(r) for r in self.log], "changes": list(self.changes),
             "kept_z": None if self._kept is None else self._kept[0].clone(),
         }
+        if curves:
+            state.update(log=list(self.log), changes=list(self.changes))
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.G.load_state_dict(state["G"])
@@ -378,7 +383,7 @@ class Trainer:
         self.rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         self.step_count = int(state["step"])
-        self.log = [dict(r) for r in state.get("log", [])]
+        self.log = MetricLog(state.get("log", []))
         self.changes = [(int(s), str(t)) for s, t in state.get("changes", [])]
         z = state.get("kept_z")
         self._kept = None if z is None else (z, self.G(z))

@@ -86,7 +86,8 @@ class Scatter2DView(View):
             self.plot.addItem(item)
         for item in (self.manifold, self.arrows):
             item.setSkipFiniteCheck(True)
-        self.legend = theme.legend(self.plot, offset=(10, 10))
+        # One row: a tall legend box would hide the modes in the top-left corner (grid25).
+        self.legend = theme.legend(self.plot, offset=(10, 6), columns=3)
 
         self.a_arrows = self.add_toggle("Arrows", "arrows: where G's next update pushes each sample", True,
                                         self._toggled)
