@@ -19,6 +19,14 @@ def open_window(preset_name: str, **changes) -> MainWindow:
     return win
 
 
+def opened(preset_name: str):
+    """Body of a module-scoped fixture: one window on the preset for a test module, closed after."""
+    win = open_window(preset_name)
+    yield win
+    win.shutdown()
+    win.close()
+
+
 def wait_frame(qtbot, win, pred=lambda s: True, timeout=STEP_MS) -> dict:
     qtbot.waitUntil(lambda: win.last_snap is not None and pred(win.last_snap), timeout=timeout)
     return win.last_snap

@@ -9,7 +9,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore  # noqa: E402
 
-from apptools import fresh, open_window, wait_frame  # noqa: E402
+from apptools import fresh, open_window, opened, wait_frame  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
 from ganviz.app.dropdata import drop_events  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
@@ -21,18 +21,12 @@ WAIT_MS = 60_000  # generous: the 2-core test machine is often shared
 
 @pytest.fixture(scope="module")
 def ring8(qapp):
-    win = open_window("ring8")
-    yield win
-    win.shutdown()
-    win.close()
+    yield from opened("ring8")
 
 
 @pytest.fixture(scope="module")
 def fig1(qapp):
-    win = open_window("figure1")
-    yield win
-    win.shutdown()
-    win.close()
+    yield from opened("figure1")
 
 
 def ready(qtbot, win) -> dict:

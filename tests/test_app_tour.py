@@ -5,17 +5,14 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from apptools import FIRST_FRAME_MS, STEP_MS, open_window, wait_frame  # noqa: E402
+from apptools import FIRST_FRAME_MS, STEP_MS, opened, wait_frame  # noqa: E402
 
 TOUR_MS = 90_000  # a stage plays hundreds of updates; the 2-core test machine is often shared
 
 
 @pytest.fixture(scope="module")
 def fig1(qapp):
-    win = open_window("figure1")
-    yield win
-    win.shutdown()
-    win.close()
+    yield from opened("figure1")
 
 
 def play_stage(qtbot, win, start) -> dict:
