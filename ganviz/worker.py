@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
+import os
 import queue
 import time
 import traceback
@@ -38,6 +39,7 @@ SNAPSHOT_MIN_INTERVAL = 1 / 40  # 40 frames/s look smooth for plots; faster only
 SNAPSHOT_BUDGET = 0.12          # while playing, snapshots may take at most this share of the time,
 SNAPSHOT_MAX_INTERVAL = 0.25    # but the picture moves at least 4 times a second
 CHUNK_SECONDS = 0.015           # train this long between looks at the command queue
+PARENT_CHECK_S = 0.5            # how often the worker checks that the window's process still exists
 KEEP_STEPS, KEEP_S = 50, 2.0    # timeline: keep a state every 50 steps or 2 s of play, whichever is rarer
 
 
@@ -54,6 +56,8 @@ class Worker:
         self.snap_cost = 0.0  # seconds per snapshot (moving average): paces snapshots while playing
         self.rate_t0, self.rate_n, self.steps_per_s = time.perf_counter(), 0, 0.0
         self.trainer = self.maker = None
+        self.parent_pid, self.parent_checked = os.getppid(), time.perf_counter()
+        self.orphaned = False
         self.stage: list | None = None  # [id, run, updates left] of the tour stage being played
         self.handled = 0  # commands handled: a snapshot tells the GUI which of its commands it reflects
         self.run_id = 0   # a new trainer (reset, load): the GUI starts its views afresh
@@ -273,8 +277,23 @@ class Worker:
         self.rows_sent, self.changes_sent = len(t.log), len(t.changes)
         return snaps
 
+    def _orphaned(self) -> bool:
+        """The window's process is gone (killed, crashed): nobody will ever send quit.
+
+        A killed parent cannot stop its children, and a trainer left playing would hold a core
+        until the machine restarts; so the worker looks for its parent twice a second.
+        """
+        now = time.perf_counter()
+        if now - self.parent_checked < PARENT_CHECK_S:
+            return False
+        self.parent_checked = now
+        return os.getppid() != self.parent_pid
+
     def loop(self) -> None:
         while self.running:
+            if self._orphaned():
+                self.orphaned = True
+                break
             block = not self.playing and not (self.dirty and self.credit)
             try:
                 cmd = self.cmd_q.get(timeout=0.05) if block else self.cmd_q.get_nowait()
@@ -291,8 +310,10 @@ class Worker:
 
 def worker_main(cmd_q, out_q, cfg_dict: dict) -> None:
     """Entry point of the child process."""
+    worker = None
     try:
-        Worker(cmd_q, out_q, cfg_dict).loop()
+        worker = Worker(cmd_q, out_q, cfg_dict)
+        worker.loop()
     except Exception as err:  # a bug, not a user's mistake: report it rather than die silently
         from .core.errors import GanvizError
         kind = "input" if isinstance(err, GanvizError) else "crash"
@@ -300,7 +321,10 @@ def worker_main(cmd_q, out_q, cfg_dict: dict) -> None:
         out_q.put(("error", kind, msg))
     finally:
         out_q.close()
-        out_q.join_thread()
+        if worker is not None and worker.orphaned:
+            out_q.cancel_join_thread()  # nobody reads the pipe any more: do not wait to flush it
+        else:
+            out_q.join_thread()
 
 
 def start(cfg_dict: dict) -> tuple[Any, Any, Any]:

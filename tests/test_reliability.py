@@ -167,3 +167,38 @@ def test_fast_optimiser_path_gives_torch_optims_exact_results(kw, monkeypatch, o
     plain.run(12)
     assert same(state_of(fast), state_of(plain))
     assert fast.log == plain.log
+
+
+def test_a_killed_window_takes_its_trainer_with_it(tmp_path):
+    """SIGKILL of the window's process (no chance to send quit): its training process must not
+    go on playing for ever, holding a core; it notices within a second and exits."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    gui = subprocess.Popen([sys.executable, "-m", "ganviz", "gui", "--preset", "ring8", "--steps", "100000000",
+                            "--run-for", "120"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    trainer = None
+    try:
+        parent = psutil.Process(gui.pid)
+        deadline = time.time() + 90
+        while time.time() < deadline and trainer is None:
+            for child in parent.children(recursive=True):
+                cmd = " ".join(child.cmdline())
+                if "spawn_main" in cmd and "resource_tracker" not in cmd and child.cpu_times().user > 1.0:
+                    trainer = child  # playing: it has trained for a second
+            time.sleep(0.2)
+        assert trainer is not None, "the window's training process did not start"
+        os.kill(gui.pid, signal.SIGKILL)
+        gui.wait(10)
+        gone, alive = psutil.wait_procs([trainer], timeout=5)
+        assert trainer in gone, "the training process outlived its window by 5 s"
+    finally:
+        if gui.poll() is None:
+            gui.kill()
+        if trainer is not None and trainer.is_running():
+            trainer.kill()  # a failure here must not leave a process training on the CI machine
