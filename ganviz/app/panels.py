@@ -1,4 +1,4 @@
-"""Small widgets around the views: the story of the preset, the alert banner, the speed control."""
+"""Small widgets around the views: the story of the preset, the alert banner, caption strips, the speed control."""
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
@@ -54,6 +54,29 @@ class NarrationPanel(QtWidgets.QScrollArea):
             item.setText(f"<b>{i}.</b> {text}")
             self.col.insertWidget(self.col.count() - 1, item)
             self.items.append(item)
+
+
+class CaptionStrip(QtWidgets.QFrame):
+    """A strip right above the view: a bold head line over a large caption, in its own colours,
+    with room at the right (self.row) for buttons. Slow motion and tours show their captions here."""
+
+    def __init__(self, name: str, background: str, border: str, head_color: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setStyleSheet(f"#{name} {{ background: {background}; border: 2px solid {border}; border-radius: 4px; }}")
+        self.row = QtWidgets.QHBoxLayout(self)
+        self.row.setContentsMargins(12, 6, 8, 6)
+        col = QtWidgets.QVBoxLayout()
+        col.setSpacing(2)
+        self.head = QtWidgets.QLabel()
+        self.head.setStyleSheet(f"color: {head_color}; font-size: {theme.FONT_PT + 1}pt; font-weight: bold;")
+        self.text = QtWidgets.QLabel()
+        self.text.setWordWrap(True)
+        self.text.setStyleSheet(f"color: #202020; font-size: {theme.TITLE_PT + 4}pt;")
+        col.addWidget(self.head)
+        col.addWidget(self.text)
+        self.row.addLayout(col, 1)
+        self.hide()
 
 
 class Banner(QtWidgets.QFrame):

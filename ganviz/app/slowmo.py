@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import theme
+from .panels import CaptionStrip
 
 MAX_LINKS_1D = 48  # arrows from the z line for the batch: more would read as a grey band
 HINT = ("<b>Slow motion.</b> Press \u2192 (Step) to walk through one iteration phase by phase; "
@@ -22,24 +23,11 @@ NAMES = {"sample": "sample", "generate": "generate", "discriminate": "discrimina
          "update_d": "update D", "update_g": "update G"}
 
 
-class CaptionBar(QtWidgets.QFrame):
+class CaptionBar(CaptionStrip):
     """The phase's caption, large, in a strip right above the view."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("caption")
-        self.setStyleSheet("#caption { background: #fff4d6; border: 2px solid #d95f02; border-radius: 4px; }")
-        lay = QtWidgets.QVBoxLayout(self)
-        lay.setContentsMargins(12, 6, 12, 6)
-        lay.setSpacing(2)
-        self.head = QtWidgets.QLabel()
-        self.head.setStyleSheet(f"color: #8a3b00; font-size: {theme.FONT_PT + 1}pt; font-weight: bold;")
-        self.text = QtWidgets.QLabel()
-        self.text.setWordWrap(True)
-        self.text.setStyleSheet(f"color: #202020; font-size: {theme.TITLE_PT + 4}pt;")
-        lay.addWidget(self.head)
-        lay.addWidget(self.text)
-        self.hide()
+        super().__init__("caption", "#fff4d6", "#d95f02", "#8a3b00", parent)
 
     def show_phase(self, snap: dict) -> None:
         i, n = snap["index"], snap["n_phases"]

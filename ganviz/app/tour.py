@@ -11,29 +11,16 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from . import theme
+from .panels import CaptionStrip
 
 WHAT = {"both": "iterations of D and G", "d": "updates of D alone (G frozen)", "g": "updates of G alone (D frozen)"}
 
 
-class TourBar(QtWidgets.QFrame):
+class TourBar(CaptionStrip):
     """The stage's caption, large, over the view, with the tour's buttons."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("tour")
-        self.setStyleSheet("#tour { background: #e8f1fb; border: 2px solid #1f77b4; border-radius: 4px; }")
-        row = QtWidgets.QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 8, 6)
-        col = QtWidgets.QVBoxLayout()
-        col.setSpacing(2)
-        self.head = QtWidgets.QLabel()
-        self.head.setStyleSheet(f"color: #0d3c66; font-size: {theme.FONT_PT + 1}pt; font-weight: bold;")
-        self.text = QtWidgets.QLabel()
-        self.text.setWordWrap(True)
-        self.text.setStyleSheet(f"color: #202020; font-size: {theme.TITLE_PT + 4}pt;")
-        col.addWidget(self.head)
-        col.addWidget(self.text)
-        row.addLayout(col, 1)
+        super().__init__("tour", "#e8f1fb", "#1f77b4", "#0d3c66", parent)
         style = f"font-size: {theme.FONT_PT + 1}pt; padding: 4px 12px;"
         self.restart = QtWidgets.QPushButton("\u21ba Restart")
         self.next = QtWidgets.QPushButton("Next \u25b6")
@@ -43,8 +30,7 @@ class TourBar(QtWidgets.QFrame):
             b.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)  # keys stay with the window's shortcuts
             if b is not self.next:
                 b.setStyleSheet(style)
-            row.addWidget(b, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
-        self.hide()
+            self.row.addWidget(b, 0, QtCore.Qt.AlignmentFlag.AlignVCenter)
 
 
 class Tour(QtCore.QObject):
