@@ -37,6 +37,14 @@ def ready(qtbot, win) -> dict:
     return fresh(qtbot, win)
 
 
+def into_slow_motion(qtbot, win) -> None:
+    """Slow motion on, and the first phase of an iteration on screen."""
+    ready(qtbot, win)
+    win.slowmo.set_active(True)
+    win.step("both")
+    qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
+
+
 def phase_of(win) -> str | None:
     cur = win.slowmo.current()
     return None if cur is None else cur["phase"]
@@ -80,10 +88,7 @@ def test_slow_motion_walks_one_iteration_through_its_five_phases_with_captions(q
 
 def test_slow_motion_in_1d_marks_the_batch_on_the_x_axis_and_its_z_arrows(qtbot, fig1):
     win = fig1
-    ready(qtbot, win)
-    win.slowmo.set_active(True)
-    win.step("both")
-    qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
+    into_slow_motion(qtbot, win)
     for _ in range(4):
         win.step("both")
     assert phase_of(win) == "update_g"
@@ -129,10 +134,7 @@ def test_slow_motion_on_images_shows_the_captions_and_records_each_phase(qtbot, 
 
 def test_play_ends_a_slow_motion_walk_through(qtbot, ring8):
     win = ring8
-    ready(qtbot, win)
-    win.slowmo.set_active(True)
-    win.step("both")
-    qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
+    into_slow_motion(qtbot, win)
     win.set_playing(True)
     qtbot.waitUntil(lambda: win.slowmo.current() is None and win.last_snap["step"] > 3, timeout=WAIT_MS)
     win.set_playing(False)
