@@ -44,7 +44,7 @@ KEEP_STEPS, KEEP_S = 50, 2.0    # timeline: keep a state every 50 steps or 2 s o
 
 
 class Worker:
-    def __init__(self, cmd_q, out_q, cfg_dict: dict):
+    def __init__(self, cmd_q, out_q, cfg_dict: dict, parent_pid: int | None = None):
         import torch
         torch.set_num_threads(1)  # the GUI needs the other core; 2 threads here ran slower in total
         self.cmd_q, self.out_q = cmd_q, out_q
@@ -56,7 +56,10 @@ class Worker:
         self.snap_cost = 0.0  # seconds per snapshot (moving average): paces snapshots while playing
         self.rate_t0, self.rate_n, self.steps_per_s = time.perf_counter(), 0, 0.0
         self.trainer = self.maker = None
-        self.parent_pid, self.parent_checked = os.getppid(), time.perf_counter()
+        # The window's pid as the window gave it: asking getppid() here would be too late when the
+        # window died while this process was still importing torch (it would answer init's pid).
+        self.parent_pid = os.getppid() if parent_pid is None else parent_pid
+        self.parent_checked = 0.0  # the first look comes at once: the window may be gone already
         self.orphaned = False
         self.stage: list | None = None  # [id, run, updates left] of the tour stage being played
         self.handled = 0  # commands handled: a snapshot tells the GUI which of its commands it reflects
@@ -308,11 +311,11 @@ class Worker:
                 self._keep_first()  # the first picture is out: get ready for the first step
 
 
-def worker_main(cmd_q, out_q, cfg_dict: dict) -> None:
+def worker_main(cmd_q, out_q, cfg_dict: dict, parent_pid: int | None = None) -> None:
     """Entry point of the child process."""
     worker = None
     try:
-        worker = Worker(cmd_q, out_q, cfg_dict)
+        worker = Worker(cmd_q, out_q, cfg_dict, parent_pid)
         worker.loop()
     except Exception as err:  # a bug, not a user's mistake: report it rather than die silently
         from .core.errors import GanvizError
@@ -320,17 +323,20 @@ def worker_main(cmd_q, out_q, cfg_dict: dict) -> None:
         msg = str(err) if kind == "input" else f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
         out_q.put(("error", kind, msg))
     finally:
-        out_q.close()
         if worker is not None and worker.orphaned:
-            out_q.cancel_join_thread()  # nobody reads the pipe any more: do not wait to flush it
-        else:
-            out_q.join_thread()
+            # Nobody reads the pipe or waits for this process: skip the interpreter's teardown, which
+            # took seconds (multiprocessing's exit handlers on a pipe nobody reads). Nothing is left
+            # half-written: saving is synchronous and atomic (core/fileio.py).
+            os._exit(0)
+        out_q.close()
+        out_q.join_thread()
 
 
 def start(cfg_dict: dict) -> tuple[Any, Any, Any]:
     """Start a worker process ('spawn': a clean interpreter, no Qt state copied). Returns (process, cmd_q, out_q)."""
     ctx = mp.get_context("spawn")
     cmd_q, out_q = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=worker_main, args=(cmd_q, out_q, cfg_dict), name="ganviz-trainer", daemon=True)
+    proc = ctx.Process(target=worker_main, args=(cmd_q, out_q, cfg_dict, os.getpid()), name="ganviz-trainer",
+                       daemon=True)
     proc.start()
     return proc, cmd_q, out_q
