@@ -38,6 +38,48 @@ def g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown loss {loss}")
 
 
+def _mean_grad(x: torch.Tensor) -> torch.Tensor:
+    """d mean(x) / dx as autograd computes it: a float32 one divided by the count, broadcast."""
+    return (torch.ones((), dtype=x.dtype) / x.numel()).expand(x.shape)
+
+
+def _softplus_grad(scale: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return torch.ops.aten.softplus_backward(scale, x, 1.0, 20.0)  # F.softplus's beta and threshold
+
+
+def _by_autograd(fn, *logits: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    leaves = [t.detach().requires_grad_() for t in logits]
+    with torch.enable_grad():
+        loss = fn(*leaves)
+        grads = torch.autograd.grad(loss, leaves)
+    return (loss.detach(), *grads)
+
+
+# The two below give a loss and its gradient with respect to the logits without a graph, for
+# core/backprop.py. For minimax and ns (every preset but the loss-* ones) the gradient is written
+# out as the very calls autograd's backward makes (softplus_backward on the mean's 1/m, negated for
+# softplus(-l)), so the bits are the same (tests/test_backprop.py) at a third of the cost; the other
+# losses and smoothing differentiate the functions above with autograd.
+@torch.no_grad()
+def d_loss_and_grads(loss: str, real: torch.Tensor, fake: torch.Tensor,
+                     smoothing: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(D's loss, d loss / d real logits, d loss / d fake logits)."""
+    if loss in ("minimax", "ns") and smoothing == 0:
+        return (d_loss(loss, real, fake), -_softplus_grad(_mean_grad(real), -real),
+                _softplus_grad(_mean_grad(fake), fake))
+    return _by_autograd(lambda r, f: d_loss(loss, r, f, smoothing), real, fake)
+
+
+@torch.no_grad()
+def g_loss_and_grad(loss: str, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(G's loss, d loss / d the fakes' logits)."""
+    if loss == "ns":
+        return g_loss(loss, fake), -_softplus_grad(_mean_grad(fake), -fake)
+    if loss == "minimax":
+        return g_loss(loss, fake), _softplus_grad(-_mean_grad(fake), fake)
+    return _by_autograd(lambda f: g_loss(loss, f), fake)
+
+
 def value(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))], reading every D's logit through a sigmoid."""
     return -F.softplus(-real).mean() - F.softplus(fake).mean()
