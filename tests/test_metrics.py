@@ -228,3 +228,11 @@ def test_metrics_image_returns_plain_numbers():
     out = M.metrics_image(r.random((200, 64)), r.random((300, 64)), r.random((50, 64)), r.random((50, 64)))
     assert set(out) == {"parzen_ll", "parzen_se", "parzen_sigma", "nn_dist", "nn_ratio"}
     assert all(isinstance(v, float) for v in out.values())
+
+
+def test_w1_is_scipys_wasserstein_distance():
+    from scipy.stats import wasserstein_distance
+    rng = np.random.default_rng(4)
+    for a, b in [(rng.normal(size=1000), rng.normal(1, 2, size=700)), (rng.exponential(size=5), rng.uniform(size=9)),
+                 (np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0]))]:
+        assert M.wasserstein_1d(a, b) == pytest.approx(wasserstein_distance(a, b), rel=1e-12, abs=1e-15)

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 import torch
-from scipy.stats import wasserstein_distance
 
 LN2 = math.log(2.0)
 PARZEN_SIGMAS = np.logspace(-1, 0, 10)  # the candidates of Goodfellow et al.'s parzen_ll.py
@@ -131,6 +130,16 @@ def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(cdf_a - cdf_b)))
 
 
+def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
+    """W1 between two samples: the area between their empirical CDFs (scipy.stats.wasserstein_distance
+    computes the same; importing scipy.stats for it cost the training process 59 MB and 0.9 s)."""
+    a, b = np.sort(a), np.sort(b)
+    pts = np.sort(np.concatenate([a, b]))
+    cdf_a = np.searchsorted(a, pts[:-1], side="right") / len(a)
+    cdf_b = np.searchsorted(b, pts[:-1], side="right") / len(b)
+    return float(np.sum(np.abs(cdf_a - cdf_b) * np.diff(pts)))
+
+
 def metrics_1d(real: np.ndarray, fake: np.ndarray, grid: np.ndarray, d_on_grid: np.ndarray,
                p_data: np.ndarray | None = None) -> dict:
     """JSD and |D - D*| on the grid, W1 and KS between the samples (all in the data's own units)."""
@@ -147,7 +156,7 @@ def metrics_1d(real: np.ndarray, fake: np.ndarray, grid: np.ndarray, d_on_grid: 
     d_star = optimal_d(p, q)
     where_data = p >= 0.01 * p.max() if p.max() > 0 else np.ones_like(p, dtype=bool)
     return {"jsd": jsd(p * w, q * w),
-            "w1": float(wasserstein_distance(real, fake)),
+            "w1": wasserstein_1d(real, fake),
             "d_gap": float(np.max(np.abs(d - d_star)[where_data])),
             "ks": ks_statistic(real, fake)}
 
