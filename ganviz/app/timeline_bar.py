@@ -117,7 +117,7 @@ class TimelineBar(QtWidgets.QWidget):
             ghost = plot.plot(x.copy(), y.copy(), pen=pg.mkPen(GHOST_PEN, width=2))  # the plot's downsampling
             ghost.setZValue(-5)
             layer[key] = ghost
-            s.n = int(np.searchsorted(x, step, side="right"))
+            s.cut(step)
             cv._dirty.add(key)
         self.ghosts.append(layer)
         while len(self.ghosts) > MAX_GHOSTS:

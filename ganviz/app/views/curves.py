@@ -38,6 +38,10 @@ METRIC_PANEL = {  # the data kind's main metric
 }
 
 
+# Points kept per curve (see Series): more than a panel has pixels across, even on a 4K projector.
+MAX_POINTS = 4096
+
+
 class LogAxis(pg.AxisItem):
     """Log-scale ticks at 1, 2, 5 x 10^k (or decades only over a wide range): never a crowd of labels."""
 
@@ -59,25 +63,63 @@ class LogAxis(pg.AxisItem):
 
 
 class Series:
-    """A growing (step, value) column in a preallocated buffer."""
+    """A (step, value) column for one curve, in preallocated buffers of bounded size.
 
-    def __init__(self, capacity: int = 1024):
-        self.x = np.empty(capacity, np.float64)
-        self.y = np.empty(capacity, np.float64)
-        self.n = 0
+    A run logs a row every few steps for as long as it plays: hours of it would grow without end
+    (it was the window's largest steady memory growth, docs/performance.md). A panel is narrower
+    than MAX_POINTS pixels, so when the column is full, neighbouring pairs of points are merged into
+    their means and later rows are merged as many at a time (`stride`): the curve keeps its shape
+    at the resolution it is drawn at, and memory stays fixed. Rows waiting to complete a merged
+    point show as a provisional last point (their mean): the curve does not lag behind the run.
+    """
+
+    def __init__(self, capacity: int = 1024, limit: int = MAX_POINTS):
+        self.limit = limit - limit % 2
+        self.x = np.empty(min(capacity, self.limit) + 1, np.float64)  # +1: the provisional point
+        self.y = np.empty_like(self.x)
+        self.n = 0        # complete points
+        self.stride = 1   # rows per point
+        self._sum_x = self._sum_y = 0.0
+        self._pending = 0
 
     def clear(self) -> None:
-        self.n = 0
+        self.n, self.stride, self._pending = 0, 1, 0
+        self._sum_x = self._sum_y = 0.0
 
     def append(self, step: float, value: float) -> None:
-        if self.n == len(self.x):
-            self.x = np.concatenate([self.x, np.empty_like(self.x)])
-            self.y = np.concatenate([self.y, np.empty_like(self.y)])
-        self.x[self.n], self.y[self.n] = step, value
+        self._sum_x += step
+        self._sum_y += value
+        self._pending += 1
+        if self._pending < self.stride:
+            return
+        if self.n == self.limit:
+            self._halve()
+        elif self.n + 1 == len(self.x):
+            grown = min(2 * (len(self.x) - 1), self.limit) + 1
+            self.x, self.y = np.resize(self.x, grown), np.resize(self.y, grown)
+        self.x[self.n], self.y[self.n] = self._sum_x / self._pending, self._sum_y / self._pending
         self.n += 1
+        self._sum_x = self._sum_y = 0.0
+        self._pending = 0
+
+    def _halve(self) -> None:
+        half = self.n // 2
+        for a in (self.x, self.y):
+            a[:half] = (a[0:self.n:2] + a[1:self.n:2]) / 2
+        self.n, self.stride = half, 2 * self.stride
+
+    def cut(self, step: float) -> None:
+        """Forget everything after `step` (the timeline's "branch from here")."""
+        self.n = int(np.searchsorted(self.x[:self.n], step, side="right"))
+        self._sum_x = self._sum_y = 0.0
+        self._pending = 0
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.x[:self.n], self.y[:self.n]
+        n = self.n
+        if self._pending:
+            self.x[n], self.y[n] = self._sum_x / self._pending, self._sum_y / self._pending
+            n += 1
+        return self.x[:n], self.y[:n]
 
 
 class CurvesView(QtWidgets.QWidget):
@@ -214,7 +256,7 @@ class CurvesView(QtWidgets.QWidget):
         self.waiting.setVisible(not any(self.series[k].n for k in metric_keys))
         for key in self._dirty & self.series.keys():
             x, y = self.series[key].view()
-            self.curves[key].setData(x, y)
+            self.curves[key].setData(x.copy(), y.copy())  # copies: the series merges points in place
         self._dirty.clear()
 
     def update_from(self, snap: dict) -> None:
