@@ -77,6 +77,20 @@ def test_ring8_window_shows_the_2d_view(qtbot, ring8):
     view = ring8.current_view()
     assert np.array_equal(view.fake.data["x"], snap["fake"][:, 0])
     assert view.heat.image is not None and view.heat.levels is not None and tuple(view.heat.levels) == (0.0, 1.0)
+    # D's map fills the plot: the aspect lock widens the axes past the data's range on a wide window,
+    # and the map used to stop there, leaving blank bands (docs/presets, before this change)
+    ring8.resize(1600, 1000)
+    view.request.emit(view.wanted())
+    snap = settle(qtbot, ring8, lambda s: abs(_heat_aspect(s) - view.wanted()["aspect"]) < 0.05)
+    (vx0, vx1), (vy0, vy1) = view.plot.vb.viewRange()
+    rect = view.heat.mapRectToParent(view.heat.boundingRect())
+    assert rect.left() <= vx0 + 0.02 * (vx1 - vx0) and rect.right() >= vx1 - 0.02 * (vx1 - vx0)
+    assert rect.top() <= vy0 + 0.02 * (vy1 - vy0) and rect.bottom() >= vy1 - 0.02 * (vy1 - vy0)
+
+
+def _heat_aspect(snap: dict) -> float:
+    (x0, x1), (y0, y1) = snap["heat_range"]
+    return (x1 - x0) / (y1 - y0)
 
 
 # ---------------------------------------------------------------------------------- transport

@@ -108,10 +108,11 @@ def test_figure1_view_draws_the_papers_curves_and_z_arrows(app, qtbot):
 def test_2d_overlays_ask_the_worker_only_for_what_is_shown(app, qtbot):
     view = Scatter2DView()
     qtbot.addWidget(view)
-    assert view.wanted() == {"arrows": True, "manifold": False}  # arrows on: the ring8 story uses them
+    overlays = {"arrows": True, "manifold": False}  # arrows on: the ring8 story uses them
+    assert {k: view.wanted()[k] for k in overlays} == overlays
     with qtbot.waitSignal(view.request) as got:
         view.a_arrows.setChecked(False)
-    assert got.args[0] == {"arrows": False, "manifold": False}
+    assert {k: got.args[0][k] for k in overlays} == {"arrows": False, "manifold": False}
     assert not view.arrows.isVisible()
     snap = snapshot("ring8", arrows=True, manifold=True)
     view.a_arrows.setChecked(True)
@@ -119,6 +120,17 @@ def test_2d_overlays_ask_the_worker_only_for_what_is_shown(app, qtbot):
     view.draw(snap)
     x, _ = view.arrows.getData()
     assert len(x) == 6 * len(snap["arrows"])
+
+
+def test_the_heatmap_grid_covers_the_plots_aspect_at_the_same_cost():
+    square, wide = snapshot("ring8"), snapshot("ring8", aspect=1.8)
+    assert np.array_equal(square["heat_range"], square["view_range"])
+    (x0, x1), (y0, y1) = wide["heat_range"]
+    (vx0, vx1), (vy0, vy1) = wide["view_range"]
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(1.8, rel=0.01)
+    assert x0 < vx0 and x1 > vx1 and (y0, y1) == pytest.approx((vy0, vy1))  # the data's range, widened
+    ny, nx = wide["d_grid"].shape
+    assert nx / ny == pytest.approx(1.8, rel=0.1) and abs(nx * ny - square["d_grid"].size) < 0.1 * square["d_grid"].size
 
 
 def test_arrows_are_scaled_so_the_longest_is_a_fixed_share_of_the_view():

@@ -6,8 +6,9 @@ from the last only because G changed: points glide instead of flickering.
 
 Keys, by kind (always: "kind", "step", "stats", "view_range"):
   1d:    x, p_data, p_g, d, d_star, hist_edges, hist_density, z_line, z_x, z_label, fake
-  2d:    real, fake, d_grid (ny, nx; rows = y), arrows (n, 4: x, y, dx, dy) when asked,
-         manifold (gz, gz, 2) when asked
+  2d:    real, fake, d_grid (ny, nx; rows = y) over heat_range ((x0, x1), (y0, y1)): the view's
+         whole plot area when the view gave its aspect, else view_range; arrows (n, 4: x, y, dx, dy)
+         when asked, manifold (gz, gz, 2) when asked
   image: fake_u8 (n, H, W, C), d_fake (n,), real_u8 (k, H, W, C), nn_u8 (n, H, W, C), nn_dist (n,)
 """
 from __future__ import annotations
@@ -20,8 +21,9 @@ from . import losses
 N_POINTS_2D = 2000   # points of each kind drawn in 2D
 N_FAKE_1D = 4000     # samples behind p_g's density estimate
 N_Z_LINE = 41        # z values with arrows to G(z) in the Figure 1 view
-HEATMAP = 50         # D's heatmap resolution (HEATMAP x HEATMAP); the view interpolates it. 100 x 100
-                     # cost 7.7 ms of D per frame on one laptop core, a quarter of ring8's training time
+HEATMAP = 50         # D's heatmap resolution (HEATMAP x HEATMAP points, fewer across than along a wide
+                     # plot); the view interpolates it. 100 x 100 cost 7.7 ms of D per frame on one
+                     # laptop core, a quarter of ring8's training time
 N_ARROWS = 300
 MANIFOLD = 20
 N_TILES = 64         # the fixed-noise image grid, 8 x 8
@@ -56,11 +58,8 @@ class SnapshotMaker:
         self.fixed_z = t.noise(n, self.rng)
         self._z_dim, self._prior = t.cfg.z_dim, t.cfg.prior
         if self.kind == "2d":
-            (x0, x1), (y0, y1) = data.view_range
-            xs, ys = np.linspace(x0, x1, HEATMAP), np.linspace(y0, y1, HEATMAP)
-            gx, gy = np.meshgrid(xs, ys)
-            own = np.stack([gx.ravel(), gy.ravel()], 1)
-            self._grid_std = torch.from_numpy(data.from_units(own).astype(F32))
+            self._heat_aspect = -1.0
+            self._heat_grid(None)
             idx = np.random.default_rng(t.cfg.seed).choice(len(data.train), min(N_POINTS_2D, len(data.train)),
                                                           replace=False)
             self._static["real"] = _c(data.to_units(data.train[idx]))
@@ -72,17 +71,46 @@ class SnapshotMaker:
             self._static["real_u8"] = _u8((data.train[idx] + 1) / 2)
             self._train01 = torch.from_numpy(((data.train + 1) / 2).reshape(len(data.train), -1))
 
+    def _heat_grid(self, aspect: float | None) -> None:
+        """The points where D is drawn: the data's view range, widened to the plot's aspect (width /
+        height in pixels) when the view gave it. The plot keeps one scale for x and y, so a wide plot
+        shows more of the plane than the data's range, and D's map should fill it, not stop in a band."""
+        aspect = None if aspect is None or not aspect > 0 else round(float(aspect), 2)
+        if aspect == self._heat_aspect:
+            return
+        self._heat_aspect = aspect
+        (x0, x1), (y0, y1) = self.t.data.view_range
+        w, h = x1 - x0, y1 - y0
+        ratio = 1.0
+        if aspect is not None:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            w, h = max(w, h * aspect), max(h, w / aspect)
+            x0, x1, y0, y1 = cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
+            ratio = w / h
+        # About HEATMAP^2 points whatever the shape, with square cells: a wide plot costs no more.
+        nx = max(2, round(HEATMAP * ratio ** 0.5))
+        ny = max(2, round(HEATMAP / ratio ** 0.5))
+        gx, gy = np.meshgrid(np.linspace(x0, x1, nx), np.linspace(y0, y1, ny))
+        own = np.stack([gx.ravel(), gy.ravel()], 1)
+        self._grid_std = torch.from_numpy(self.t.data.from_units(own).astype(F32))
+        self._grid_shape = (ny, nx)
+        self._heat_range = np.array([[x0, x1], [y0, y1]], F32)
+
     def _refresh_noise(self) -> None:
         # A live change of prior means new fixed noise; the RNG is ours, so training is unaffected.
         if self.t.cfg.prior != self._prior:
             self.rng.manual_seed(self.t.cfg.seed + 3)
             self._prepare()
 
-    def make(self, arrows: bool = False, manifold: bool = False) -> dict:
+    def make(self, arrows: bool = False, manifold: bool = False, aspect: float | None = None) -> dict:
+        """A snapshot; arrows/manifold: compute those overlays; aspect: the 2D plot's width / height."""
         self._refresh_noise()
         t = self.t
         snap = {"kind": self.kind, "step": t.step_count, "view_range": _c(t.data.view_range)}
-        snap.update(getattr(self, f"_make_{'image' if self.kind == 'image' else self.kind}")(arrows, manifold))
+        if self.kind == "2d":
+            snap.update(self._make_2d(arrows, manifold, aspect))
+        else:
+            snap.update(getattr(self, f"_make_{self.kind}")(arrows, manifold))
         snap.update(self._static)
         return snap
 
@@ -119,12 +147,13 @@ class SnapshotMaker:
         return z, label
 
     # ------------------------------------------------------------------ 2D
-    def _make_2d(self, arrows: bool, manifold: bool) -> dict:
+    def _make_2d(self, arrows: bool, manifold: bool, aspect: float | None = None) -> dict:
         t, data = self.t, self.t.data
         fake_std = t.generate(self.fixed_z)
         out = {"fake": _c(data.to_units(fake_std.numpy()))}
-        d = t.discriminate(self._grid_std).numpy().reshape(HEATMAP, HEATMAP)
-        out["d_grid"] = _c(d)
+        self._heat_grid(aspect)
+        d = t.discriminate(self._grid_std).numpy().reshape(self._grid_shape)
+        out["d_grid"], out["heat_range"] = _c(d), self._heat_range.copy()
         if arrows:
             out["arrows"] = self._arrows(fake_std[:N_ARROWS])
         if manifold:

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from .. import theme
 from .base import View, finite, move_points
 
-HEAT_PIXELS = 240      # D's coarse grid is interpolated to this many cells a side for display
+HEAT_PIXELS = 240      # D's coarse grid is interpolated to this many cells along its longer side
 ARROW_FRACTION = 0.08  # the longest arrow spans this share of the view's width
 HEAD = 0.3             # arrowhead length, as a share of the arrow (capped in data units)
 
@@ -96,13 +96,30 @@ class Scatter2DView(View):
         self.a_heat = self.add_toggle("D heatmap", "D(x) over the plane as the background colour", True,
                                       self._toggled)
         self._range = None
+        self._heat_rect = None
         self._arrow_scale = None
         self._real_key = None
         self._interp = None
+        self._sent_aspect = 0.0
+        self.plot.vb.sigResized.connect(self._resized)
         self._toggled()
 
     def wanted(self) -> dict:
-        return {"arrows": self.a_arrows.isChecked(), "manifold": self.a_manifold.isChecked()}
+        want = {"arrows": self.a_arrows.isChecked(), "manifold": self.a_manifold.isChecked()}
+        aspect = self._aspect()
+        if aspect:
+            want["aspect"] = aspect  # D's map then covers the whole plot, whatever the window's shape
+        return want
+
+    def _aspect(self) -> float | None:
+        r = self.plot.vb.boundingRect()
+        return round(r.width() / r.height(), 2) if r.width() > 1 and r.height() > 1 else None
+
+    def _resized(self) -> None:
+        aspect = self._aspect()
+        if aspect and abs(aspect - self._sent_aspect) > 0.02 * aspect:
+            self._sent_aspect = aspect
+            self.request.emit(self.wanted())
 
     def _toggled(self) -> None:
         self.arrows.setVisible(self.a_arrows.isChecked())
@@ -116,18 +133,22 @@ class Scatter2DView(View):
 
     def new_run(self) -> None:
         self._range = None
+        self._heat_rect = None
         self._arrow_scale = None
         self._real_key = None
 
     # ------------------------------------------------------------------ per frame
     def draw(self, snap: dict) -> None:
         (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in snap["view_range"])
+        (hx0, hx1), (hy0, hy1) = (tuple(float(v) for v in r) for r in snap.get("heat_range", snap["view_range"]))
         if self.a_heat.isChecked() or self._range is None:
             self.heat.setImage(self._smooth(finite(snap["d_grid"])), autoLevels=False, levels=(0.0, 1.0))
-        if self._range != (x0, x1, y0, y1):  # after setImage: setRect scales by the image's size
+        if self._range != (x0, x1, y0, y1):
             self._range = (x0, x1, y0, y1)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
-            self.heat.setRect(x0, y0, x1 - x0, y1 - y0)
+        if self._heat_rect != (hx0, hy0, hx1, hy1):  # after setImage: setRect scales by the image's size
+            self._heat_rect = (hx0, hy0, hx1, hy1)
+            self.heat.setRect(hx0, hy0, hx1 - hx0, hy1 - hy0)
         real = snap["real"]
         key = (real.shape, float(real[0, 0]) if len(real) else 0.0)
         if key != self._real_key:  # the data never changes within a run: set it once
@@ -143,8 +164,9 @@ class Scatter2DView(View):
 
     def _smooth(self, grid: np.ndarray) -> np.ndarray:
         if self._interp is None or self._interp[0] != grid.shape:
-            self._interp = (grid.shape, interpolation(grid.shape[0], HEAT_PIXELS),
-                            interpolation(grid.shape[1], HEAT_PIXELS))
+            cells = HEAT_PIXELS / max(grid.shape)  # display cells stay square on a wide grid
+            self._interp = (grid.shape, interpolation(grid.shape[0], round(grid.shape[0] * cells)),
+                            interpolation(grid.shape[1], round(grid.shape[1] * cells)))
         return bilinear(grid, self._interp[1], self._interp[2])
 
     def _draw_arrows(self, arrows: np.ndarray, width: float) -> None:
