@@ -291,7 +291,7 @@ def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
     assert d is not None and 0 <= d <= 1
     assert f"D(x) = {d:.3f}" in win.hover.label.text()
     grid = snap["d_grid"]
-    (x0, x1), (y0, y1) = snap["view_range"]
+    (x0, x1), (y0, y1) = snap["heat_range"]  # the grid's frame: the whole plot, wider than the data's range
     assert value_2d(snap, float(x0), float(y0)) == pytest.approx(float(grid[0, 0]))
     assert value_2d(snap, float(x1), float(y1)) == pytest.approx(float(grid[-1, -1]))
 

@@ -33,7 +33,9 @@ DIED = "The trainer stopped unexpectedly. Reset starts a fresh one (your setting
 
 
 class MainWindow(WindowChrome, QtWidgets.QMainWindow):
-    frame_drawn = QtCore.Signal(dict)          # after a snapshot has been drawn (tests, scripted runs)
+    # object, not dict: PySide converts a dict argument through QVariantMap and back for every slot,
+    # a fresh copy of the snapshot's rows and scalars per slot and frame (the slots get the original)
+    frame_drawn = QtCore.Signal(object)        # after a snapshot has been drawn (tests, scripted runs)
     changed = QtCore.Signal(dict, int)         # the trainer confirmed a live change
     problem = QtCore.Signal(str, str)          # kind, message: what the user was told
 
