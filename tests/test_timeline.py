@@ -23,6 +23,20 @@ def test_restoring_a_kept_state_replays_the_same_future():
     assert np.array_equal(t.sample(300), after)
 
 
+def test_a_kept_state_survives_training_from_it_and_replays_again():
+    """Restoring hands the trainer its own copy: training on from there leaves the kept state as
+    it was, so the same moment can be replayed as often as a lecturer likes."""
+    t, tl = small(seed=4), Timeline()
+    t.run(10)
+    tl.keep(t)
+    t.run(20)
+    after = t.sample(300)
+    for _ in range(2):
+        tl.restore(t, 10)
+        t.run(20)
+        assert np.array_equal(t.sample(300), after)
+
+
 def test_branching_with_new_settings_diverges_from_the_old_future():
     t, tl = small(seed=2), Timeline()
     t.run(5)
