@@ -243,7 +243,8 @@ class Worker:
             return
         t = self.trainer
         self._maybe_keep()  # at a frame's step: the GUI has seen each kept state
-        snap = self.maker.make(**self.view)
+        # While playing, D's 2D map every other frame (snapshot.py); a paused or stepped picture is whole.
+        snap = self.maker.make(**self.view, heat=not self.playing or self.snaps_made % 2 == 0)
         cost = time.perf_counter() - now
         if self.snaps_made:  # a run's first snapshot pays for imports and caches: not a measure
             self.snap_cost = cost if not self.snap_cost else 0.8 * self.snap_cost + 0.2 * min(cost, 4 * self.snap_cost)

@@ -133,6 +133,21 @@ def test_the_heatmap_grid_covers_the_plots_aspect_at_the_same_cost():
     assert nx / ny == pytest.approx(1.8, rel=0.1) and abs(nx * ny - square["d_grid"].size) < 0.1 * square["d_grid"].size
 
 
+def test_skipping_the_heatmap_keeps_the_last_map_and_a_whole_snapshot_refreshes_it():
+    from ganviz.core.snapshot import SnapshotMaker
+    from ganviz.core.trainer import Trainer
+    t = Trainer(config.load_preset("ring8").config().replace(n_data=2000))
+    maker = SnapshotMaker(t)
+    first = maker.make()
+    t.run(20)
+    skipped, whole = maker.make(heat=False), maker.make()
+    assert np.array_equal(skipped["d_grid"], first["d_grid"])      # D's map as last computed ...
+    assert not np.array_equal(skipped["fake"], first["fake"])      # ... while the points move on
+    assert not np.array_equal(whole["d_grid"], first["d_grid"])    # D learnt: the whole picture shows it
+    wider = maker.make(heat=False, aspect=1.8)                     # a new grid is always computed
+    assert wider["d_grid"].shape != whole["d_grid"].shape
+
+
 def test_arrows_are_scaled_so_the_longest_is_a_fixed_share_of_the_view():
     arrows = np.array([[0, 0, 3, 4], [1, 1, 0.3, 0.4]], np.float32)
     scale = ARROW_FRACTION * 6.0 / 5.0

@@ -71,14 +71,15 @@ class SnapshotMaker:
             self._static["real_u8"] = _u8((data.train[idx] + 1) / 2)
             self._train01 = torch.from_numpy(((data.train + 1) / 2).reshape(len(data.train), -1))
 
-    def _heat_grid(self, aspect: float | None) -> None:
+    def _heat_grid(self, aspect: float | None) -> bool:
         """The points where D is drawn: the data's view range, widened to the plot's aspect (width /
         height in pixels) when the view gave it. The plot keeps one scale for x and y, so a wide plot
         shows more of the plane than the data's range, and D's map should fill it, not stop in a band."""
         aspect = None if aspect is None or not aspect > 0 else round(float(aspect), 2)
         if aspect == self._heat_aspect:
-            return
+            return False
         self._heat_aspect = aspect
+        self._d_grid = None
         (x0, x1), (y0, y1) = self.t.data.view_range
         w, h = x1 - x0, y1 - y0
         ratio = 1.0
@@ -95,6 +96,7 @@ class SnapshotMaker:
         self._grid_std = torch.from_numpy(self.t.data.from_units(own).astype(F32))
         self._grid_shape = (ny, nx)
         self._heat_range = np.array([[x0, x1], [y0, y1]], F32)
+        return True
 
     def _refresh_noise(self) -> None:
         # A live change of prior means new fixed noise; the RNG is ours, so training is unaffected.
@@ -102,13 +104,16 @@ class SnapshotMaker:
             self.rng.manual_seed(self.t.cfg.seed + 3)
             self._prepare()
 
-    def make(self, arrows: bool = False, manifold: bool = False, aspect: float | None = None) -> dict:
-        """A snapshot; arrows/manifold: compute those overlays; aspect: the 2D plot's width / height."""
+    def make(self, arrows: bool = False, manifold: bool = False, aspect: float | None = None,
+             heat: bool = True) -> dict:
+        """A snapshot; arrows/manifold: compute those overlays; aspect: the 2D plot's width / height;
+        heat=False: D's 2D map as last computed (while playing, every other frame: a third of a
+        ring8 snapshot's cost; D's map drifts slowly, the points are what moves)."""
         self._refresh_noise()
         t = self.t
         snap = {"kind": self.kind, "step": t.step_count, "view_range": _c(t.data.view_range)}
         if self.kind == "2d":
-            snap.update(self._make_2d(arrows, manifold, aspect))
+            snap.update(self._make_2d(arrows, manifold, aspect, heat))
         else:
             snap.update(getattr(self, f"_make_{self.kind}")(arrows, manifold))
         snap.update(self._static)
@@ -147,13 +152,14 @@ class SnapshotMaker:
         return z, label
 
     # ------------------------------------------------------------------ 2D
-    def _make_2d(self, arrows: bool, manifold: bool, aspect: float | None = None) -> dict:
+    def _make_2d(self, arrows: bool, manifold: bool, aspect: float | None = None, heat: bool = True) -> dict:
         t, data = self.t, self.t.data
         fake_std = t.generate(self.fixed_z)
         out = {"fake": _c(data.to_units(fake_std.numpy()))}
-        self._heat_grid(aspect)
-        d = t.discriminate(self._grid_std).numpy().reshape(self._grid_shape)
-        out["d_grid"], out["heat_range"] = _c(d), self._heat_range.copy()
+        regrid = self._heat_grid(aspect)
+        if heat or regrid or self._d_grid is None:
+            self._d_grid = _c(t.discriminate(self._grid_std).numpy().reshape(self._grid_shape))
+        out["d_grid"], out["heat_range"] = self._d_grid, self._heat_range.copy()
         if arrows:
             out["arrows"] = self._arrows(fake_std[:N_ARROWS])
         if manifold:
