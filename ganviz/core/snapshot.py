@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import losses
 
 N_POINTS_2D = 2000   # points of each kind drawn in 2D
 N_FAKE_1D = 4000     # samples behind p_g's density estimate
@@ -169,14 +168,7 @@ class SnapshotMaker:
     def _arrows(self, x_std: torch.Tensor) -> np.ndarray:
         """Where G's update pushes each sample: -d(G's loss)/dx at the sample, in own units."""
         t = self.t
-        x = x_std.clone().requires_grad_(True)
-        was = t.D.training
-        t.D.eval()
-        try:
-            loss = losses.g_loss(t.cfg.loss, t.D(x)) * len(x)
-            (g,) = torch.autograd.grad(loss, x)
-        finally:
-            t.D.train(was)
+        g = t.loss_gradient_at(x_std)
         pos = t.data.to_units(x_std.numpy())
         direction = -g.numpy() * t.data.scale  # chain rule into own units keeps arrows true to the axes
         return _c(np.concatenate([pos, direction], 1))

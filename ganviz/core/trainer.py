@@ -368,6 +368,8 @@ class Trainer:
         statistics, as pytorch/examples' DCGAN draws its fixed-noise grid). Batch norm's running
         statistics are put back afterwards, so drawing never changes the run, and a D step never
         changes the drawn samples."""
+        if self._hand is not None:  # the same numbers as G(z) without module calls (backprop.py)
+            return self._hand[0].forward(z).out
         buffers = {name: b.clone() for name, b in self.G.named_buffers()}
         if not buffers:
             return self.G(z)
@@ -377,12 +379,31 @@ class Trainer:
     @torch.no_grad()
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         """D(x) as a probability in [0, 1], x standardised, D in eval mode."""
+        if self._hand is not None:  # no dropout, no batch norm: eval mode would change nothing
+            return losses.probability(self.cfg.loss, self._hand[1].forward(x).out)
         was = self.D.training
         self.D.eval()
         try:
             return losses.probability(self.cfg.loss, self.D(x))
         finally:
             self.D.train(was)
+
+    def loss_gradient_at(self, x: torch.Tensor) -> torch.Tensor:
+        """d(G's loss)/dx for each point of x on its own (D in eval mode): minus it is where G's next
+        update pushes a sample at x (the 2D view's arrows)."""
+        n = len(x)
+        if self._hand is not None:
+            d_pass = self._hand[1].forward(x)
+            _, g_logits = losses.g_loss_and_grad(self.cfg.loss, d_pass.out)
+            return d_pass.backward(g_logits * n, weights=False, inputs=True)[1]
+        x = x.detach().clone().requires_grad_(True)
+        was = self.D.training
+        self.D.eval()
+        try:
+            (g,) = torch.autograd.grad(losses.g_loss(self.cfg.loss, self.D(x)) * n, x)
+        finally:
+            self.D.train(was)
+        return g
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         """n generated samples in the data's own units, from an RNG of their own."""
