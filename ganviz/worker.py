@@ -142,7 +142,7 @@ class Worker:
                 self._reset(args[0])
             elif name == "stage":
                 from .core.tour import Stage
-                stage = Stage(**{k: v for k, v in args[1].items() if k != "set"}, settings=args[1].get("set", {}))
+                stage = Stage.from_dict(args[1])
                 if stage.settings:
                     changed = self.trainer.set(**stage.settings)
                     self.out_q.put(("changed", {k: list(v) for k, v in changed.items()}, self.trainer.step_count))

@@ -67,3 +67,9 @@ def test_tour_of_a_preset_without_one_is_exit_2_and_writes_nothing(tmp_path, cap
     err = capsys.readouterr().err
     assert "has no tour" in err and "figure1" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_stage_travels_to_the_training_process_and_back_unchanged():
+    from ganviz.core.tour import Stage
+    stage = Stage(title="(b)", caption="D alone", run="d", steps=300, settings={"lr_d": 0.01})
+    assert Stage.from_dict(stage.to_dict()) == stage

@@ -36,6 +36,12 @@ class Stage:
         return {"title": self.title, "caption": self.caption, "run": self.run, "steps": self.steps,
                 "set": dict(self.settings)}
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Stage":
+        """The inverse of to_dict (how a stage travels to the training process)."""
+        return cls(title=d["title"], caption=d["caption"], run=d.get("run", "both"), steps=int(d.get("steps", 0)),
+                   settings=dict(d.get("set", {})))
+
 
 def parse(raw: Any, where: str) -> list[Stage]:
     """The [[tour]] tables of a preset file as Stages, or ConfigError naming the preset and stage."""
