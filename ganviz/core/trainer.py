@@ -14,7 +14,7 @@ Speed (small nets on 2 cores are overhead-bound, so every op counts):
   `reuse_fake` is on: G's weights did not change in between, so G(z) is the same tensor;
 - only the gradients that are needed are computed (autograd.grad on G's weights for G's step);
 - MLPs and linear nets skip autograd's graph: their backward pass is written out in backprop.py,
-  the same ATen calls in the same order, so the same bits, ~1.3x faster on ring8;
+  the same ATen calls in the same order, so the same bits, ~1.2x faster on ring8 and figure1;
 - scalars reach Python only on logged steps, except one finiteness check per step.
 Display and evaluation draw from their own RNGs, so watching a run never changes it.
 """
