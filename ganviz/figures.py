@@ -48,7 +48,7 @@ def _figure1(ax_top, ax_z, snap: dict) -> None:
 
 def _scatter(ax, snap: dict) -> None:
     (x0, x1), (y0, y1) = snap["view_range"]
-    (hx0, hx1), (hy0, hy1) = snap.get("heat_range", snap["view_range"])  # the grid may reach further
+    (hx0, hx1), (hy0, hy1) = snap["heat_range"]  # the grid may reach past the data's range
     im = ax.imshow(snap["d_grid"], origin="lower", extent=(hx0, hx1, hy0, hy1), vmin=0, vmax=1, cmap="RdBu_r",
                    alpha=0.75, aspect="equal")
     ax.scatter(*snap["real"].T, s=3, c=DATA, alpha=0.35, lw=0, label="data")

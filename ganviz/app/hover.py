@@ -19,7 +19,7 @@ def value_1d(snap: dict, x: float) -> dict[str, float]:
 
 def value_2d(snap: dict, x: float, y: float) -> float | None:
     """D at (x, y), bilinear on the snapshot's grid (rows = y), None outside the grid's frame."""
-    (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in snap.get("heat_range", snap["view_range"]))
+    (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in snap["heat_range"])
     g = snap["d_grid"]
     if not (x0 <= x <= x1 and y0 <= y <= y1):
         return None

@@ -122,7 +122,6 @@ class Pass:
             g = torch.ops.aten.tanh_backward(g, self.squashed)
         grads: list[torch.Tensor | None] = [None] * net.n_params
         k = len(net.slots)
-        first_linear = 0  # the layers before the first Linear: none (checked in _layers)
         for i in range(len(net.layers) - 1, -1, -1):
             m, s = net.layers[i], self.saved[i]
             if isinstance(m, nn.Linear):
@@ -131,7 +130,7 @@ class Pass:
                     w_slot, b_slot = net.slots[k]
                     grads[w_slot] = _dw(g, s)
                     grads[b_slot] = g.sum(0)
-                if i == first_linear and not inputs:
+                if i == 0 and not inputs:  # the first layer (a Linear, see _layers): done
                     break
                 g = _dx(g, m.weight)
             elif isinstance(m, nn.ReLU):

@@ -70,15 +70,15 @@ class SnapshotMaker:
             self._static["real_u8"] = _u8((data.train[idx] + 1) / 2)
             self._train01 = torch.from_numpy(((data.train + 1) / 2).reshape(len(data.train), -1))
 
-    def _heat_grid(self, aspect: float | None) -> bool:
+    def _heat_grid(self, aspect: float | None) -> None:
         """The points where D is drawn: the data's view range, widened to the plot's aspect (width /
         height in pixels) when the view gave it. The plot keeps one scale for x and y, so a wide plot
         shows more of the plane than the data's range, and D's map should fill it, not stop in a band."""
         aspect = None if aspect is None or not aspect > 0 else round(float(aspect), 2)
         if aspect == self._heat_aspect:
-            return False
+            return
         self._heat_aspect = aspect
-        self._d_grid = None
+        self._d_grid = None  # a new grid: D's map is computed again, whatever the frame
         (x0, x1), (y0, y1) = self.t.data.view_range
         w, h = x1 - x0, y1 - y0
         ratio = 1.0
@@ -95,7 +95,6 @@ class SnapshotMaker:
         self._grid_std = torch.from_numpy(self.t.data.from_units(own).astype(F32))
         self._grid_shape = (ny, nx)
         self._heat_range = np.array([[x0, x1], [y0, y1]], F32)
-        return True
 
     def _refresh_noise(self) -> None:
         # A live change of prior means new fixed noise; the RNG is ours, so training is unaffected.
@@ -155,8 +154,8 @@ class SnapshotMaker:
         t, data = self.t, self.t.data
         fake_std = t.generate(self.fixed_z)
         out = {"fake": _c(data.to_units(fake_std.numpy()))}
-        regrid = self._heat_grid(aspect)
-        if heat or regrid or self._d_grid is None:
+        self._heat_grid(aspect)
+        if heat or self._d_grid is None:
             self._d_grid = _c(t.discriminate(self._grid_std).numpy().reshape(self._grid_shape))
         out["d_grid"], out["heat_range"] = self._d_grid, self._heat_range.copy()
         if arrows:

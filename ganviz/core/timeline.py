@@ -31,7 +31,7 @@ class _Slot:
 
 def _pack(state: Any) -> tuple[Any, torch.Tensor]:
     """(layout, buffer): the state with each tensor replaced by its _Slot, and the bytes of all."""
-    tensors: list[torch.Tensor] = []
+    tensors: list[tuple[_Slot, torch.Tensor]] = []
 
     def layout(obj, offset: list[int]):
         if isinstance(obj, torch.Tensor):
@@ -39,7 +39,7 @@ def _pack(state: Any) -> tuple[Any, torch.Tensor]:
             n = t.numel() * t.element_size()
             slot = _Slot(offset[0], n, t.dtype, tuple(t.shape))
             offset[0] += -(-n // 8) * 8  # 8-byte aligned: a view as any dtype is then allowed
-            tensors.append(t)
+            tensors.append((slot, t))
             return slot
         if isinstance(obj, dict):
             return type(obj)((k, layout(v, offset)) for k, v in obj.items())
@@ -50,22 +50,9 @@ def _pack(state: Any) -> tuple[Any, torch.Tensor]:
     size = [0]
     shape = layout(state, size)
     buf = torch.empty(size[0], dtype=torch.uint8)
-    slots = iter(_slots(shape))
-    for t in tensors:
-        slot = next(slots)
+    for slot, t in tensors:
         buf[slot.offset:slot.offset + slot.nbytes].copy_(t.contiguous().reshape(-1).view(torch.uint8))
     return shape, buf
-
-
-def _slots(layout: Any):
-    if isinstance(layout, _Slot):
-        yield layout
-    elif isinstance(layout, dict):
-        for v in layout.values():
-            yield from _slots(v)
-    elif isinstance(layout, (list, tuple)):
-        for v in layout:
-            yield from _slots(v)
 
 
 def _unpack(layout: Any, buf: torch.Tensor, copy: bool = False) -> Any:

@@ -79,12 +79,18 @@ class Series:
         self.y = np.empty_like(self.x)
         self.n = 0        # complete points
         self.stride = 1   # rows per point
-        self._sum_x = self._sum_y = 0.0
-        self._pending = 0
+        self._drop_pending()
 
     def clear(self) -> None:
-        self.n, self.stride, self._pending = 0, 1, 0
+        self.n, self.stride = 0, 1
+        self._drop_pending()
+
+    def _drop_pending(self) -> None:
         self._sum_x = self._sum_y = 0.0
+        self._pending = 0  # rows summed toward the next point
+
+    def _pending_mean(self) -> tuple[float, float]:
+        return self._sum_x / self._pending, self._sum_y / self._pending
 
     def append(self, step: float, value: float) -> None:
         self._sum_x += step
@@ -97,10 +103,9 @@ class Series:
         elif self.n + 1 == len(self.x):
             grown = min(2 * (len(self.x) - 1), self.limit) + 1
             self.x, self.y = np.resize(self.x, grown), np.resize(self.y, grown)
-        self.x[self.n], self.y[self.n] = self._sum_x / self._pending, self._sum_y / self._pending
+        self.x[self.n], self.y[self.n] = self._pending_mean()
         self.n += 1
-        self._sum_x = self._sum_y = 0.0
-        self._pending = 0
+        self._drop_pending()
 
     def _halve(self) -> None:
         half = self.n // 2
@@ -111,13 +116,12 @@ class Series:
     def cut(self, step: float) -> None:
         """Forget everything after `step` (the timeline's "branch from here")."""
         self.n = int(np.searchsorted(self.x[:self.n], step, side="right"))
-        self._sum_x = self._sum_y = 0.0
-        self._pending = 0
+        self._drop_pending()
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
         n = self.n
         if self._pending:
-            self.x[n], self.y[n] = self._sum_x / self._pending, self._sum_y / self._pending
+            self.x[n], self.y[n] = self._pending_mean()
             n += 1
         return self.x[:n], self.y[:n]
 

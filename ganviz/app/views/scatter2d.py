@@ -140,7 +140,7 @@ class Scatter2DView(View):
     # ------------------------------------------------------------------ per frame
     def draw(self, snap: dict) -> None:
         (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in snap["view_range"])
-        (hx0, hx1), (hy0, hy1) = (tuple(float(v) for v in r) for r in snap.get("heat_range", snap["view_range"]))
+        (hx0, hx1), (hy0, hy1) = (tuple(float(v) for v in r) for r in snap["heat_range"])
         if self.a_heat.isChecked() or self._range is None:
             self.heat.setImage(self._smooth(finite(snap["d_grid"])), autoLevels=False, levels=(0.0, 1.0))
         if self._range != (x0, x1, y0, y1):
