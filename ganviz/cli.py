@@ -32,6 +32,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="a built-in data set or a file/folder (CSV, NPY/NPZ, MNIST IDX, images)")
 
 
+def _add_vary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vary", action="append", default=[], metavar="KEY=VALUES",
+                   help="compare runs side by side: seed=0:4 (a range, end excluded) or loss=minimax,ns "
+                        "(a list); several --vary make a grid (at most 16 runs)")
+
+
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="ganviz", description="Train small GANs live and watch them learn.")
     sub = top.add_subparsers(dest="command", parser_class=_Parser)
@@ -42,8 +48,8 @@ def parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", metavar="FILE.png", help="with --run-for: save a picture of the window")
     gui.add_argument("--walk", type=int, metavar="N",
                      help="with --run-for: walk through the preset's tour to stage N, then take the picture")
-    gui.add_argument("--view", choices=("auto", "1d", "2d", "image"), default="auto", help=argparse.SUPPRESS)
     gui.add_argument("--fullscreen", action="store_true", help="start full screen (presentation)")
+    _add_vary(gui)
 
     train = sub.add_parser("train", help="train headless and write results to --out")
     _add_run_options(train)
@@ -54,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--figure", metavar="FILE", help="also save the final picture as FILE.png or FILE.svg")
     train.add_argument("--record", metavar="FILE", help="record the run as FILE.gif or FILE.mp4 (~150 frames)")
     train.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small nets)")
+    _add_vary(train)
 
     tour = sub.add_parser("tour", help="walk a preset's tour headless: one picture per stage, for slides")
     _add_run_options(tour)
@@ -89,6 +96,18 @@ def resolve_config(args, base: dict | None = None):
     return preset, from_dict(values)
 
 
+def resolve_runs(args, base: dict | None = None):
+    """(preset, [Config per run]): the resolved settings, times each combination of --vary."""
+    from .core import vary
+    preset, cfg = resolve_config(args, base)
+    variants = vary.grid(getattr(args, "vary", []))
+    cfgs = [cfg.replace(**v) for v in variants]
+    if len(cfgs) > 1:
+        from .core.vary import check_shared
+        check_shared(cfgs)
+    return preset, cfgs
+
+
 def cmd_presets(args) -> int:
     from .core import config
     if args.keys:
@@ -115,10 +134,10 @@ def cmd_train(args) -> int:
     torch.set_num_threads(max(1, args.threads))
     base = None
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
-        from .core.checkpoint import read
-        base = read(args.resume)["config"]
-    _, cfg = resolve_config(args, base)
-    summary = train(cfg, Path(args.out), Path(args.resume) if args.resume else None,
+        from .headless import resumed_settings
+        base = resumed_settings(Path(args.resume))
+    _, cfgs = resolve_runs(args, base)
+    summary = train(cfgs, Path(args.out), Path(args.resume) if args.resume else None,
                     force=args.force, progress=not args.quiet, figure=args.figure, record=args.record)
     print(summary_line(summary))
     return 0
@@ -137,7 +156,7 @@ def cmd_tour(args) -> int:
 def cmd_gui(args) -> int:
     from .app import run
     from .core.errors import ConfigError
-    preset, cfg = resolve_config(args)
+    preset, cfgs = resolve_runs(args)
     if args.walk is not None:
         if not preset.tour:
             raise ConfigError(f"preset '{preset.name}' has no tour to walk through; leave out --walk")
@@ -145,7 +164,7 @@ def cmd_gui(args) -> int:
             raise ConfigError(f"--walk must be from 1 to {len(preset.tour)} (the stages of '{preset.name}')")
         if args.run_for is None:
             args.run_for = 120.0
-    return run(preset, cfg, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
+    return run(preset, cfgs, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
                walk=args.walk)
 
 

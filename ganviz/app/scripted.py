@@ -41,26 +41,26 @@ class ScriptedRun(QtCore.QObject):
         self.diverged = False
         self.done = False
         win.frame_drawn.connect(self._frame)
-        win.problem.connect(self._problem)
+        win.session.problem.connect(self._problem)
         QtCore.QTimer.singleShot(int(FIRST_FRAME_TIMEOUT_S * 1000), self._first_frame_timeout)
 
-    def _frame(self, snap: dict) -> None:
+    def _frame(self, frame) -> None:
         now = time.perf_counter()
         if self.t_play is None:
-            self.t_play, self.step0 = now, snap["step"]
-            self.t_step, self.step_last = now, snap["step"]
+            self.t_play, self.step0 = now, frame.step
+            self.t_step, self.step_last = now, frame.step
             self.cpu0 = self._cpu()
             if self.walk:
                 self.win.tour.stage_done.connect(self._stage_done)
                 self.win.tour.start()
             else:
-                self.win.set_playing(True)
+                self.win.session.set_playing(True)
             QtCore.QTimer.singleShot(int(self.run_for * 1000), self.finish)
             return
         self.frames += 1
         self.frame_ms.append(self.win.frame_ms[-1])
-        if snap["step"] != self.step_last:
-            self.t_step, self.step_last = now, snap["step"]
+        if frame.step != self.step_last:
+            self.t_step, self.step_last = now, frame.step
 
     def _stage_done(self, index: int) -> None:
         if index + 1 < self.walk:
@@ -74,7 +74,7 @@ class ScriptedRun(QtCore.QObject):
             t = p.cpu_times()
             return t.user + t.system
         try:
-            worker = used(psutil.Process(self.win.handle.pid))
+            worker = used(psutil.Process(self.win.session.handle.pid))
         except (psutil.Error, AttributeError):
             worker = float("nan")
         return worker, used(psutil.Process())
@@ -99,12 +99,13 @@ class ScriptedRun(QtCore.QObject):
         ms = np.array(self.frame_ms or [0.0])
         elapsed = (self.t_step - self.t_play) if self.t_play is not None else 0.0
         steps = self.step_last - (self.step0 or 0)
-        snap = self.win.last_snap or {}
+        last = self.win.session.last
         return {
-            "preset": self.win.preset.name, "steps": int(self.step_last), "frames": self.frames,
+            "preset": self.win.session.preset.name, "runs": self.win.session.n_runs,
+            "steps": int(self.step_last), "frames": self.frames,
             "seconds": self.run_for,
             "steps_per_s": round(steps / elapsed, 1) if elapsed > 0 else 0.0,
-            "worker_steps_per_s": round(float(snap.get("steps_per_s", 0.0)), 1),
+            "worker_steps_per_s": round(float(last.steps_per_s if last is not None else 0.0), 1),
             "frames_per_s": round(self.frames / self.run_for, 1) if self.run_for else 0.0,
             "frame_ms_p50": round(float(np.percentile(ms, 50)), 2),
             "frame_ms_p95": round(float(np.percentile(ms, 95)), 2),

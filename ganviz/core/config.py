@@ -28,19 +28,27 @@ UPDATES = ("alternating", "simultaneous")
 D_TARGETS = ("generator", "noise")
 
 
-def _f(default, help, *, live=False, lo=None, hi=None, choices=None, group="training", step=None, log=False):
+# How a setting may differ between the runs of a population (core/population.py):
+RUN = "run"                # per run, within one set of stacked nets (seeds, learning rates, loss, ...)
+ARCHITECTURE = "arch"      # runs that differ here train as separate groups of the same population
+SHARED = "shared"          # the same for every run: the data, and the lockstep's own clock
+
+
+def _f(default, help, *, live=False, lo=None, hi=None, choices=None, group="training", step=None, log=False,
+       scope=ARCHITECTURE):
     """A config field with the metadata the CLI, the validator and the GUI controls share."""
     return field(default=default, metadata=dict(
-        help=help, live=live, lo=lo, hi=hi, choices=choices, group=group, step=step, log=log))
+        help=help, live=live, lo=lo, hi=hi, choices=choices, group=group, step=step, log=log, scope=scope))
 
 
 @dataclass
 class Config:
     # --- data (changing any of these starts a fresh run) ---
-    data: str = _f("ring8", "data set: a built-in name or a file/folder path", group="data")
+    data: str = _f("ring8", "data set: a built-in name or a file/folder path", group="data", scope=SHARED)
     n_data: int = _f(20000, "points drawn for a built-in 1D/2D data set (images: at most this many)",
-                     lo=100, hi=1_000_000, group="data")
-    image_size: int = _f(0, "side images are resized to (0 = keep the data's own size)", lo=0, hi=64, group="data")
+                     lo=100, hi=1_000_000, group="data", scope=SHARED)
+    image_size: int = _f(0, "side images are resized to (0 = keep the data's own size)", lo=0, hi=64, group="data",
+                         scope=SHARED)
 
     # --- models ---
     model: str = _f("mlp", "architecture of G and D", choices=MODELS, group="model")
@@ -57,15 +65,16 @@ class Config:
 
     # --- loss (Algorithm 1 and its usual variants) ---
     loss: str = _f("ns", "minimax: G minimises log(1-D(G(z))); ns: G maximises log D(G(z)); "
-                   "lsgan; wgan (weight clipping); wgan-gp; hinge", choices=LOSSES, live=True, group="loss")
+                   "lsgan; wgan (weight clipping); wgan-gp; hinge", choices=LOSSES, live=True, group="loss", scope=RUN)
     label_smoothing: float = _f(0.0, "one-sided label smoothing: D's target for real data is 1 - this",
-                                lo=0.0, hi=0.5, live=True, group="loss", step=0.05)
+                                lo=0.0, hi=0.5, live=True, group="loss", step=0.05, scope=RUN)
     instance_noise: float = _f(0.0, "std of Gaussian noise added to D's inputs, annealed to 0 over noise_anneal steps",
-                               lo=0.0, hi=5.0, live=True, group="loss", step=0.05)
+                               lo=0.0, hi=5.0, live=True, group="loss", step=0.05, scope=RUN)
     noise_anneal: int = _f(2000, "steps over which instance noise decays linearly to 0", lo=1, hi=10_000_000,
-                           live=True, group="loss")
-    clip: float = _f(0.01, "WGAN weight clipping bound c", lo=1e-5, hi=10.0, live=True, group="loss", log=True)
-    gp_weight: float = _f(10.0, "WGAN-GP gradient penalty weight", lo=0.0, hi=1000.0, live=True, group="loss")
+                           live=True, group="loss", scope=RUN)
+    clip: float = _f(0.01, "WGAN weight clipping bound c", lo=1e-5, hi=10.0, live=True, group="loss", log=True,
+                     scope=RUN)
+    gp_weight: float = _f(10.0, "WGAN-GP gradient penalty weight", lo=0.0, hi=1000.0, live=True, group="loss", scope=RUN)
     d_batch: str = _f("separate", "D sees real and fake in two minibatches or one mixed batch",
                       choices=D_BATCHES, live=True, group="loss")
     d_target: str = _f("generator", "D's fakes: G's samples (Algorithm 1) or noise annealed toward the data",
@@ -74,14 +83,14 @@ class Config:
     # --- optimisation ---
     optimizer: str = _f("adam", "optimiser of both nets: SGD with momentum (the paper's), Adam, RMSprop",
                         choices=OPTIMIZERS, live=True)
-    lr_d: float = _f(1e-3, "learning rate of D", lo=1e-7, hi=10.0, live=True, log=True)
-    lr_g: float = _f(1e-3, "learning rate of G", lo=1e-7, hi=10.0, live=True, log=True)
-    beta1: float = _f(0.5, "Adam beta1", lo=0.0, hi=0.999, live=True, step=0.05)
-    beta2: float = _f(0.999, "Adam beta2", lo=0.0, hi=0.9999, live=True, step=0.001)
-    momentum: float = _f(0.5, "SGD momentum (the paper: 0.5)", lo=0.0, hi=0.999, live=True, step=0.05)
+    lr_d: float = _f(1e-3, "learning rate of D", lo=1e-7, hi=10.0, live=True, log=True, scope=RUN)
+    lr_g: float = _f(1e-3, "learning rate of G", lo=1e-7, hi=10.0, live=True, log=True, scope=RUN)
+    beta1: float = _f(0.5, "Adam beta1", lo=0.0, hi=0.999, live=True, step=0.05, scope=RUN)
+    beta2: float = _f(0.999, "Adam beta2", lo=0.0, hi=0.9999, live=True, step=0.001, scope=RUN)
+    momentum: float = _f(0.5, "SGD momentum (the paper: 0.5)", lo=0.0, hi=0.999, live=True, step=0.05, scope=RUN)
     batch_size: int = _f(256, "minibatch size m (of real and of fake samples)", lo=1, hi=8192, live=True)
-    k_d: int = _f(1, "D steps per iteration (Algorithm 1's k)", lo=1, hi=100, live=True)
-    k_g: int = _f(1, "G steps per iteration", lo=1, hi=100, live=True)
+    k_d: int = _f(1, "D steps per iteration (Algorithm 1's k)", lo=1, hi=100, live=True, scope=RUN)
+    k_g: int = _f(1, "G steps per iteration", lo=1, hi=100, live=True, scope=RUN)
     update: str = _f("alternating", "alternating: D then G (Algorithm 1); simultaneous: both from the same state",
                      choices=UPDATES, live=True)
     reuse_fake: bool = _f(True, "G's step reuses the last D step's z and G(z) instead of drawing new noise "
@@ -89,12 +98,13 @@ class Config:
 
     # --- run ---
     steps: int = _f(5000, "training iterations (each: k_d D steps + k_g G steps)", lo=0, hi=100_000_000,
-                    live=True, group="run")
+                    live=True, group="run", scope=SHARED)
     seed: int = _f(0, "seed of every random draw: same seed + same settings = the same run", lo=0,
-                   hi=2**31 - 1, group="run")
-    log_every: int = _f(10, "write a metrics row every this many steps", lo=1, hi=1_000_000, live=True, group="run")
+                   hi=2**31 - 1, group="run", scope=RUN)
+    log_every: int = _f(10, "write a metrics row every this many steps", lo=1, hi=1_000_000, live=True, group="run",
+                        scope=SHARED)
     eval_every: int = _f(250, "compute the sample-based metrics (JSD, modes, Parzen) every this many steps",
-                         lo=1, hi=1_000_000, live=True, group="run")
+                         lo=1, hi=1_000_000, live=True, group="run", scope=SHARED)
 
     def replace(self, **changes) -> "Config":
         return validated(dataclasses.replace(self, **changes))
@@ -105,6 +115,8 @@ class Config:
 
 FIELDS = {f.name: f for f in fields(Config)}
 LIVE_KEYS = frozenset(name for name, f in FIELDS.items() if f.metadata["live"])
+SHARED_KEYS = tuple(name for name, f in FIELDS.items() if f.metadata["scope"] == SHARED)
+ARCHITECTURE_KEYS = tuple(name for name, f in FIELDS.items() if f.metadata["scope"] == ARCHITECTURE)
 
 
 def meta(key: str) -> dict:
