@@ -27,7 +27,13 @@ def run(preset, cfg, run_for: float | None = None, screenshot: str | None = None
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     t0 = time.perf_counter()
+    from . import qtprobe
+    probe = qtprobe.start()  # runs while we import the bridge (and Qt with it)
     from .bridge import WorkerHandle
+    problem = qtprobe.problem(probe)
+    if problem:  # before the worker: Qt would abort this process and leave the worker's semaphores behind
+        print(problem, file=sys.stderr)
+        return 2
     # The worker first: its interpreter imports torch and builds the models while we build widgets.
     handle = WorkerHandle(cfg.to_dict())
     try:
