@@ -1,9 +1,10 @@
 """`ganviz bench [--json] [--quick]`: how fast ganviz trains and draws on this machine.
 
 Three measurements in one run:
-1. the yardstick: the GAN loop any PyTorch tutorial writes (separate forward passes for real
-   and fake, zero_grad, backward, step; D then G; fresh noise for G; default optimiser options
-   and thread count) on exactly the ring8 preset's models, batch, optimiser and loss;
+1. the yardstick: the GAN loop of pytorch/examples' DCGAN (separate forward passes for real
+   and fake, zero_grad, backward, step; D then G, G's step on the D step's G(z); default
+   optimiser options and thread count) on exactly the ring8 preset's models, batch, optimiser
+   and loss;
 2. ganviz's headless trainer (what `ganviz train` runs, one thread) on ring8, figure1, digits;
    on ring8 interleaved with the yardstick in short rounds, so both see the same machine load;
 3. the window attached (a scripted offscreen run in a subprocess) on ring8 and figure1: training
@@ -60,10 +61,11 @@ def log(msg: str) -> None:
 
 # ---------------------------------------------------------------------------- the yardstick
 def reference_loop(cfg, pool: torch.Tensor):
-    """One step of the textbook GAN loop (pytorch/examples dcgan style) for cfg's models.
+    """One step of the textbook GAN loop (pytorch/examples dcgan/main.py) for cfg's models.
 
-    Non-saturating BCE: D minimises BCE(D(x), 1) + BCE(D(G(z)), 0); G minimises BCE(D(G(z')), 1)
-    with fresh noise z'. Optimiser as the preset names it, torch's default implementation.
+    Non-saturating BCE: D minimises BCE(D(x), 1) + BCE(D(G(z)), 0) on fake.detach(); then G
+    minimises BCE(D(G(z)), 1) on the same fake, D updated in between (one G forward a step).
+    Optimiser as the preset names it, torch's default implementation.
     """
     from .core.models import build
     torch.manual_seed(cfg.seed)
@@ -93,10 +95,10 @@ def reference_loop(cfg, pool: torch.Tensor):
         loss_fake = criterion(D(fake.detach()), label)
         (loss_real + loss_fake).backward()
         opt_d.step()
-        # (2) update G: maximise log D(G(z)) on fresh noise
+        # (2) update G: maximise log D(G(z)), the same G(z), through the updated D
         opt_g.zero_grad()
         label = torch.full((m,), 1.0)
-        loss_g = criterion(D(G(noise())), label)
+        loss_g = criterion(D(fake), label)
         loss_g.backward()
         opt_g.step()
 
