@@ -1,12 +1,20 @@
 """`ganviz bench` measures what it says: the tutorial loop as pytorch/examples writes it, frames with
 their paint, and memory over a long run. (The numbers themselves live in docs/performance.md.)"""
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
+import pytest
 import torch
 
 from ganviz import bench
 from ganviz.core import models
 from ganviz.core.config import load_preset
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_yardstick_reuses_the_d_steps_fake_for_the_g_step_like_pytorch_examples(monkeypatch):
@@ -51,3 +59,26 @@ def test_a_frame_counts_the_paint_it_causes(qtbot):
     qtbot.waitUntil(lambda: len(clock.frame_ms) > 0, timeout=5000)
     assert clock.frame_ms[0] >= 2.0 + 30
     assert t <= clock.first_at <= time.time()
+
+
+def test_the_soak_reports_each_processs_memory_and_its_growth_after_start_up():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-m", "ganviz", "bench", "--soak", "6", "--json"], capture_output=True,
+                          text=True, env=env, timeout=240, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.strip().splitlines()
+    res = json.loads(lines[-1])
+    assert res["soak_s"] == 6 and res["preset"] == "ring8" and res["steps"] > 0
+    for key in ("window", "trainer", "total"):
+        assert res[key + "_start_mb"] > 10 and res[key + "_end_mb"] > 10
+        assert res[key + "_growth_mb"] == pytest.approx(res[key + "_end_mb"] - res[key + "_warm_mb"], abs=0.15)
+    assert [row["s"] for row in res["table"]] == sorted(row["s"] for row in res["table"])
+    assert any("growth after start-up" in line for line in lines[:-1])
+
+
+@pytest.mark.parametrize("args, words", [(["--soak", "0"], "1 to 86400"), (["--soak", "60", "--quick"], "--quick")])
+def test_a_soak_asked_wrongly_is_one_line_and_status_2(capsys, args, words):
+    from ganviz import cli
+    assert cli.main(["bench", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err
