@@ -62,6 +62,12 @@ def test_an_x_server_that_does_not_answer_is_named_as_such():
     assert "apt-get" not in line
 
 
+def test_xcb_asked_for_without_a_display_says_display_is_not_set(monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    line = qtprobe.explain("qt.qpa.xcb: could not connect to display \n" + XCB_FAILED, LDD_OK)
+    assert "\n" not in line and "DISPLAY is not set" in line and "xvfb-run" in line
+
+
 def test_an_unknown_platform_lists_the_ones_there_are():
     err = "qt.qpa.plugin: Could not find the Qt platform plugin \"nosuch\" in \"\"\n" + FAILED + AVAILABLE
     line = qtprobe.explain(err, "")

@@ -68,8 +68,8 @@ def explain(qt_stderr: str, ldd_out: str) -> str:
     display = re.search(r"could not connect to display ?(\S*)", qt_stderr)
     if display:
         shown = display.group(1) or os.environ.get("DISPLAY", "")
-        return (f"the window cannot open: no X server answers at display '{shown}'; check DISPLAY, "
-                f"use 'xvfb-run make run', {HEADLESS}")
+        where = f"no X server answers at display '{shown}'" if shown else "DISPLAY is not set"
+        return f"the window cannot open: {where}; check DISPLAY, use 'xvfb-run make run', {HEADLESS}"
     missing = list(dict.fromkeys(re.findall(r"^\s*(\S+) => not found", ldd_out, re.M)))
     if missing:
         packages = " ".join(dict.fromkeys(apt_package(lib) for lib in missing))

@@ -32,7 +32,7 @@ class PaintClock(QtCore.QObject):
     every dirty widget. The clock delivers that event itself, to time it, and charges the wait
     and the paint to the frame drawn before it: a frame lasts from the start of applying the
     snapshot to the end of the paint that shows it. Paints of no frame (a label, a hover) are
-    left to Qt and not counted.
+    left to Qt and not counted, nor is a frame drawn over by the next before it was painted.
     """
 
     def __init__(self, win: QtWidgets.QWidget):
