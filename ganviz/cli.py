@@ -76,6 +76,9 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training and drawing speed on this machine")
     bench.add_argument("--json", action="store_true", help="print one JSON object last")
     bench.add_argument("--quick", action="store_true", help="shorter runs (under a minute)")
+    bench.add_argument("--soak", type=float, metavar="SECONDS",
+                       help="instead: play ring8 in the window for SECONDS (e.g. 600) and report the memory of "
+                            "the window and its training process over time")
     return top
 
 
@@ -170,7 +173,12 @@ def cmd_gui(args) -> int:
 
 def cmd_bench(args) -> int:
     from .bench import main as bench_main
-    return bench_main(quick=args.quick, as_json=args.json)
+    from .core.errors import ConfigError
+    if args.soak is not None and not 1 <= args.soak <= 86400:
+        raise ConfigError(f"--soak takes the seconds to play, 1 to 86400 (e.g. --soak 600), not {args.soak:g}")
+    if args.soak is not None and args.quick:
+        raise ConfigError("--soak plays for the seconds it is given; leave out --quick")
+    return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

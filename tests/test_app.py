@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -254,14 +255,17 @@ def test_a_killed_trainer_is_reported_within_a_second_and_reset_restarts_it(wind
 def test_scripted_run_writes_a_real_picture_and_a_json_line(tmp_path):
     shot = tmp_path / "shots" / "ring8.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    launched = time.time()
     done = subprocess.run([sys.executable, "-m", "ganviz", "--preset", "ring8", "--run-for", "3",
                            "--screenshot", str(shot)], capture_output=True, text=True, env=env, timeout=120,
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    for key in ("steps", "frames", "steps_per_s", "frame_ms_p50", "frame_ms_p95", "first_frame_s"):
+    for key in ("steps", "frames", "steps_per_s", "frame_ms_p50", "frame_ms_p95", "draw_ms_p50", "first_frame_s"):
         assert key in summary
     assert summary["steps"] > 0 and summary["frames"] > 0
+    assert summary["frame_ms_p50"] >= summary["draw_ms_p50"]  # a frame is drawn, then painted
+    assert launched <= summary["first_frame_at"] <= time.time()
     from PySide6 import QtGui
     img = QtGui.QImage(str(shot))
     assert (img.width(), img.height()) == (1600, 1000)

@@ -28,7 +28,13 @@ def run(preset, cfgs: list, run_for: float | None = None, screenshot: str | None
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     t0 = time.perf_counter()
+    from . import qtprobe
+    probe = qtprobe.start()  # runs while we import the session (and Qt with the window, later)
     from ..session import Session
+    problem = qtprobe.problem(probe)
+    if problem:  # before the trainer: Qt would abort this process and leave the trainer's semaphores behind
+        print(problem, file=sys.stderr)
+        return 2
     session = Session(preset, cfgs)
     # The training process first: its interpreter imports torch and builds the models while we build widgets.
     session.start()

@@ -12,6 +12,8 @@ import dataclasses
 import difflib
 import tomllib
 from dataclasses import dataclass, field, fields
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +222,8 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- presets
 
-PRESET_DIR = Path(__file__).resolve().parents[2] / "assets" / "presets"
+# Package data (pyproject.toml), so an installed wheel has them: a folder, or a place in a zip.
+PRESET_DIR: Traversable = resources.files("ganviz") / "presets"
 
 
 @dataclass
@@ -230,16 +233,16 @@ class Preset:
     description: str
     narration: list[str]
     settings: dict[str, Any]
-    path: Path
+    path: Path | Traversable  # a user's file, or one of PRESET_DIR's
     tour: list = field(default_factory=list)  # tour.Stage: the stages a lecture walks through
 
     def config(self) -> Config:
         return from_dict(self.settings)
 
 
-def read_toml(path: Path, what: str = "file") -> dict:
+def read_toml(path: Path | Traversable, what: str = "file") -> dict:
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"{what} '{path}' does not exist") from None
@@ -252,10 +255,10 @@ def read_toml(path: Path, what: str = "file") -> dict:
 
 
 def load_preset(name_or_path: str) -> Preset:
-    path = Path(name_or_path)
+    path: Path | Traversable = Path(name_or_path)
     if path.suffix != ".toml":
         path = PRESET_DIR / f"{name_or_path}.toml"
-        if not path.exists():
+        if not path.is_file():
             names = preset_names()
             close = difflib.get_close_matches(name_or_path, names, n=1, cutoff=0.4)
             hint = f"did you mean '{close[0]}'?" if close else "run 'ganviz presets' for the list"
@@ -264,10 +267,11 @@ def load_preset(name_or_path: str) -> Preset:
     settings = doc.get("settings", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"preset '{path}' needs a [settings] table")
-    preset = Preset(name=path.stem, title=str(doc.get("title", path.stem)),
+    name = path.name.removesuffix(".toml")
+    preset = Preset(name=name, title=str(doc.get("title", name)),
                     description=str(doc.get("description", "")),
                     narration=[str(s) for s in doc.get("narration", [])], settings=settings, path=path,
-                    tour=tour.parse(doc.get("tour"), path.stem))
+                    tour=tour.parse(doc.get("tour"), name))
     preset.config()  # validate now, so a bad preset fails with its own name in the message
     return preset
 
@@ -277,7 +281,7 @@ def preset_names() -> list[str]:
     order = ["figure1", "linear1d", "saturating", "d-strong", "d-weak", "mode-collapse", "mixed-batches",
              "noise-target", "helvetica", "ring8", "grid25", "digits", "shapes", "loss-minimax", "loss-ns",
              "loss-lsgan", "loss-wgan", "loss-wgan-gp", "loss-hinge"]
-    found = sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+    found = sorted(p.name.removesuffix(".toml") for p in PRESET_DIR.iterdir() if p.name.endswith(".toml"))
     return [n for n in order if n in found] + [n for n in found if n not in order]
 
 
