@@ -137,6 +137,7 @@ def cmd_tour(args) -> int:
 def cmd_gui(args) -> int:
     from .app import run
     from .core.errors import ConfigError
+    from .core.fileio import check_folder
     preset, cfg = resolve_config(args)
     if args.walk is not None:
         if not preset.tour:
@@ -145,6 +146,8 @@ def cmd_gui(args) -> int:
             raise ConfigError(f"--walk must be from 1 to {len(preset.tour)} (the stages of '{preset.name}')")
         if args.run_for is None:
             args.run_for = 120.0
+    if args.screenshot:  # before the run, not after it
+        check_folder(Path(args.screenshot).parent, "--screenshot")
     return run(preset, cfg, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
                walk=args.walk)
 

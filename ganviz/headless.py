@@ -24,7 +24,7 @@ from .core import checkpoint
 from .core.config import LIVE_KEYS, Config, diff
 from .core.errors import ConfigError, DivergedError, GanvizError
 from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
-from .core.fileio import write_bytes, write_text, write_with
+from .core.fileio import check_folder, write_bytes, write_text, write_with
 from .core.trainer import Trainer
 
 OUTPUTS = ("config.toml", "metrics.csv", "real.npy", "samples.npy", "model.safetensors",
@@ -33,11 +33,23 @@ OUTPUTS = ("config.toml", "metrics.csv", "real.npy", "samples.npy", "model.safet
 
 def check_out_dir(out: Path, resume: Path | None, force: bool) -> None:
     """Refuse to mix a new run into a folder that holds another: that would lose work."""
-    if out.exists() and not out.is_dir():
-        raise GanvizError(f"--out '{out}' is a file; give a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        if resume is None or resume.resolve() != out.resolve():
-            raise GanvizError(f"--out '{out}' already holds files; choose a new folder, or add --force to overwrite")
+    try:
+        if out.exists() and not out.is_dir():
+            raise GanvizError(f"--out '{out}' is a file; give a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            if resume is None or resume.resolve() != out.resolve():
+                raise GanvizError(f"--out '{out}' already holds files; choose a new folder, or add --force to "
+                                  "overwrite")
+    except OSError as err:  # a folder we may not look into
+        raise GanvizError(f"--out folder '{out}' cannot be read ({err.strerror or err}); choose another folder") from None
+
+
+def check_destinations(out: Path, figure: str | None, record: str | None) -> None:
+    """Every folder the run will write to takes a file now: a refusal after training would lose it."""
+    check_folder(out, "--out")
+    for option, path in (("--figure", figure), ("--record", record)):
+        if path is not None:
+            check_folder(Path(path).parent, option)
 
 
 def build(cfg: Config, resume: Path | None) -> Trainer:
@@ -92,7 +104,6 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 def write_outputs(trainer: Trainer, out: Path) -> None:
     data = trainer.data
     n = N_EVAL_IMAGES if data.kind == "image" else N_EVAL_1D2D
-    out.mkdir(parents=True, exist_ok=True)
     write_bytes(out / "config.toml", config_toml(trainer.cfg))
     write_text(out / "metrics.csv", metrics_csv(trainer.log))
     real = real_samples(data, n) if data.kind != "image" else data.to_units(data.train[:n])
@@ -122,6 +133,7 @@ def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = Fals
     # are shown only once it is accepted: next to a refusal they would only blur its one line.
     with warnings.catch_warnings(record=True) as held:
         trainer = build(cfg, resume)
+    check_destinations(out, figure, record)
     for w in held:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     todo = max(0, trainer.cfg.steps - trainer.step_count)
@@ -174,7 +186,7 @@ def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") 
     out = Path(out)
     check_out_dir(out, None, force)
     trainer = Trainer(cfg)
-    out.mkdir(parents=True, exist_ok=True)
+    check_folder(out, "--out")
     stages = []
     for i, stage in enumerate(preset.tour, 1):
         run_stage(trainer, stage)
@@ -206,7 +218,6 @@ def _record_frame(recorder, trainer: Trainer) -> None:
 
 def write_text_safe(out: Path, trainer: Trainer) -> None:
     """After divergence: keep the settings and the curves up to it (the weights hold NaN, so not those)."""
-    out.mkdir(parents=True, exist_ok=True)
     write_bytes(out / "config.toml", config_toml(trainer.cfg))
     write_text(out / "metrics.csv", metrics_csv(trainer.log))
 
