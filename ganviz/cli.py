@@ -89,6 +89,17 @@ def resolve_config(args, base: dict | None = None):
     return preset, from_dict(values)
 
 
+def ignored_notes(args, preset, cfg) -> list[str]:
+    """A warning per setting the user chose that cfg ignores (config.ignored): each one given with --set,
+    and those of a preset file of their own that differ from the default (a config.toml that
+    'ganviz train' wrote lists every setting, defaults too). The built-in presets are not the user's."""
+    from .core.config import FIELDS, coerce, ignored, parse_assignments
+    chosen = set(parse_assignments(args.sets))
+    if preset is not None and args.preset and Path(args.preset).suffix == ".toml":
+        chosen |= {k for k, v in preset.settings.items() if coerce(k, v) != FIELDS[k].default}
+    return [f"{key} is ignored: {why}" for key, why in ignored(cfg).items() if key in chosen]
+
+
 def cmd_presets(args) -> int:
     from .core import config
     if args.keys:
@@ -117,9 +128,10 @@ def cmd_train(args) -> int:
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
         from .core.checkpoint import read
         base = read(args.resume)["config"]
-    _, cfg = resolve_config(args, base)
+    preset, cfg = resolve_config(args, base)
     summary = train(cfg, Path(args.out), Path(args.resume) if args.resume else None,
-                    force=args.force, progress=not args.quiet, figure=args.figure, record=args.record)
+                    force=args.force, progress=not args.quiet, figure=args.figure, record=args.record,
+                    notes=ignored_notes(args, preset, cfg))
     print(summary_line(summary))
     return 0
 
@@ -130,7 +142,8 @@ def cmd_tour(args) -> int:
     from .headless import summary_line, tour
     torch.set_num_threads(max(1, args.threads))
     preset, cfg = resolve_config(args)
-    print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format)))
+    print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format,
+                            notes=ignored_notes(args, preset, cfg))))
     return 0
 
 
@@ -148,6 +161,8 @@ def cmd_gui(args) -> int:
             args.run_for = 120.0
     if args.screenshot:  # before the run, not after it
         check_folder(Path(args.screenshot).parent, "--screenshot")
+    for note in ignored_notes(args, preset, cfg):
+        warnings.warn(note)
     return run(preset, cfg, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
                walk=args.walk)
 

@@ -15,7 +15,9 @@ import math
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import tomli_w
@@ -118,9 +120,23 @@ def write_outputs(trainer: Trainer, out: Path) -> None:
 RECORD_FRAMES = 150
 
 
+@contextmanager
+def held_warnings(notes: Sequence[str] = ()):
+    """Warnings about the input (skipped files; `notes`, such as ignored settings) wait until the block has
+    accepted it: next to a refusal they would only blur its one line, so a refusal drops them."""
+    with warnings.catch_warnings(record=True) as held:
+        for note in notes:
+            warnings.warn(note)
+        yield
+    for w in held:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
 def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = False,
-          progress: bool = True, figure: str | None = None, record: str | None = None) -> dict:
-    """Train to cfg.steps (total, counting resumed steps) and write the outputs. Returns the summary."""
+          progress: bool = True, figure: str | None = None, record: str | None = None,
+          notes: Sequence[str] = ()) -> dict:
+    """Train to cfg.steps (total, counting resumed steps) and write the outputs. Returns the summary.
+    `notes`: warnings about the settings, shown once every input is accepted."""
     out = Path(out)
     check_out_dir(out, resume, force)
     if figure is not None and Path(figure).suffix.lower() not in (".png", ".svg"):
@@ -129,13 +145,10 @@ def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = Fals
     if record is not None:
         from .recording import Recorder
         recorder = Recorder(record)
-    # Every input is checked before anything is written. Warnings about the input (skipped files)
-    # are shown only once it is accepted: next to a refusal they would only blur its one line.
-    with warnings.catch_warnings(record=True) as held:
+    # Every input is checked before anything is written.
+    with held_warnings(notes):
         trainer = build(cfg, resume)
-    check_destinations(out, figure, record)
-    for w in held:
-        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        check_destinations(out, figure, record)
     todo = max(0, trainer.cfg.steps - trainer.step_count)
     frame_every = max(1, todo // RECORD_FRAMES)
     from tqdm import tqdm
@@ -169,10 +182,12 @@ def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = Fals
             "metrics": {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in final.items()}}
 
 
-def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") -> dict:
+def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png",
+         notes: Sequence[str] = ()) -> dict:
     """Walk the preset's tour headless: DIR/NN-title.FMT, the picture after each stage, for slides.
 
     Returns the summary: per stage its title, the step reached and the metrics there.
+    `notes`: warnings about the settings, shown once every input is accepted.
     """
     import re
 
@@ -185,8 +200,9 @@ def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") 
         raise GanvizError(f"--format must be png or svg, not '{fmt}'")
     out = Path(out)
     check_out_dir(out, None, force)
-    trainer = Trainer(cfg)
-    check_folder(out, "--out")
+    with held_warnings(notes):
+        trainer = Trainer(cfg)
+        check_folder(out, "--out")
     stages = []
     for i, stage in enumerate(preset.tour, 1):
         run_stage(trainer, stage)
