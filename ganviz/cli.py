@@ -111,6 +111,20 @@ def resolve_runs(args, base: dict | None = None):
     return preset, cfgs
 
 
+def ignored_notes(args, preset, cfgs) -> list[str]:
+    """A warning per setting the user chose that the runs ignore (config.ignored): each one given with --set,
+    and those of a preset file of their own that differ from the default (a config.toml that
+    'ganviz train' wrote lists every setting, defaults too). The built-in presets are not the user's."""
+    from .core.config import FIELDS, coerce, ignored, parse_assignments
+    chosen = set(parse_assignments(args.sets))
+    if preset is not None and args.preset and Path(args.preset).suffix == ".toml":
+        chosen |= {k for k, v in preset.settings.items() if coerce(k, v) != FIELDS[k].default}
+    notes = {}
+    for cfg in cfgs:
+        notes.update({key: why for key, why in ignored(cfg).items() if key in chosen})
+    return [f"{key} is ignored: {why}" for key, why in notes.items()]
+
+
 def cmd_presets(args) -> int:
     from .core import config
     if args.keys:
@@ -139,9 +153,10 @@ def cmd_train(args) -> int:
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
         from .headless import resumed_settings
         base = resumed_settings(Path(args.resume))
-    _, cfgs = resolve_runs(args, base)
+    preset, cfgs = resolve_runs(args, base)
     summary = train(cfgs, Path(args.out), Path(args.resume) if args.resume else None,
-                    force=args.force, progress=not args.quiet, figure=args.figure, record=args.record)
+                    force=args.force, progress=not args.quiet, figure=args.figure, record=args.record,
+                    notes=ignored_notes(args, preset, cfgs))
     print(summary_line(summary))
     return 0
 
@@ -152,13 +167,15 @@ def cmd_tour(args) -> int:
     from .headless import summary_line, tour
     torch.set_num_threads(max(1, args.threads))
     preset, cfg = resolve_config(args)
-    print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format)))
+    print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format,
+                            notes=ignored_notes(args, preset, [cfg]))))
     return 0
 
 
 def cmd_gui(args) -> int:
     from .app import run
     from .core.errors import ConfigError
+    from .core.fileio import check_folder
     preset, cfgs = resolve_runs(args)
     if args.walk is not None:
         if not preset.tour:
@@ -167,6 +184,10 @@ def cmd_gui(args) -> int:
             raise ConfigError(f"--walk must be from 1 to {len(preset.tour)} (the stages of '{preset.name}')")
         if args.run_for is None:
             args.run_for = 120.0
+    if args.screenshot:  # before the run, not after it
+        check_folder(Path(args.screenshot).parent, "--screenshot")
+    for note in ignored_notes(args, preset, cfgs):
+        warnings.warn(note)
     return run(preset, cfgs, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
                walk=args.walk)
 

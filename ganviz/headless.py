@@ -19,7 +19,9 @@ import math
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import tomli_w
@@ -28,7 +30,7 @@ from .core import checkpoint, vary
 from .core.config import LIVE_KEYS, Config, diff
 from .core.errors import ConfigError, DivergedError, GanvizError
 from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
-from .core.fileio import write_bytes, write_text, write_with
+from .core.fileio import check_folder, write_bytes, write_text, write_with
 from .core.metriclog import metrics_csv
 from .core.population import Population
 
@@ -39,11 +41,23 @@ RECORD_FRAMES = 150
 
 def check_out_dir(out: Path, resume: Path | None, force: bool) -> None:
     """Refuse to mix a new run into a folder that holds another: that would lose work."""
-    if out.exists() and not out.is_dir():
-        raise GanvizError(f"--out '{out}' is a file; give a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        if resume is None or resume.resolve() != out.resolve():
-            raise GanvizError(f"--out '{out}' already holds files; choose a new folder, or add --force to overwrite")
+    try:
+        if out.exists() and not out.is_dir():
+            raise GanvizError(f"--out '{out}' is a file; give a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            if resume is None or resume.resolve() != out.resolve():
+                raise GanvizError(f"--out '{out}' already holds files; choose a new folder, or add --force to "
+                                  "overwrite")
+    except OSError as err:  # a folder we may not look into
+        raise GanvizError(f"--out folder '{out}' cannot be read ({err.strerror or err}); choose another folder") from None
+
+
+def check_destinations(out: Path, figure: str | None, record: str | None) -> None:
+    """Every folder the run will write to takes a file now: a refusal after training would lose it."""
+    check_folder(out, "--out")
+    for option, path in (("--figure", figure), ("--record", record)):
+        if path is not None:
+            check_folder(Path(path).parent, option)
 
 
 def resumed_settings(resume: Path) -> dict:
@@ -105,7 +119,6 @@ def write_outputs(pop: Population, i: int, out: Path) -> None:
     """Run i's files (OUTPUTS) into out."""
     run, data = pop.runs[i], pop.data
     n = N_EVAL_IMAGES if data.kind == "image" else N_EVAL_1D2D
-    _mkdir(out)
     write_bytes(out / "config.toml", config_toml(run.cfg))
     write_text(out / "metrics.csv", metrics_csv(run.log))
     real = real_samples(data, n) if data.kind != "image" else data.to_units(data.train[:n])
@@ -117,11 +130,16 @@ def write_outputs(pop: Population, i: int, out: Path) -> None:
     save_figure(run, out / "final.png")
 
 
-def _mkdir(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise GanvizError(f"cannot create the folder '{out}': {err.strerror or err}; choose another --out") from None
+@contextmanager
+def held_warnings(notes: Sequence[str] = ()):
+    """Warnings about the input (skipped files; `notes`, such as ignored settings) wait until the block has
+    accepted it: next to a refusal they would only blur its one line, so a refusal drops them."""
+    with warnings.catch_warnings(record=True) as held:
+        for note in notes:
+            warnings.warn(note)
+        yield
+    for w in held:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def runs_csv(pop: Population, names: list[str], varied: list[str], final: list[dict], steps_per_s: float) -> str:
@@ -143,8 +161,10 @@ def runs_csv(pop: Population, names: list[str], varied: list[str], final: list[d
 
 
 def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, force: bool = False,
-          progress: bool = True, figure: str | None = None, record: str | None = None) -> dict:
-    """Train to the runs' steps (total, counting resumed steps) and write the outputs. Returns the summary."""
+          progress: bool = True, figure: str | None = None, record: str | None = None,
+          notes: Sequence[str] = ()) -> dict:
+    """Train to the runs' steps (total, counting resumed steps) and write the outputs. Returns the summary.
+    `notes`: warnings about the settings, shown once every input is accepted."""
     cfgs = [cfgs] if isinstance(cfgs, Config) else list(cfgs)
     compare = len(cfgs) > 1
     folders = vary.folder_names(cfgs) if compare else None
@@ -158,12 +178,10 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
     if record is not None:
         from .recording import Recorder
         recorder = Recorder(record)
-    # Every input is checked before anything is written. Warnings about the input (skipped files)
-    # are shown only once it is accepted: next to a refusal they would only blur its one line.
-    with warnings.catch_warnings(record=True) as held:
+    # Every input is checked before anything is written.
+    with held_warnings(notes):
         pop = build(cfgs, resume, folders)
-    for w in held:
-        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        check_destinations(out, figure, record)
     todo = max(0, pop.cfg.steps - pop.step_count)
     frame_every = max(1, todo // RECORD_FRAMES)
     from tqdm import tqdm
@@ -221,10 +239,12 @@ def _compare_title(pop: Population) -> str:
     return f"{pop.data.name} \u2014 step {pop.step_count}"
 
 
-def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") -> dict:
+def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png",
+         notes: Sequence[str] = ()) -> dict:
     """Walk the preset's tour headless: DIR/NN-title.FMT, the picture after each stage, for slides.
 
     Returns the summary: per stage its title, the step reached and the metrics there.
+    `notes`: warnings about the settings, shown once every input is accepted.
     """
     import re
 
@@ -237,8 +257,9 @@ def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") 
         raise GanvizError(f"--format must be png or svg, not '{fmt}'")
     out = Path(out)
     check_out_dir(out, None, force)
-    pop = Population(cfg)
-    _mkdir(out)
+    with held_warnings(notes):
+        pop = Population(cfg)
+        check_folder(out, "--out")
     stages = []
     for i, stage in enumerate(preset.tour, 1):
         run_stage(pop, stage)
@@ -274,7 +295,6 @@ def _record_frame(recorder, pop: Population, names: list[str]) -> None:
 
 def write_curves(pop: Population, i: int, out: Path) -> None:
     """After divergence: keep the settings and the curves up to it (the weights are not worth keeping)."""
-    _mkdir(out)
     write_bytes(out / "config.toml", config_toml(pop.cfgs[i]))
     write_text(out / "metrics.csv", metrics_csv(pop.logs[i]))
 

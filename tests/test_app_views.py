@@ -97,6 +97,29 @@ def test_data_choices_list_the_builtins_and_a_file_option(app, qtbot):
     assert set(BUILTINS) <= set(items) and any(t.startswith("Open file") for t in items)
 
 
+def test_settings_the_configuration_ignores_are_greyed_with_the_reason(app, qtbot):
+    panel = ControlsPanel(session_of(config.Config(model="dcgan")))
+    qtbot.addWidget(panel)
+
+    def greyed() -> dict[str, str]:
+        out = {n: w.toolTip() for n, w in panel.widgets.items() if not w.isEnabled()}
+        assert out.keys() == {n for n, lab in panel.labels.items() if not lab.isEnabled()}
+        return out
+
+    assert {"g_depth", "d_depth", "activation"} <= greyed().keys()
+    assert "model=dcgan has a fixed depth" in greyed()["g_depth"]
+    assert "g_hidden" not in greyed() and config.meta("g_depth")["help"] in greyed()["g_depth"]
+    panel.set_value("model", "mlp")  # live, as the user changes the model, update rule, loss or optimiser
+    assert not {"g_depth", "d_depth", "activation"} & greyed().keys()
+    assert "model=dcgan" not in panel.widgets["g_depth"].toolTip()
+    panel.set_value("update", "simultaneous")
+    assert {"k_d", "k_g", "reuse_fake", "d_target"} <= greyed().keys()
+    assert "momentum" in greyed()
+    panel.set_value("optimizer", "sgd")
+    assert "momentum" not in greyed() and "only optimizer=adam" in greyed()["beta1"]
+    assert greyed() == {n: panel.widgets[n].toolTip() for n in config.ignored(panel.values)}
+
+
 # ---------------------------------------------------------------------------------- views
 
 def test_figure1_view_draws_the_papers_curves_and_z_arrows(app, qtbot):

@@ -20,16 +20,6 @@ DEBOUNCE_MS = 150
 RESET_MARK = "\u21bb"
 OPEN_FILE, OPEN_FOLDER = "Open file\u2026", "Open folder\u2026"
 
-# Settings that only matter for some choices of another: greyed out otherwise (a hint, not a rule).
-RELEVANT = {
-    "momentum": ("optimizer", ("sgd",)),
-    "beta1": ("optimizer", ("adam",)),
-    "beta2": ("optimizer", ("adam",)),
-    "clip": ("loss", ("wgan",)),
-    "gp_weight": ("loss", ("wgan-gp",)),
-    "d_batch": ("d_batchnorm", (True,)),
-}
-
 
 class LogSpinBox(QtWidgets.QDoubleSpinBox):
     """A spin box for values spanning decades (learning rates): 5 significant digits,
@@ -94,6 +84,7 @@ class ControlsPanel(QtWidgets.QWidget):
         self.session = session
         self.widgets: dict[str, QtWidgets.QWidget] = {}
         self.labels: dict[str, QtWidgets.QLabel] = {}
+        self.tips: dict[str, str] = {}  # each setting's own tooltip; a reason it is ignored goes above it
         self._timers: dict[str, QtCore.QTimer] = {}
         self._quiet = False
 
@@ -184,7 +175,7 @@ class ControlsPanel(QtWidgets.QWidget):
             font = label.font()
             font.setItalic(True)
             label.setFont(font)
-        self.widgets[name], self.labels[name] = w, label
+        self.widgets[name], self.labels[name], self.tips[name] = w, label, tip
         return label, w
 
     def eventFilter(self, obj, event) -> bool:
@@ -303,8 +294,11 @@ class ControlsPanel(QtWidgets.QWidget):
         pending = self.session.pending()
         for name, label in self.labels.items():
             label.setStyleSheet(f"color: {theme.ACCENT}; font-weight: bold;" if name in pending else "")
-        for name, (other, ok) in RELEVANT.items():
-            if name in self.widgets and other in self.values:
-                on = self.values[other] in ok
-                self.widgets[name].setEnabled(on)
-                self.labels[name].setEnabled(on)
+        # Settings the chosen model, update rule, loss or optimiser never read: greyed, with the reason.
+        skipped = config.ignored(self.values)
+        for name, w in self.widgets.items():
+            why = skipped.get(name)
+            tip = self.tips[name] if why is None else f"Ignored: {why}.\n\n{self.tips[name]}"
+            for item in (w, self.labels[name]):
+                item.setEnabled(why is None)
+                item.setToolTip(tip)

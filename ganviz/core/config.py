@@ -200,6 +200,48 @@ def validated(cfg: Config) -> Config:
     return cfg
 
 
+def ignored(cfg: Config | dict[str, Any]) -> dict[str, str]:
+    """The settings that cfg's model, update rule, loss and optimiser never read, each with the reason.
+
+    The window greys these out and the CLI warns about the ones a user set: they are legal, only inert.
+    (The trainer's lone Step D / Step G use d_target and reuse_fake even when update=simultaneous.)
+    """
+    c = cfg.to_dict() if isinstance(cfg, Config) else cfg
+    out: dict[str, str] = {}
+
+    def skip(keys: tuple[str, ...], why: str) -> None:
+        for key in keys:
+            out.setdefault(key, why)  # the first reason is the one shown
+
+    if c["model"] == "linear":
+        skip(("g_hidden", "d_hidden", "g_depth", "d_depth", "activation", "dropout", "d_batchnorm"),
+             "model=linear has no hidden layers")
+    elif c["model"] == "dcgan":
+        skip(("g_depth", "d_depth"), "model=dcgan has a fixed depth")
+        skip(("activation",), "model=dcgan has its own (ReLU in G, leaky ReLU in D)")
+    if c["model"] == "linear" or not c["d_batchnorm"]:
+        skip(("d_batch",), "D has no batch norm, so one batch or two are the same")
+    if c["update"] == "simultaneous":
+        skip(("k_d", "k_g"), "update=simultaneous takes one step of each net")
+        skip(("reuse_fake",), "update=simultaneous computes G(z) once for both nets")
+        skip(("d_target",), "update=simultaneous trains D against G's samples")
+    elif c["d_target"] == "noise":
+        skip(("reuse_fake",), "with d_target=noise D's step makes no G(z) to reuse")
+    if c["instance_noise"] == 0 and (c["d_target"] != "noise" or c["update"] == "simultaneous"):
+        skip(("noise_anneal",), "instance_noise is 0, so there is no noise to anneal")
+    if c["loss"] in ("wgan", "wgan-gp", "hinge"):
+        skip(("label_smoothing",), f"loss={c['loss']} has no labels to smooth")
+    if c["loss"] != "wgan":
+        skip(("clip",), "only loss=wgan clips D's weights")
+    if c["loss"] != "wgan-gp":
+        skip(("gp_weight",), "only loss=wgan-gp has a gradient penalty")
+    if c["optimizer"] != "sgd":
+        skip(("momentum",), "only optimizer=sgd uses momentum")
+    if c["optimizer"] != "adam":
+        skip(("beta1", "beta2"), "only optimizer=adam uses betas")
+    return out
+
+
 def from_dict(values: dict[str, Any], base: Config | None = None) -> Config:
     cfg = dataclasses.replace(base) if base is not None else Config()
     for key, value in values.items():
