@@ -258,3 +258,24 @@ def test_step_d_leaves_the_drawn_samples_of_a_batchnorm_generator_unchanged():
     assert torch.equal(run.generate(z), before)
     p.single("g")
     assert not torch.equal(run.generate(z), before)
+
+
+def test_lr_decay_lowers_each_runs_rates_over_the_last_share_of_the_steps():
+    from ganviz.core.trainer import LR_FLOOR, lr_factor
+    assert lr_factor(50, 100, 0.3) == 1.0 and lr_factor(100, 100, 0.3) == pytest.approx(LR_FLOOR)
+    assert lr_factor(85, 100, 0.3) == pytest.approx(1 - (1 - LR_FLOOR) * 15 / 30)
+    assert lr_factor(500, 100, 0.3) == LR_FLOOR  # Play after the end trains on, slowly
+    p = pop_of(dict(lr_decay=0.5), {}, steps=20)
+    p.run(19)
+    lr = p.trainers[0].opt_d.lr.reshape(-1).tolist()  # as set for the 19th step, taken at step 18
+    assert lr[0] == pytest.approx(1e-3 * lr_factor(18, 20, 0.5)) and lr[1] == pytest.approx(1e-3)
+
+
+def test_r1_keeps_ds_slope_on_the_data_small():
+    def slope(r1: float) -> float:
+        p = small(r1=r1, seed=2)
+        p.run(150)
+        x = p.trainers[0].pool[:256][None].clone().requires_grad_()
+        (g,) = torch.autograd.grad(p.trainers[0].D(x).sum(), x)
+        return float(g.norm(dim=-1).mean())
+    assert slope(10.0) < 0.5 * slope(0.0)

@@ -160,7 +160,7 @@ class CompareCurves(QtWidgets.QWidget):
         self.series: dict[tuple[int, str], Series] = {}
         self.fed: list[int] = []
         self.kind = ""
-        self.n = 0
+        self.names: list[str] = []
 
     def build(self, kind: str, names: list[str]) -> None:
         metric_key = METRIC_PANEL[kind][1][0][0]
@@ -187,7 +187,7 @@ class CompareCurves(QtWidgets.QWidget):
                 curve.setSkipFiniteCheck(True)
                 self.curves[(run, key)] = curve
                 self.series[(run, key)] = Series()
-        self.kind, self.n, self.metric = kind, len(names), metric_key
+        self.kind, self.names, self.metric = kind, list(names), metric_key
         self.fed = [0] * len(names)
         self.legend.setText("   ".join(f'<span style="color:{theme.run_colour(i)}">\u25a0 {name}</span>'
                                        for i, name in enumerate(names)))
@@ -197,10 +197,10 @@ class CompareCurves(QtWidgets.QWidget):
             s.clear()
         for curve in self.curves.values():
             curve.setData([], [])
-        self.fed = [0] * self.n
+        self.fed = [0] * len(self.names)
 
     def show_history(self, run: int, log, start: int) -> None:
-        if run >= self.n:
+        if run >= len(self.names):
             return
         if len(log) and "n_modes" in log[-1]:  # modes captured reads best on a fixed 0..K axis
             self.plots[self.metric].setYRange(0, log[-1]["n_modes"] + 0.3, padding=0)

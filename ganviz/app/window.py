@@ -330,8 +330,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         kind = frame.kind
         if not kind or len(frame.pictures) < self.session.n_runs:
             return  # a frame of one run, sent before the trainer heard of compare mode
-        if self.compare.data_kind != kind or self.compare_curves.n != self.session.n_runs \
-                or self.compare_curves.kind != kind:
+        if (kind, self.session.names) != (self.compare_curves.kind, self.compare_curves.names):
             self.compare.build(kind, self.session.names)
             self.compare_curves.build(kind, self.session.names)
             self._show_widget(self.compare)  # the overlay toggles are the new panels'

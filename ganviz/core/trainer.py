@@ -123,6 +123,8 @@ class Trainer:
         if not any(s > 0 for s in sigma):
             return x
         on = [s > 0 and (active is None or a) for s, a in zip(sigma, active or [True] * self.n)]
+        if not any(on):
+            return x
         eps = self._draw(lambda g: torch.randn(x.shape[1:], generator=g), on)
         return x + optim.column(sigma).reshape(-1, *[1] * (x.dim() - 1)) * eps
 
@@ -155,6 +157,7 @@ class Trainer:
                z: torch.Tensor | None = None) -> None:
         """One update of D for the `active` runs (all when None). `real` and `z` may be given (slow
         motion shows the batch before it is used)."""
+        self._schedule()
         c, m = self.cfg, self.cfg.batch_size
         real = self.real_batch(m, active) if real is None else real
         if c.d_target == "noise":
@@ -191,6 +194,7 @@ class Trainer:
     # ------------------------------------------------------------------ G
     def step_g(self, active: list[bool] | None = None) -> None:
         """One update of G for the `active` runs, along the gradient of its loss through D."""
+        self._schedule()
         c = self.cfg
         kept = self.kept if c.reuse_fake and c.d_target != "noise" else None
         self.kept = None
@@ -204,6 +208,7 @@ class Trainer:
 
     def step_simultaneous(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Both players from the same state: D's and G's gradients from one forward pass."""
+        self._schedule()
         m = self.cfg.batch_size
         real, fake = self.real_batch(m), self.G(self.noise(m))
         real_in, fake_in = self._instance_noise(real), self._instance_noise(fake)
@@ -225,7 +230,6 @@ class Trainer:
     def step(self) -> None:
         """One iteration of Algorithm 1 for every run: k_d D steps, then k_g G steps (a run with fewer
         steps than its neighbours sits the extra ones out)."""
-        self._schedule()
         if self.cfg.update == "simultaneous":
             self.step_simultaneous()
             return
