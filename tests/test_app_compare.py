@@ -111,3 +111,21 @@ def test_the_compare_dialog_reads_values_as_vary_does(qtbot, win):
     dlg.key.setCurrentText("seed")
     dlg.values.setText("0:10")
     assert not dlg.ok.isEnabled() and "2 to 8" in dlg.hint.text()
+
+
+def test_a_saved_comparison_loads_back_with_every_run(qtbot, win, tmp_path):
+    win.session.reset(win.session.preset.configs(SEEDS))
+    wait_frame(qtbot, win, lambda f: all_drawn(f) and f.step == 0, FIRST_FRAME_MS)
+    for _ in range(2):
+        win.act_step.trigger()
+    saved = wait_frame(qtbot, win, lambda f: all_drawn(f) and f.step == 2)
+    path = str(tmp_path / "four.safetensors")
+    with qtbot.waitSignal(win.session.saved, timeout=STEP_MS):
+        win.session.save(path)
+    win.session.reset([win.session.preset.config()])  # one run again
+    wait_frame(qtbot, win, lambda f: len(f.pictures) == 1 and f.step == 0, FIRST_FRAME_MS)
+    with qtbot.waitSignal(win.session.loaded, timeout=STEP_MS):
+        win.session.load(path)
+    frame = wait_frame(qtbot, win, lambda f: all_drawn(f) and f.step == 2, FIRST_FRAME_MS)
+    assert win.session.n_runs == 4 and win.comparing and [c.seed for c in win.session.applied] == [0, 1, 2, 3]
+    assert all(np.array_equal(pic(frame, r).fake, pic(saved, r).fake) for r in range(4))

@@ -1,9 +1,12 @@
 """Screenshot every preset with the scripted run and write docs/presets.md.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/shoot_presets.py [SECONDS] [NAME ...]
+    .venv/bin/python tools/shoot_presets.py --doc      # docs/presets.md only, from the pictures there
 
 Each preset plays for SECONDS (default 20) in the real window; the picture is what a viewer
-sees at that moment, not a staged figure.
+sees at that moment, not a staged figure. docs/presets.md lists each preset's expectations and,
+from docs/presets-check.json (the last line of `ganviz presets --check --seeds 0:5 --json`), the
+values measured at each seed.
 """
 from __future__ import annotations
 
@@ -35,14 +38,37 @@ def shoot(name: str, seconds: float) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+CHECK = ROOT / "docs" / "presets-check.json"
+
+
+def check_rows(name: str, checked: dict | None) -> list[str]:
+    """The preset's expectations: what each promises, and the values measured at each seed."""
+    p = load_preset(name)
+    found = {r["expectation"]: r for r in (checked or {}).get("results", []) if r["preset"] == name}
+    seeds = (checked or {}).get("seeds", [])
+    lines = ["", "**What it promises** (`ganviz presets --check " + name + "`):", "",
+             "| expectation | means | " + " | ".join(f"seed {s}" for s in seeds) + (" | held |" if seeds else ""),
+             "|---|---|" + "---|" * len(seeds) + ("---|" if seeds else "")]
+    for e in p.expect:
+        r = found.get(e.text())
+        cells = [f"{v:.3g}" + ("" if ok else " ✗") for v, ok in zip(r["values"], r["held"])] if r else \
+            ["–"] * len(seeds)
+        held = [f"{sum(r['held'])}/{len(seeds)}" if r else "–"] if seeds else []
+        lines.append("| " + " | ".join([e.text().replace("|", "\\|"), e.says, *cells, *held]) + " |")
+    return lines
+
+
 def main() -> None:
     args = sys.argv[1:]
+    doc_only = "--doc" in args
+    args = [a for a in args if a != "--doc"]
     seconds = float(args.pop(0)) if args and args[0].replace(".", "").isdigit() else 20.0
-    names = args or preset_names()
+    names = [] if doc_only else args or preset_names()
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names:
         run = shoot(name, seconds)
         print(f"{name}: step {run['steps']}, {run.get('frames_per_s', '?')} fps", flush=True)
+    checked = json.loads(CHECK.read_text()) if CHECK.exists() else None
     lines = ["# Presets", "",
              "Each picture is the window after the scripted run "
              f"(`ganviz --preset NAME --run-for {seconds:g} --screenshot docs/presets/NAME.png`), "
@@ -58,6 +84,8 @@ def main() -> None:
             lines += [f"- *{st.title}* ({st.steps:,} {WHAT[st.run]}"
                       + (", with " + ", ".join(f"{k} = {v}" for k, v in st.settings.items()) if st.settings else "")
                       + f"): {st.caption}" for st in p.tour]
+        if p.expect:
+            lines += check_rows(name, checked)
         if (OUT / f"{name}.png").exists():
             shown = f", at the end of stage {WALK[name]}" if name in WALK else ""
             lines += ["", f"![{name}{shown}](presets/{name}.png)"]
