@@ -52,3 +52,54 @@ def fresh(qtbot, win, **changes):
     if not win.session.reset([win.session.preset.config().replace(**changes)]):
         raise AssertionError("the settings were refused")
     return wait_frame(qtbot, win, lambda f: f.generation != gen and f.step == 0, FIRST_FRAME_MS)
+
+
+# ------------------------------------------------------------------ reading what the window shows
+def curve_values(curves, key: str):
+    """The values a curve of the CurvesView holds now."""
+    return curves.series[key].view()[1].copy() if key in curves.series else []
+
+
+def run_curve_values(compare_curves, run: int, key: str):
+    """The values of one run's curve in compare mode."""
+    return compare_curves.series[(run, key)].view()[1].copy()
+
+
+def marker_texts(curves) -> list[str]:
+    """The labels of the change markers on the curves, oldest first."""
+    return [lines[0].label.format for lines in curves.markers]
+
+
+def ghost_data(curves, key: str):
+    """The newest faint curve of `key` (empty if none): what the abandoned branch showed."""
+    import numpy as np
+    for layer in reversed(curves.ghosts):
+        if key in layer:
+            x, y = layer[key].getData()
+            return np.asarray(x), np.asarray(y)
+    return np.empty(0), np.empty(0)
+
+
+def smallest_pen(win) -> int:
+    """The thinnest visible curve or line pen in the window's views and curves (px)."""
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+    widths = []
+    for glw in [v.glw for v in win.views.values()] + [win.curves.glw]:
+        for item in glw.scene().items():
+            if isinstance(item, pg.PlotDataItem) and item.isVisible():
+                pen = pg.mkPen(item.opts["pen"])
+                if pen.style() != QtCore.Qt.PenStyle.NoPen:
+                    widths.append(pen.width())
+    return min(widths) if widths else 0
+
+
+def drop_events(path: str):
+    """(drag-enter, drop, mime) events carrying `path`, as a file manager's drag sends them."""
+    from PySide6 import QtCore, QtGui
+    pos = QtCore.QPointF(50, 50)
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    args = (QtCore.Qt.DropAction.CopyAction, mime, QtCore.Qt.MouseButton.NoButton,
+            QtCore.Qt.KeyboardModifier.NoModifier)
+    return QtGui.QDragEnterEvent(pos.toPoint(), *args), QtGui.QDropEvent(pos, *args), mime

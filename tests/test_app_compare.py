@@ -7,7 +7,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtGui  # noqa: E402
 
-from apptools import FIRST_FRAME_MS, STEP_MS, open_window, pic, settle, wait_frame  # noqa: E402
+from apptools import FIRST_FRAME_MS, STEP_MS, open_window, pic, run_curve_values, settle, wait_frame  # noqa: E402
 from ganviz.app.compare import CompareDialog, columns  # noqa: E402
 
 SEEDS = [{"seed": s} for s in range(4)]
@@ -42,7 +42,7 @@ def test_four_runs_are_drawn_side_by_side_with_their_names(qtbot, win):
 
 def test_the_curves_overlay_every_run(qtbot, win):
     win.session.set_playing(True)
-    qtbot.waitUntil(lambda: all(win.compare_curves.values(r, "loss_d").size >= 2 for r in range(4)),
+    qtbot.waitUntil(lambda: all(len(run_curve_values(win.compare_curves, r, "loss_d")) >= 2 for r in range(4)),
                     timeout=STEP_MS * 2)
     win.session.set_playing(False)
     settle(qtbot, win, lambda f: not f.playing)

@@ -9,9 +9,8 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
-from apptools import fresh, open_window, opened, pic, wait_frame  # noqa: E402
+from apptools import drop_events, fresh, open_window, opened, pic, smallest_pen, wait_frame  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.dropdata import drop_events  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
 from ganviz.core.trainer import PHASES  # noqa: E402
 
@@ -154,14 +153,14 @@ def test_presentation_mode_enlarges_thickens_hides_and_restores(qtbot, ring8):
     font_before = app.font().pointSizeF()
     ax = win.views["2d"].plot.getAxis("bottom")
     tick_before = ax.style["tickFont"].pointSizeF()
-    pen_before = win.presenter.smallest_pen()
+    pen_before = smallest_pen(win)
     win.presenter.set_presenting(True)
     assert win.isFullScreen()
     assert not win.controls_dock.isVisible() and not win.story_dock.isVisible()
     assert app.font().pointSizeF() >= 1.25 * font_before     # the window's own text: larger, buttons still fit
     qtbot.waitUntil(lambda: pt(win.curves.plots["losses"].titleLabel) >= 1.6 * 10, timeout=WAIT_MS)  # curve titles
     assert ax.style["tickFont"].pointSizeF() >= 1.6 * tick_before
-    assert win.presenter.smallest_pen() >= 3
+    assert smallest_pen(win) >= 3
     curve_pen = win.curves.curves["loss_d"].opts["pen"]
     assert curve_pen.width() >= 3
     qtbot.waitUntil(lambda: win.session.last is not None, timeout=WAIT_MS)
@@ -175,7 +174,7 @@ def test_presentation_mode_enlarges_thickens_hides_and_restores(qtbot, ring8):
     assert win.controls_dock.isVisible() and win.story_dock.isVisible()
     assert app.font().pointSizeF() == font_before
     assert ax.style["tickFont"].pointSizeF() == tick_before
-    assert win.presenter.smallest_pen() == pen_before
+    assert smallest_pen(win) == pen_before
 
 
 def test_dark_theme_turns_the_plots_dark_and_back(qtbot, ring8):

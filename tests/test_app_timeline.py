@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from apptools import STEP_MS, fresh, open_window, pic, settle, wait_frame  # noqa: E402
+from apptools import STEP_MS, fresh, ghost_data, open_window, pic, settle, wait_frame  # noqa: E402
 from ganviz.worker import PACING  # noqa: E402
 
 KEPT_MS = 20_000 + int(4 * PACING.keep_s * 1000)
@@ -65,7 +65,7 @@ def test_scrubbing_back_restores_the_state_drawn_then(qtbot, win):
     # the live curves are cut at the restored step; what they showed stays as a faint layer
     x, _ = win.curves.series["loss_d"].view()
     assert len(x) and x.max() <= target
-    gx, _ = win.curves.ghost_data("loss_d")
+    gx, _ = ghost_data(win.curves, "loss_d")
     assert gx.max() > target
     # the history (and so the metrics CSV) is the branch being played, the trainer's own
     assert all(r["step"] <= target for r in win.session.history[0])
@@ -78,7 +78,7 @@ def test_branching_with_a_new_learning_rate_keeps_the_old_curve_faint(qtbot, win
     target = steps[1]
     bar.restore(target)
     settle(qtbot, win, lambda f: f.step == target)
-    old_x, old_y = win.curves.ghost_data("loss_d")
+    old_x, old_y = ghost_data(win.curves, "loss_d")
     reach = int(old_x.max())
     assert reach > target
     with qtbot.waitSignal(win.session.changed, timeout=STEP_MS):
@@ -94,7 +94,7 @@ def test_branching_with_a_new_learning_rate_keeps_the_old_curve_faint(qtbot, win
     assert layer.scene() is not None and layer.zValue() < win.curves.curves["loss_d"].zValue()
     colour = layer.opts["pen"].color()
     assert colour.alpha() == 64 and colour.red() == colour.green() == colour.blue()
-    gx, gy = win.curves.ghost_data("loss_d")
+    gx, gy = ghost_data(win.curves, "loss_d")
     assert np.array_equal(gx, old_x) and np.array_equal(gy, old_y)
     # the metrics CSV holds the new branch only: step numbers never repeat or go backwards
     steps = [r["step"] for r in win.session.history[0]]

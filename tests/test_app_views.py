@@ -6,6 +6,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
+from apptools import curve_values  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
 from ganviz.app.controls import RESET_MARK, ControlsPanel, LogSpinBox  # noqa: E402
 from ganviz.app.views import curves as curves_mod  # noqa: E402
@@ -231,13 +232,13 @@ def test_curves_grow_skip_bad_values_and_cap_markers(app, qtbot):
                      for s in range(3000))
     view.show_history(rows, [(5, "lr_d 1 \u2192 2")] * 20)
     view.refresh()
-    assert view.values("loss_d").size == 3000
-    assert view.values("loss_g").size == 0 and view.values("grad_d").size == 0  # NaN, and 0 on a log axis
+    assert curve_values(view, "loss_d").size == 3000
+    assert curve_values(view, "loss_g").size == 0 and curve_values(view, "grad_d").size == 0  # NaN, and 0 on a log axis
     assert len(view.markers) == curves_mod.MAX_MARKERS
     view.clear()
     view.show_history(MetricLog(rows[:5]), [])
     view.refresh()
-    assert view.values("loss_d").size == 5 and view.markers == []
+    assert curve_values(view, "loss_d").size == 5 and view.markers == []
 
 
 def test_curves_follow_a_history_that_the_timeline_cut(app, qtbot):

@@ -222,8 +222,6 @@ class CompareCurves(QtWidgets.QWidget):
             x, y = series.view()
             self.curves[(run, key)].setData(x.copy(), y.copy())
 
-    def values(self, run: int, key: str) -> np.ndarray:
-        return self.series[(run, key)].view()[1].copy() if (run, key) in self.series else np.empty(0)
 
 
 class CompareDialog(QtWidgets.QDialog):

@@ -72,13 +72,3 @@ class DataDrop(QtCore.QObject):
         message = " ".join(message.split())  # one line
         self.rejected.emit(message)
         self.win.tell("input", message)
-
-
-def drop_events(path: str, pos=QtCore.QPointF(50, 50)):
-    """(drag-enter, drop, mime) events carrying `path`, as a file manager's drag sends them (tests)."""
-    from PySide6 import QtGui
-    mime = QtCore.QMimeData()
-    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
-    args = (QtCore.Qt.DropAction.CopyAction, mime, QtCore.Qt.MouseButton.NoButton,
-            QtCore.Qt.KeyboardModifier.NoModifier)
-    return QtGui.QDragEnterEvent(pos.toPoint(), *args), QtGui.QDropEvent(pos, *args), mime

@@ -283,18 +283,6 @@ class Presenter(QtCore.QObject):
         ax.picture = None
         ax.update()
 
-    # ------------------------------------------------------------------ checks (tests)
-    def smallest_pen(self) -> int:
-        """The thinnest visible curve or line pen in the views and curves (px)."""
-        widths = []
-        for glw in self.scenes():
-            for item in glw.scene().items():
-                if isinstance(item, pg.PlotDataItem) and item.isVisible():
-                    p = pg.mkPen(item.opts["pen"])
-                    if p.style() != QtCore.Qt.PenStyle.NoPen:
-                        widths.append(p.width())
-        return min(widths) if widths else 0
-
 
 def _over_image(item) -> bool:
     vb = item.getViewBox()

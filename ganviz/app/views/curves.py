@@ -303,16 +303,7 @@ class CurvesView(QtWidgets.QWidget):
             self._remove_layer(layer)
         self.ghosts = []
 
-    def ghost_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """The newest faint curve of `key` (empty if none): what the old branch showed."""
-        for layer in reversed(self.ghosts):
-            if key in layer:
-                x, y = layer[key].getData()
-                return (np.asarray(x), np.asarray(y))
-        return np.empty(0), np.empty(0)
 
-    def marker_texts(self) -> list[str]:
-        return [lines[0].label.format for lines in self.markers]
 
     def _remove_markers(self) -> None:
         for lines in self.markers:
@@ -333,5 +324,3 @@ class CurvesView(QtWidgets.QWidget):
         if self._dirty and (not playing or time.perf_counter() - self._last_refresh >= REFRESH_S):
             self.refresh()
 
-    def values(self, key: str) -> np.ndarray:
-        return self.series[key].view()[1].copy() if key in self.series else np.empty(0)
