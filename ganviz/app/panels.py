@@ -58,24 +58,31 @@ class NarrationPanel(QtWidgets.QScrollArea):
 
 class CaptionStrip(QtWidgets.QFrame):
     """A strip right above the view: a bold head line over a large caption, in its own colours,
-    with room at the right (self.row) for buttons. Slow motion and tours show their captions here."""
+    with room right of the head line (self.row) for buttons. Slow motion and tours show their
+    captions here. The buttons sit beside the head, not the caption: the caption keeps the strip's
+    whole width and wraps into fewer lines, which a narrow window needs for its view."""
 
     def __init__(self, name: str, background: str, border: str, head_color: str, parent=None):
         super().__init__(parent)
         self.setObjectName(name)
         self.setStyleSheet(f"#{name} {{ background: {background}; border: 2px solid {border}; border-radius: 4px; }}")
-        self.row = QtWidgets.QHBoxLayout(self)
-        self.row.setContentsMargins(12, 6, 8, 6)
-        col = QtWidgets.QVBoxLayout()
+        col = QtWidgets.QVBoxLayout(self)
+        col.setContentsMargins(12, 6, 8, 6)
         col.setSpacing(2)
+        # Both lines wrap: a label that does not reports its whole text as its minimum width, and a
+        # long stage title or status line widened the window past the screen (2,097 px on figure1).
         self.head = QtWidgets.QLabel()
+        self.head.setWordWrap(True)
         self.head.setStyleSheet(f"color: {head_color}; font-size: {theme.FONT_PT + 1}pt; font-weight: bold;")
         self.text = QtWidgets.QLabel()
         self.text.setWordWrap(True)
         self.text.setStyleSheet(f"color: #202020; font-size: {theme.TITLE_PT + 4}pt;")
-        col.addWidget(self.head)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.head, 1)
+        self.row = QtWidgets.QHBoxLayout()
+        top.addLayout(self.row)
+        col.addLayout(top)
         col.addWidget(self.text)
-        self.row.addLayout(col, 1)
         self.hide()
 
 

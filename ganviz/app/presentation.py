@@ -128,15 +128,15 @@ class Presenter(QtCore.QObject):
             win.story_dock.hide()
             win.controls_dock.hide()
             self.act_panels.setText("Show side panels")
-            win.showFullScreen()
+            win.setWindowState(win.windowState() | QtCore.Qt.WindowState.WindowFullScreen)
         else:
             self.presenting = False
             b = self._before
             win.story_dock.setVisible(b.get("story", True))
             win.controls_dock.setVisible(b.get("controls", True))
             self.act_panels.setText("Hide side panels")
-            if not b.get("full", False):
-                win.showNormal()
+            if not b.get("full", False):  # the full-screen flag alone: a maximised window stays maximised
+                win.setWindowState(win.windowState() & ~QtCore.Qt.WindowState.WindowFullScreen)
         if hasattr(win, "act_full"):
             win.act_full.setChecked(win.isFullScreen())
         self.apply()

@@ -16,6 +16,8 @@ from PySide6 import QtCore, QtWidgets
 
 from .. import theme
 
+MIN_HEIGHT = 130       # px: a title, two or three y ticks, the step numbers; the view above needs room more
+STEP_LABEL_MIN_H = 180  # px: a shorter row drops the "step" axis titles
 MAX_MARKERS = 12       # older change markers are removed: a marker forest reads as noise
 REFRESH_S = 0.5        # while playing, curves are redrawn twice a second: enough for a trend
 METRIC = "#7b3294"
@@ -131,6 +133,7 @@ class CurvesView(QtWidgets.QWidget):
         super().__init__(parent)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        self.setMinimumHeight(MIN_HEIGHT)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw)
         self.plots: dict[str, pg.PlotItem] = {}
@@ -202,6 +205,10 @@ class CurvesView(QtWidgets.QWidget):
             self._title_pt = pt
             for name, title in self._titles.items():
                 self.plots[name].setTitle(title, size=f"{pt}pt", bold=True)
+        # A short row (a 720-line screen) keeps its height for the curves: "step" under each x axis
+        # goes, the numbers say it.
+        for plot in self.plots.values():
+            plot.getAxis("bottom").showLabel(self.height() >= STEP_LABEL_MIN_H)
         super().resizeEvent(event)
 
     def _place_waiting(self, *_) -> None:
