@@ -3,13 +3,17 @@
 No trainer process: the window is built, sized for a simulated screen and filled with the longest
 texts it shows (captions, alerts), and what a user would see is measured.
 """
+import itertools
+
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtCore, QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from ganviz.app import make_app  # noqa: E402
+from ganviz.app.views.curves import CurvesView  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
 
@@ -86,3 +90,47 @@ def test_on_a_large_screen_story_and_settings_sit_either_side_of_the_view(window
     assert not win.tabifiedDockWidgets(win.controls_dock)
     assert win.story_dock.isVisible() and win.controls_dock.isVisible()
     assert win.story_dock.x() < win.stack.mapTo(win, QtCore.QPoint(0, 0)).x() < win.controls_dock.x()
+
+
+# ---------------------------------------------------------------------------------- curves
+def label_rects(axis) -> list[QtCore.QRectF]:
+    """Where the axis draws its tick labels: pyqtgraph's own layout, in its own font."""
+    img = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    p = QtGui.QPainter(img)
+    if axis.style["tickFont"] is not None:
+        p.setFont(axis.style["tickFont"])
+    specs = axis.generateDrawSpecs(p)
+    p.end()
+    return [] if specs is None else [rect for rect, _, _ in specs[2]]
+
+
+@pytest.mark.parametrize("width,height,tick_pt", [(560, 130, 12), (930, 130, 12), (1270, 150, 14), (1910, 220, 20)])
+def test_curve_tick_labels_never_run_into_each_other(qapp, qtbot, width, height, tick_pt):
+    """A narrow window, a 720-line screen's window, presentation there and on a 1080-line screen:
+    every tick label stands apart (at 560 px and 1280 x 720, "0 1000 2000 3000" ran together)."""
+    make_app()
+    view = CurvesView()
+    qtbot.addWidget(view)
+    steps = np.arange(0, 12_000, 10)
+    view.add_rows([{"step": int(s), "loss_d": 1.2 + 0.3 * np.sin(s / 900), "loss_g": 0.7 + 0.2 * np.cos(s / 700),
+                    "d_real": 0.55, "d_fake": 0.45, "grad_d": 0.03 + 0.02 * np.sin(s / 300) ** 2,
+                    "grad_g": 0.5 + 0.4 * np.cos(s / 500) ** 2, "jsd": 0.3 * np.exp(-s / 4000),
+                    "d_gap": 0.5} for s in steps])
+    view.refresh()
+    font = QtGui.QFont()
+    font.setPointSize(tick_pt)
+    for plot in view.plots.values():
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setStyle(tickFont=font)
+    view.resize(width, height)
+    view.show()
+    qtbot.waitExposed(view)
+    losses = view.plots["losses"]
+    qtbot.waitUntil(lambda: losses.vb.viewRange()[0][1] > 11_000 and losses.vb.width() < width / 3)
+    axes = {(name, side): plot.getAxis(side) for name, plot in view.plots.items() for side in ("left", "bottom")}
+    least = {key: 2 if key[1] == "bottom" and width > 900 else 1 for key in axes}
+    # An axis sizes itself to its labels when first painted: paint until every axis shows its labels.
+    qtbot.waitUntil(lambda: view.grab() and all(len(label_rects(ax)) >= least[k] for k, ax in axes.items()))
+    for key, ax in axes.items():
+        for a, b in itertools.combinations(label_rects(ax), 2):
+            assert not a.intersects(b), (key, a, b)

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import theme
 
@@ -44,8 +44,47 @@ METRIC_PANEL = {  # the data kind's main metric
 MAX_POINTS = 4096
 
 
-class LogAxis(pg.AxisItem):
-    """Log-scale ticks at 1, 2, 5 x 10^k (or decades only over a wide range): never a crowd of labels."""
+TICK_GAP_PX = 8        # the least room between two labels side by side (stacked ones: a line's leading)
+
+
+def _coarser(spacing: float) -> float:
+    """The next tick spacing up the 1, 2, 5 x 10^k ladder."""
+    e = math.floor(math.log10(spacing) + 1e-9)
+    m = spacing / 10 ** e
+    return (2 if m < 1.5 else 5 if m < 3.5 else 10) * 10 ** e
+
+
+class FittedAxis(pg.AxisItem):
+    """Ticks whose labels never run into each other: pyqtgraph's spacing, made coarser along
+    1, 2, 5 x 10^k until every label fits with room to spare.
+
+    pyqtgraph always draws its first level of labels, however crowded: on a narrow panel (a
+    1280 px projector, presentation mode's large fonts) "0 1000 2000 3000" ran together."""
+
+    def room(self, strings: list[str]) -> float:
+        """Pixels a tick needs along the axis: its widest label across, one line of text up."""
+        fm = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        if self.orientation in ("top", "bottom"):
+            return max((fm.horizontalAdvance(s) for s in strings), default=0.0) + TICK_GAP_PX
+        return fm.height()
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        lo, hi = sorted((minVal, maxVal))
+        if not levels or not (math.isfinite(hi - lo) and hi > lo and size > 0):
+            return levels
+        spacing = levels[0][0]
+        while spacing <= hi - lo:
+            values = np.arange(math.ceil(lo / spacing), math.floor(hi / spacing) + 1) * spacing
+            if spacing / (hi - lo) * size >= self.room(self.tickStrings(list(values), 1.0, spacing)):
+                break
+            spacing = _coarser(spacing)
+        return [(spacing, 0.0)]  # one level: minor ticks without labels only add clutter to a small panel
+
+
+class LogAxis(FittedAxis):
+    """Log-scale ticks at 1, 2, 5 x 10^k (or decades only over a wide range): never a crowd of labels,
+    and fewer of them where the panel is too short for all."""
 
     def tickValues(self, lo, hi, size):
         if not self.logMode or not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
@@ -53,8 +92,16 @@ class LogAxis(pg.AxisItem):
         span = hi - lo
         mantissas = (1,) if span > 2.5 else (1, 2, 5) if span > 0.7 else (1, 1.5, 2, 3, 5, 7)
         step = max(1, math.ceil(span / 6)) if span > 2.5 else 1
-        values = [math.log10(m) + d for d in range(math.floor(lo), math.ceil(hi) + 1, step) for m in mantissas]
-        return [(1.0, [v for v in values if lo <= v <= hi])]
+        while True:
+            values = [math.log10(m) + d for d in range(math.floor(lo), math.ceil(hi) + 1, step) for m in mantissas]
+            values = [v for v in values if lo <= v <= hi]
+            gap = min(np.diff(values), default=span) / span * size  # pixels between the closest two
+            if len(values) < 2 or gap >= self.room(self.logTickStrings(values, 1.0, 1.0)):
+                return [(1.0, values)]
+            if len(mantissas) > 1:
+                mantissas = (1, 2, 5) if len(mantissas) > 3 else (1,)
+            else:
+                step += 1
 
     def logTickStrings(self, values, scale, spacing):
         out = []
@@ -145,7 +192,7 @@ class CurvesView(QtWidgets.QWidget):
         self.kind = None
         self._dirty: set[str] = set()
         for col, name in enumerate(("losses", "d", "metric", "grads")):
-            axes = {"left": LogAxis("left")} if name == "grads" else None
+            axes = {"left": (LogAxis if name == "grads" else FittedAxis)("left"), "bottom": FittedAxis("bottom")}
             plot = self.glw.addPlot(row=0, col=col, axisItems=axes)
             plot.setMouseEnabled(False, False)
             plot.setDownsampling(auto=True, mode="peak")
