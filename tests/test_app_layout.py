@@ -13,6 +13,7 @@ pytest.importorskip("pytestqt")
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from ganviz.app import make_app  # noqa: E402
+from ganviz.app.presentation import scales  # noqa: E402
 from ganviz.app.views.curves import CurvesView  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
@@ -90,6 +91,13 @@ def test_on_a_large_screen_story_and_settings_sit_either_side_of_the_view(window
     assert not win.tabifiedDockWidgets(win.controls_dock)
     assert win.story_dock.isVisible() and win.controls_dock.isVisible()
     assert win.story_dock.x() < win.stack.mapTo(win, QtCore.QPoint(0, 0)).x() < win.controls_dock.x()
+
+
+def test_presentation_text_takes_the_same_share_of_any_screen():
+    assert scales(1080) == (1.7, 1.3)
+    assert scales(2160) == (1.7, 1.3)                       # a 4K screen's pixels are small: not larger still
+    views, widgets = scales(720)
+    assert views == pytest.approx(1.7 * 720 / 1080) and widgets == 1.0  # never smaller than the window's own
 
 
 # ---------------------------------------------------------------------------------- curves
