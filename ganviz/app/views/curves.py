@@ -213,6 +213,7 @@ class CurvesView(QtWidgets.QWidget):
         plot.clear()
         theme.style_plot(plot, title=title, bottom="step", title_pt=self._title_pt)
         self._titles[name] = title
+        self._fit_step_labels()  # style_plot has just shown this panel's
         plot.setLogMode(y=log)
         if name == "d":  # the equilibrium: D = 1/2 on data and on G(z) alike
             plot.addItem(pg.InfiniteLine(pos=0.5, angle=0, pen=pg.mkPen("#9ab", width=1,
@@ -252,11 +253,14 @@ class CurvesView(QtWidgets.QWidget):
             self._title_pt = pt
             for name, title in self._titles.items():
                 self.plots[name].setTitle(title, size=f"{pt}pt", bold=True)
+        self._fit_step_labels()
+        super().resizeEvent(event)
+
+    def _fit_step_labels(self) -> None:
         # A short row (a 720-line screen) keeps its height for the curves: "step" under each x axis
         # goes, the numbers say it.
         for plot in self.plots.values():
             plot.getAxis("bottom").showLabel(self.height() >= STEP_LABEL_MIN_H)
-        super().resizeEvent(event)
 
     def _place_waiting(self, *_) -> None:
         r = self.plots["metric"].vb.boundingRect()
