@@ -145,3 +145,21 @@ def test_curve_tick_labels_never_run_into_each_other(qapp, qtbot, width, height,
     for key, ax in axes.items():
         for a, b in itertools.combinations(label_rects(ax), 2):
             assert not a.intersects(b), (key, a, b)
+
+
+def test_a_change_markers_label_stays_inside_its_short_panel(qapp, qtbot):
+    make_app()
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.add_rows([{"step": s, "loss_d": 1.0, "loss_g": 0.7} for s in range(0, 400, 10)])
+    view.refresh()
+    view.resize(930, 130)
+    view.show()
+    qtbot.waitExposed(view)
+    view.add_changes([(330, "loss minimax \u2192 ns, lr_g 0.0002 \u2192 0.001")])
+    assert view.marker_texts() == ["loss minimax \u2192 ns, lr_g 0.0002 \u2192 0.001"]  # the whole change
+    label, vb = view.markers[0][0].label, view.plots["losses"].vb
+    qtbot.waitUntil(lambda: view.grab() and vb.height() < 100 and label.sceneBoundingRect().height() > 10)
+    line_x = view.markers[0][0].sceneBoundingRect().center().x()
+    assert vb.sceneBoundingRect().contains(label.sceneBoundingRect())  # was cut off by the step axis
+    assert label.sceneBoundingRect().right() <= line_x + 1  # left of its line: the newest change is at the right edge

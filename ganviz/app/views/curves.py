@@ -206,6 +206,7 @@ class CurvesView(QtWidgets.QWidget):
         self.waiting = pg.TextItem("first value after\neval_every steps", color=theme.MUTED, anchor=(0.5, 0.5))
         self.waiting.setParentItem(self.plots["metric"].vb)  # fixed in the box, whatever the range
         self.plots["metric"].vb.sigResized.connect(self._place_waiting)
+        self.plots["losses"].vb.sigResized.connect(self._fit_marker_labels)
         self.set_kind("1d")
 
     def _panel(self, name: str, title: str, keys, log: bool, yrange) -> None:
@@ -294,17 +295,34 @@ class CurvesView(QtWidgets.QWidget):
                 line = pg.InfiniteLine(pos=float(step), angle=90, movable=False,
                                        pen=pg.mkPen("#888888", width=1, style=QtCore.Qt.PenStyle.DashLine))
                 if name == "losses":
+                    # Its end at 92% of the height, left of the line, running down: pyqtgraph's own
+                    # anchors for rotated text centre it there, half of it above the panel's top.
                     line.label = pg.InfLineLabel(line, text=text, position=0.92, rotateAxis=(1, 0),
-                                                 anchor=(1, 0), color="#444444")
+                                                 anchors=[(1, 1), (1, 1)], color="#444444")
+                    line.label.full_text = text
                 plot.addItem(line)
                 lines.append(line)
             self.markers.append(lines)
         while len(self.markers) > MAX_MARKERS:
             for line, plot in zip(self.markers.pop(0), self.plots.values()):
                 plot.removeItem(line)
+        self._fit_marker_labels()
+
+    def _fit_marker_labels(self, *_) -> None:
+        """A marker's label runs down its line from near the panel's top: elided to what the panel's
+        height leaves it ("lr_d 0.001 → 0.00…"), not cut off by the step axis."""
+        for lines in self.markers:
+            label = lines[0].label
+            pad = 2 * label.textItem.document().documentMargin() + 2
+            room = int(0.92 * self.plots["losses"].vb.height() - pad)
+            fm = QtGui.QFontMetrics(label.textItem.font())
+            text = fm.elidedText(label.full_text, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
+            if text != label.format:
+                label.format = text
+                label.valueChanged()
 
     def marker_texts(self) -> list[str]:
-        return [lines[0].label.format for lines in self.markers]
+        return [lines[0].label.full_text for lines in self.markers]
 
     def _remove_markers(self) -> None:
         for lines in self.markers:
