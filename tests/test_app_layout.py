@@ -163,3 +163,18 @@ def test_a_change_markers_label_stays_inside_its_short_panel(qapp, qtbot):
     line_x = view.markers[0][0].sceneBoundingRect().center().x()
     assert vb.sceneBoundingRect().contains(label.sceneBoundingRect())  # was cut off by the step axis
     assert label.sceneBoundingRect().right() <= line_x + 1  # left of its line: the newest change is at the right edge
+
+
+def test_the_heatmaps_colour_bar_title_stands_clear_of_its_numbers(qapp, qtbot):
+    from ganviz.app.views.scatter2d import Scatter2DView
+    make_app()
+    view = Scatter2DView()
+    qtbot.addWidget(view)
+    view.resize(900, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    axis = view.bar.getAxis("right")
+    qtbot.waitUntil(lambda: view.grab() and len(label_rects(axis)) >= 3)
+    title = axis.label.sceneBoundingRect()
+    for rect in label_rects(axis):
+        assert not axis.mapRectToScene(rect).intersects(title)
