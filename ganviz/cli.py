@@ -32,6 +32,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", help="a built-in data set or a file/folder (CSV, NPY/NPZ, MNIST IDX, images)")
 
 
+def _add_vary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--vary", action="append", default=[], metavar="KEY=VALUES",
+                   help="compare runs side by side: seed=0:4 (a range, end excluded) or loss=minimax,ns "
+                        "(a list); several --vary make a grid (at most 16 runs)")
+
+
 def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="ganviz", description="Train small GANs live and watch them learn.")
     sub = top.add_subparsers(dest="command", parser_class=_Parser)
@@ -42,8 +48,8 @@ def parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", metavar="FILE.png", help="with --run-for: save a picture of the window")
     gui.add_argument("--walk", type=int, metavar="N",
                      help="with --run-for: walk through the preset's tour to stage N, then take the picture")
-    gui.add_argument("--view", choices=("auto", "1d", "2d", "image"), default="auto", help=argparse.SUPPRESS)
     gui.add_argument("--fullscreen", action="store_true", help="start full screen (presentation)")
+    _add_vary(gui)
 
     train = sub.add_parser("train", help="train headless and write results to --out")
     _add_run_options(train)
@@ -54,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--figure", metavar="FILE", help="also save the final picture as FILE.png or FILE.svg")
     train.add_argument("--record", metavar="FILE", help="record the run as FILE.gif or FILE.mp4 (~150 frames)")
     train.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small nets)")
+    _add_vary(train)
 
     tour = sub.add_parser("tour", help="walk a preset's tour headless: one picture per stage, for slides")
     _add_run_options(tour)
@@ -69,6 +76,9 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training and drawing speed on this machine")
     bench.add_argument("--json", action="store_true", help="print one JSON object last")
     bench.add_argument("--quick", action="store_true", help="shorter runs (under a minute)")
+    bench.add_argument("--soak", type=float, metavar="SECONDS",
+                       help="instead: play ring8 in the window for SECONDS (e.g. 600) and report the memory of "
+                            "the window and its training process over time")
     return top
 
 
@@ -87,6 +97,32 @@ def resolve_config(args, base: dict | None = None):
             values[key] = getattr(args, key)
     values.update(parse_assignments(args.sets))
     return preset, from_dict(values)
+
+
+def resolve_runs(args, base: dict | None = None):
+    """(preset, [Config per run]): the resolved settings, times each combination of --vary."""
+    from .core import vary
+    preset, cfg = resolve_config(args, base)
+    variants = vary.grid(getattr(args, "vary", []))
+    cfgs = [cfg.replace(**v) for v in variants]
+    if len(cfgs) > 1:
+        from .core.vary import check_shared
+        check_shared(cfgs)
+    return preset, cfgs
+
+
+def ignored_notes(args, preset, cfgs) -> list[str]:
+    """A warning per setting the user chose that the runs ignore (config.ignored): each one given with --set,
+    and those of a preset file of their own that differ from the default (a config.toml that
+    'ganviz train' wrote lists every setting, defaults too). The built-in presets are not the user's."""
+    from .core.config import FIELDS, coerce, ignored, parse_assignments
+    chosen = set(parse_assignments(args.sets))
+    if preset is not None and args.preset and Path(args.preset).suffix == ".toml":
+        chosen |= {k for k, v in preset.settings.items() if coerce(k, v) != FIELDS[k].default}
+    notes = {}
+    for cfg in cfgs:
+        notes.update({key: why for key, why in ignored(cfg).items() if key in chosen})
+    return [f"{key} is ignored: {why}" for key, why in notes.items()]
 
 
 def cmd_presets(args) -> int:
@@ -115,11 +151,12 @@ def cmd_train(args) -> int:
     torch.set_num_threads(max(1, args.threads))
     base = None
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
-        from .core.checkpoint import read
-        base = read(args.resume)["config"]
-    _, cfg = resolve_config(args, base)
-    summary = train(cfg, Path(args.out), Path(args.resume) if args.resume else None,
-                    force=args.force, progress=not args.quiet, figure=args.figure, record=args.record)
+        from .headless import resumed_settings
+        base = resumed_settings(Path(args.resume))
+    preset, cfgs = resolve_runs(args, base)
+    summary = train(cfgs, Path(args.out), Path(args.resume) if args.resume else None,
+                    force=args.force, progress=not args.quiet, figure=args.figure, record=args.record,
+                    notes=ignored_notes(args, preset, cfgs))
     print(summary_line(summary))
     return 0
 
@@ -130,14 +167,16 @@ def cmd_tour(args) -> int:
     from .headless import summary_line, tour
     torch.set_num_threads(max(1, args.threads))
     preset, cfg = resolve_config(args)
-    print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format)))
+    print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format,
+                            notes=ignored_notes(args, preset, [cfg]))))
     return 0
 
 
 def cmd_gui(args) -> int:
     from .app import run
     from .core.errors import ConfigError
-    preset, cfg = resolve_config(args)
+    from .core.fileio import check_folder
+    preset, cfgs = resolve_runs(args)
     if args.walk is not None:
         if not preset.tour:
             raise ConfigError(f"preset '{preset.name}' has no tour to walk through; leave out --walk")
@@ -145,13 +184,22 @@ def cmd_gui(args) -> int:
             raise ConfigError(f"--walk must be from 1 to {len(preset.tour)} (the stages of '{preset.name}')")
         if args.run_for is None:
             args.run_for = 120.0
-    return run(preset, cfg, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
+    if args.screenshot:  # before the run, not after it
+        check_folder(Path(args.screenshot).parent, "--screenshot")
+    for note in ignored_notes(args, preset, cfgs):
+        warnings.warn(note)
+    return run(preset, cfgs, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
                walk=args.walk)
 
 
 def cmd_bench(args) -> int:
     from .bench import main as bench_main
-    return bench_main(quick=args.quick, as_json=args.json)
+    from .core.errors import ConfigError
+    if args.soak is not None and not 1 <= args.soak <= 86400:
+        raise ConfigError(f"--soak takes the seconds to play, 1 to 86400 (e.g. --soak 600), not {args.soak:g}")
+    if args.soak is not None and args.quick:
+        raise ConfigError("--soak plays for the seconds it is given; leave out --quick")
+    return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:

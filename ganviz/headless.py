@@ -1,10 +1,14 @@
-"""`ganviz train`: train a preset without a window and write the run's results to a folder.
+"""`ganviz train`: train a preset without a window and write the results to a folder.
 
-DIR/config.toml      the effective settings (a preset file that reproduces the run)
-DIR/metrics.csv      one row per logged step; no wall-clock columns, so equal runs give equal files
-DIR/real.npy         data samples, DIR/samples.npy generated samples, both in the data's own units
-DIR/model.safetensors     G's and D's weights; DIR/trainer.safetensors the whole state for --resume
-DIR/final.png        the final picture (for 1D: the Figure 1 view)
+One run writes into DIR:
+    config.toml          the effective settings (a preset file that reproduces the run)
+    metrics.csv          one row per logged step; no wall-clock columns, so equal runs give equal files
+    real.npy, samples.npy    data and generated samples, both in the data's own units
+    model.safetensors    G's and D's weights; trainer.safetensors the whole state for --resume
+    final.png            the final picture (for 1D: the Figure 1 view)
+A comparison (`--vary`) trains its runs in lockstep and writes those files for each run into
+DIR/<what differs>/, plus DIR/runs.csv (one row per run: what varied, final metrics, steps/s, status)
+and DIR/compare.png (the runs' final pictures side by side).
 """
 from __future__ import annotations
 
@@ -15,62 +19,84 @@ import math
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import tomli_w
 
-from .core import checkpoint
+from .core import checkpoint, vary
 from .core.config import LIVE_KEYS, Config, diff
 from .core.errors import ConfigError, DivergedError, GanvizError
 from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
-from .core.fileio import write_bytes, write_text, write_with
-from .core.trainer import Trainer
+from .core.fileio import check_folder, write_bytes, write_text, write_with
+from .core.metriclog import metrics_csv
+from .core.population import Population
 
 OUTPUTS = ("config.toml", "metrics.csv", "real.npy", "samples.npy", "model.safetensors",
            "trainer.safetensors", "final.png")
+RECORD_FRAMES = 150
 
 
 def check_out_dir(out: Path, resume: Path | None, force: bool) -> None:
     """Refuse to mix a new run into a folder that holds another: that would lose work."""
-    if out.exists() and not out.is_dir():
-        raise GanvizError(f"--out '{out}' is a file; give a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        if resume is None or resume.resolve() != out.resolve():
-            raise GanvizError(f"--out '{out}' already holds files; choose a new folder, or add --force to overwrite")
+    try:
+        if out.exists() and not out.is_dir():
+            raise GanvizError(f"--out '{out}' is a file; give a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            if resume is None or resume.resolve() != out.resolve():
+                raise GanvizError(f"--out '{out}' already holds files; choose a new folder, or add --force to "
+                                  "overwrite")
+    except OSError as err:  # a folder we may not look into
+        raise GanvizError(f"--out folder '{out}' cannot be read ({err.strerror or err}); choose another folder") from None
 
 
-def build(cfg: Config, resume: Path | None) -> Trainer:
+def check_destinations(out: Path, figure: str | None, record: str | None) -> None:
+    """Every folder the run will write to takes a file now: a refusal after training would lose it."""
+    check_folder(out, "--out")
+    for option, path in (("--figure", figure), ("--record", record)):
+        if path is not None:
+            check_folder(Path(path).parent, option)
+
+
+def resumed_settings(resume: Path) -> dict:
+    """The settings of the run saved in `resume` (of its first run, for a comparison's folder)."""
+    if not (resume / "trainer.safetensors").exists() and (resume / "runs.csv").exists():
+        saved = sorted(d for d in resume.iterdir() if (d / "trainer.safetensors").exists())
+        if saved:
+            resume = saved[0]
+    return checkpoint.read(resume)["runs"][0]["config"]
+
+
+def _resumed_state(resume: Path, folders: list[str] | None) -> dict:
+    """The saved state to continue: one run's trainer.safetensors, or each run's of a comparison."""
+    if folders is None:
+        return checkpoint.read(resume)
+    states = [checkpoint.read(resume / name) for name in folders]
+    steps = {s["step"] for s in states}
+    if len(steps) > 1:
+        raise GanvizError(f"the runs saved in '{resume}' stopped at different steps ({sorted(steps)}); "
+                          "they cannot continue in lockstep")
+    return {"step": steps.pop(), "runs": [r for s in states for r in s["runs"]]}
+
+
+def build(cfgs: list[Config], resume: Path | None, folders: list[str] | None = None) -> Population:
     if resume is None:
-        return Trainer(cfg)
-    trainer = checkpoint.load_trainer(resume)
-    # The resumed run keeps its own data and models; live settings and the step target may change.
-    changes = diff(trainer.cfg, cfg)
-    frozen = [k for k in changes if k not in LIVE_KEYS]
-    if frozen:
-        raise ConfigError(f"{', '.join(frozen)} cannot change when resuming (the saved run's data and models "
-                          "depend on them); leave them out, or start a new run without --resume")
-    trainer.set(**{k: new for k, (_, new) in changes.items()})
-    return trainer
-
-
-def metrics_csv(rows: list[dict]) -> str:
-    keys: list[str] = []
-    for row in rows:
-        keys += [k for k in row if k not in keys]
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(keys)
-    for row in rows:
-        writer.writerow(["" if k not in row or (isinstance(row[k], float) and math.isnan(row[k]))
-                         else _fmt(k, row[k]) for k in keys])
-    return buf.getvalue()
-
-
-def _fmt(key: str, v) -> str:
-    if key == "step" or (isinstance(v, float) and v.is_integer() and key in ("modes", "n_modes")):
-        return str(int(v))
-    return repr(float(v))
+        return Population(cfgs)
+    pop = Population.from_state(_resumed_state(resume, folders))
+    if len(pop) != len(cfgs):
+        raise ConfigError(f"'{resume}' holds {len(pop)} run(s), this command makes {len(cfgs)}; "
+                          "give the same --vary as the run you resume")
+    # The resumed runs keep their own data and models; live settings and the step target may change.
+    for i, cfg in enumerate(cfgs):
+        changes = diff(pop.cfgs[i], cfg)
+        frozen = [k for k in changes if k not in LIVE_KEYS]
+        if frozen:
+            raise ConfigError(f"{', '.join(frozen)} cannot change when resuming (the saved run's data and models "
+                              "depend on them); leave them out, or start a new run without --resume")
+        pop.set([i], **{k: new for k, (_, new) in changes.items()})
+    return pop
 
 
 def config_toml(cfg: Config) -> bytes:
@@ -89,78 +115,136 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
     write_with(path, lambda tmp: np.save(open(tmp, "wb"), np.ascontiguousarray(array), allow_pickle=False))
 
 
-def write_outputs(trainer: Trainer, out: Path) -> None:
-    data = trainer.data
+def write_outputs(pop: Population, i: int, out: Path) -> None:
+    """Run i's files (OUTPUTS) into out."""
+    run, data = pop.runs[i], pop.data
     n = N_EVAL_IMAGES if data.kind == "image" else N_EVAL_1D2D
-    out.mkdir(parents=True, exist_ok=True)
-    write_bytes(out / "config.toml", config_toml(trainer.cfg))
-    write_text(out / "metrics.csv", metrics_csv(trainer.log))
+    write_bytes(out / "config.toml", config_toml(run.cfg))
+    write_text(out / "metrics.csv", metrics_csv(run.log))
     real = real_samples(data, n) if data.kind != "image" else data.to_units(data.train[:n])
     _save_npy(out / "real.npy", real.astype(np.float32))
-    _save_npy(out / "samples.npy", trainer.sample(n).astype(np.float32))
-    checkpoint.save_weights(out / "model.safetensors", trainer)
-    checkpoint.save(out / "trainer.safetensors", trainer)
+    _save_npy(out / "samples.npy", run.sample(n).astype(np.float32))
+    checkpoint.save_weights(out / "model.safetensors", pop, i)
+    checkpoint.save(out / "trainer.safetensors", pop, [i])
     from .figures import save_figure
-    save_figure(trainer, out / "final.png")
+    save_figure(run, out / "final.png")
 
 
-RECORD_FRAMES = 150
+@contextmanager
+def held_warnings(notes: Sequence[str] = ()):
+    """Warnings about the input (skipped files; `notes`, such as ignored settings) wait until the block has
+    accepted it: next to a refusal they would only blur its one line, so a refusal drops them."""
+    with warnings.catch_warnings(record=True) as held:
+        for note in notes:
+            warnings.warn(note)
+        yield
+    for w in held:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
-def train(cfg: Config, out: Path, resume: Path | None = None, force: bool = False,
-          progress: bool = True, figure: str | None = None, record: str | None = None) -> dict:
-    """Train to cfg.steps (total, counting resumed steps) and write the outputs. Returns the summary."""
+def runs_csv(pop: Population, names: list[str], varied: list[str], final: list[dict], steps_per_s: float) -> str:
+    """One row per run: its name, the settings that vary, status, steps, steps/s and final metrics."""
+    metric_keys: list[str] = []
+    for m in final:
+        metric_keys += [k for k in m if k not in metric_keys]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["run", *varied, "status", "steps", "steps_per_s", *metric_keys])
+    for i, (name, m) in enumerate(zip(names, final)):
+        d = pop.diverged(i)
+        status = "done" if d is None else f"diverged at step {d[0]}"
+        values = ["" if not isinstance(m.get(k), float) or not math.isfinite(m[k]) else f"{m[k]:.6g}"
+                  for k in metric_keys]
+        writer.writerow([name, *(getattr(pop.cfgs[i], k) for k in varied), status, pop.step_count,
+                         f"{steps_per_s:.1f}", *values])
+    return buf.getvalue()
+
+
+def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, force: bool = False,
+          progress: bool = True, figure: str | None = None, record: str | None = None,
+          notes: Sequence[str] = ()) -> dict:
+    """Train to the runs' steps (total, counting resumed steps) and write the outputs. Returns the summary.
+    `notes`: warnings about the settings, shown once every input is accepted."""
+    cfgs = [cfgs] if isinstance(cfgs, Config) else list(cfgs)
+    compare = len(cfgs) > 1
+    folders = vary.folder_names(cfgs) if compare else None
+    names = vary.names(cfgs)
     out = Path(out)
     check_out_dir(out, resume, force)
-    if figure is not None and Path(figure).suffix.lower() not in (".png", ".svg"):
-        raise GanvizError(f"--figure '{figure}' must end in .png or .svg")
+    if figure is not None:
+        from .figures import check_suffix
+        check_suffix(figure)
     recorder = None
     if record is not None:
         from .recording import Recorder
         recorder = Recorder(record)
-    # Every input is checked before anything is written. Warnings about the input (skipped files)
-    # are shown only once it is accepted: next to a refusal they would only blur its one line.
-    with warnings.catch_warnings(record=True) as held:
-        trainer = build(cfg, resume)
-    for w in held:
-        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    todo = max(0, trainer.cfg.steps - trainer.step_count)
+    # Every input is checked before anything is written.
+    with held_warnings(notes):
+        pop = build(cfgs, resume, folders)
+        check_destinations(out, figure, record)
+    todo = max(0, pop.cfg.steps - pop.step_count)
     frame_every = max(1, todo // RECORD_FRAMES)
     from tqdm import tqdm
     bar = tqdm(total=todo, disable=not progress, file=sys.stderr, unit="step", mininterval=0.5,
-               desc=f"{trainer.data.name}")
+               desc=f"{pop.data.name}" + (f", {len(pop)} runs" if compare else ""))
     t0 = time.perf_counter()
-    done = 0
     try:
         for done in range(1, todo + 1):
-            trainer.step()
+            pop.step()
             if done % 50 == 0:
                 bar.update(50)
             if recorder is not None and (done % frame_every == 0 or done == 1):
-                _record_frame(recorder, trainer)
+                _record_frame(recorder, pop, names)
     except DivergedError:
         bar.close()
-        write_text_safe(out, trainer)
+        for i in range(len(pop)):
+            write_curves(pop, i, out / folders[i] if compare else out)
         raise
     seconds = time.perf_counter() - t0
     bar.update(todo - bar.n)
     bar.close()
-    final = trainer.evaluate_now()
-    write_outputs(trainer, out)
+    final = [_finite(pop.evaluate_now(i)) for i in range(len(pop))]
+    for i in range(len(pop)):
+        if pop.diverged(i) is None:
+            write_outputs(pop, i, out / folders[i] if compare else out)
+        else:
+            write_curves(pop, i, out / folders[i])
+    steps_per_s = round(todo / seconds, 1) if seconds > 0 else None
+    if compare:
+        varied = [k for k in Config.__dataclass_fields__ if len({getattr(c, k) for c in pop.cfgs}) > 1]
+        write_text(out / "runs.csv", runs_csv(pop, names, varied, final, steps_per_s or 0.0))
+        from .figures import save_compare
+        save_compare(pop, out / "compare.png", names, _compare_title(pop))
     if figure is not None:
-        from .figures import save_figure
-        save_figure(trainer, figure)
+        from .figures import save_compare, save_figure
+        if compare:
+            save_compare(pop, figure, names, _compare_title(pop))
+        else:
+            save_figure(pop.runs[0], figure)
     if recorder is not None:
         recorder.save()
-    return {"steps": trainer.step_count, "seconds": round(seconds, 3),
-            "steps_per_s": round(todo / seconds, 1) if seconds > 0 else None,
-            "metrics": {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in final.items()}}
+    summary = {"steps": pop.step_count, "seconds": round(seconds, 3), "steps_per_s": steps_per_s}
+    if not compare:
+        return {**summary, "metrics": final[0]}
+    runs = [{"run": name, "folder": folder, "diverged_at": None if pop.diverged(i) is None else pop.diverged(i)[0],
+             "metrics": final[i]} for i, (name, folder) in enumerate(zip(names, folders))]
+    return {**summary, "runs": runs}
 
 
-def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") -> dict:
+def _finite(metrics: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
+
+
+def _compare_title(pop: Population) -> str:
+    return f"{pop.data.name} \u2014 step {pop.step_count}"
+
+
+def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png",
+         notes: Sequence[str] = ()) -> dict:
     """Walk the preset's tour headless: DIR/NN-title.FMT, the picture after each stage, for slides.
 
     Returns the summary: per stage its title, the step reached and the metrics there.
+    `notes`: warnings about the settings, shown once every input is accepted.
     """
     import re
 
@@ -173,16 +257,17 @@ def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png") 
         raise GanvizError(f"--format must be png or svg, not '{fmt}'")
     out = Path(out)
     check_out_dir(out, None, force)
-    trainer = Trainer(cfg)
-    out.mkdir(parents=True, exist_ok=True)
+    with held_warnings(notes):
+        pop = Population(cfg)
+        check_folder(out, "--out")
     stages = []
     for i, stage in enumerate(preset.tour, 1):
-        run_stage(trainer, stage)
+        run_stage(pop, stage)
         slug = re.sub(r"[^a-z0-9]+", "-", stage.title.lower()).strip("-")[:40] or "stage"
         path = out / f"{i:02d}-{slug}.{fmt}"
-        save_figure(trainer, path, title=f"{stage.title} (step {trainer.step_count})")
-        metrics = trainer.evaluate_now()
-        stages.append({"title": stage.title, "step": trainer.step_count, "file": path.name,
+        save_figure(pop.runs[0], path, title=f"{stage.title} (step {pop.step_count})")
+        metrics = pop.evaluate_now()
+        stages.append({"title": stage.title, "step": pop.step_count, "file": path.name,
                        "metrics": {k: (None if not math.isfinite(v) else round(v, 4)) for k, v in metrics.items()}})
     return {"preset": preset.name, "stages": stages}
 
@@ -192,23 +277,26 @@ def tour_presets() -> list[str]:
     return [n for n in preset_names() if load_preset(n).tour]
 
 
-def _record_frame(recorder, trainer: Trainer) -> None:
+def _record_frame(recorder, pop: Population, names: list[str]) -> None:
     import matplotlib.pyplot as plt
 
     from .core.snapshot import SnapshotMaker
-    from .figures import frame_rgb, render, title_of
+    from .figures import frame_rgb, render, render_compare, title_of
     if not hasattr(recorder, "maker"):
-        recorder.maker = SnapshotMaker(trainer)  # fixed noise: frames differ only because G does
-    fig = render(recorder.maker.make(), title_of(trainer), size=(7.2, 4.8))
+        recorder.maker = SnapshotMaker(pop)  # fixed noise: frames differ only because G does
+    pics = list(recorder.maker.make().values())
+    if len(pics) == 1:
+        fig = render(pics[0], title_of(pop.runs[0]), size=(7.2, 4.8))
+    else:
+        fig = render_compare(pics, names, _compare_title(pop))
     recorder.add(frame_rgb(fig))
     plt.close(fig)
 
 
-def write_text_safe(out: Path, trainer: Trainer) -> None:
-    """After divergence: keep the settings and the curves up to it (the weights hold NaN, so not those)."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_bytes(out / "config.toml", config_toml(trainer.cfg))
-    write_text(out / "metrics.csv", metrics_csv(trainer.log))
+def write_curves(pop: Population, i: int, out: Path) -> None:
+    """After divergence: keep the settings and the curves up to it (the weights are not worth keeping)."""
+    write_bytes(out / "config.toml", config_toml(pop.cfgs[i]))
+    write_text(out / "metrics.csv", metrics_csv(pop.logs[i]))
 
 
 def summary_line(summary: dict) -> str:

@@ -1,201 +1,193 @@
-"""The training process: commands in, snapshots out. Qt-free, so the GUI's interpreter never trains.
+"""The training process: commands in (protocol.py), frames out. Qt-free: the window's interpreter
+never trains, and never waits for this process.
 
-Commands (tuples on the command queue):
-    ("reset", cfg_dict)           new Trainer from this config (same seed: the same run again)
-    ("play",) / ("pause",)
-    ("step", "both" | "d" | "g")  one iteration, or a lone D or G update (while paused)
-    ("set", {key: value})         live settings, applied from the next step
-    ("view", {"arrows": bool, "manifold": bool})  optional overlays the views want computed
-    ("speed", steps_per_s)        0 = as fast as the machine goes; small numbers for slow demos
-    ("phases",)                   slow motion: one iteration in phases (see slowmotion.py)
-    ("stage", id, stage_dict)     a tour stage (core/tour.py): its settings, then its updates played, then pause
-    ("frame_done",)               the GUI drew a snapshot: one more may be sent (flow control)
-    ("save", path) / ("load", path)
-    ("restore", step)             back to the kept state nearest step (paused); playing on branches from it
-    ("quit",)
-Messages out (tuples on the snapshot queue):
-    ("snapshot", dict)            see core/snapshot.py, plus playing, rows, changes, steps_per_s;
-                                  timeline (kept steps, when changed), branch_from (after a restore),
-                                  stage: [id, updates left] while a tour stage plays or has just ended
-    ("changed", {key: [old, new]}, step)
-    ("phases", [snapshot, ...])   one snapshot per phase of a slow-motion iteration
-    ("error", kind, message)      kind: "diverged" (training paused), "input", "crash"
-    ("saved", path) / ("loaded", path, cfg_dict)
-
-Snapshots are computed only when the GUI has drawn the previous one (one credit in flight),
-so a slow GUI costs the trainer nothing and the GUI always draws the newest state.
+Each command type has one handler (Worker.HANDLERS). Between commands the worker trains in
+short chunks while playing and sends a Frame when the window has drawn the last one (one frame
+in flight), so a slow window costs training nothing and always draws the newest state.
 """
 from __future__ import annotations
 
 import gc
-import multiprocessing as mp
 import os
 import queue
 import time
 import traceback
-from typing import Any
+from dataclasses import dataclass
 
-SNAPSHOT_MIN_INTERVAL = 1 / 40  # 40 frames/s look smooth for plots; faster only costs training time
-SNAPSHOT_BUDGET = 0.12          # while playing, snapshots may take at most this share of the time,
-SNAPSHOT_MAX_INTERVAL = 0.1    # but one is due every 0.1 s: grid25's 256x3 nets (snapshots ~25 ms)
-                                # then draw 8.4 frames/s instead of 4.2, for 9% fewer steps/s
-CHUNK_SECONDS = 0.015           # train this long between looks at the command queue
-PARENT_CHECK_S = 0.5            # how often the worker checks that the window's process still exists
-KEEP_STEPS, KEEP_S = 50, 2.0    # timeline: keep a state every 50 steps or 2 s of play, whichever is rarer
+import torch
+
+from . import protocol as p
+from .core import checkpoint, tour
+from .core.config import from_dict
+from .core.errors import DivergedError, GanvizError
+from .core.population import Population
+from .core.snapshot import SnapshotMaker
+from .core.timeline import Timeline
+from .slowmotion import phase_pictures
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How the training process shares its time between training and pictures."""
+    min_interval: float = 1 / 40    # s between frames at most 40 frames/s: smooth for plots; more costs training
+    budget: float = 0.12            # while playing, pictures may take this share of the time...
+    max_interval: float = 0.1       # ...but one is due every 0.1 s, however costly (large nets still move)
+    chunk: float = 0.015            # s of training between looks at the command queue
+    parent_check: float = 0.5       # s between checks that the window's process still exists
+    keep_steps: int = 50            # the timeline keeps a state every keep_steps steps or keep_s seconds
+    keep_s: float = 2.0             # of play, whichever is rarer
+
+
+PACING = Pacing()
+KEEPS_FIRST = (p.Step, p.Set, p.Phases, p.Restore, p.Save, p.PlayStage)  # the run's first state is kept before these
+TOUR_SAFE = (p.FrameDone, p.View, p.Speed, p.Set, p.Save)  # commands that leave a playing tour stage alone
 
 
 class Worker:
-    def __init__(self, cmd_q, out_q, cfg_dict: dict, parent_pid: int | None = None):
-        import torch
-        torch.set_num_threads(1)  # the GUI needs the other core; 2 threads here ran slower in total
+    def __init__(self, cmd_q, out_q, configs: tuple[dict, ...], parent_pid: int | None = None):
+        torch.set_num_threads(1)  # the window needs the other core; 2 threads here ran slower in total
         self.cmd_q, self.out_q = cmd_q, out_q
-        self.playing, self.running = False, True
+        self.running = True
         self.credit, self.dirty = 1, True
-        self.view = {"arrows": False, "manifold": False}
+        self.view = p.View()
         self.speed = 0.0
         self.last_snap = 0.0
-        self.snap_cost = 0.0  # seconds per snapshot (moving average): paces snapshots while playing
+        self.snap_cost = 0.0  # seconds per frame (moving average): paces frames while playing
         self.rate_t0, self.rate_n, self.steps_per_s = time.perf_counter(), 0, 0.0
-        self.trainer = self.maker = None
         # The window's pid as the window gave it: asking getppid() here would be too late when the
         # window died while this process was still importing torch (it would answer init's pid).
         self.parent_pid = os.getppid() if parent_pid is None else parent_pid
         self.parent_checked = 0.0  # the first look comes at once: the window may be gone already
         self.orphaned = False
-        self.stage: list | None = None  # [id, run, updates left] of the tour stage being played
-        self.handled = 0  # commands handled: a snapshot tells the GUI which of its commands it reflects
-        self.run_id = 0   # a new trainer (reset, load): the GUI starts its views afresh
-        self._reset(cfg_dict)
+        self.stage: list | None = None  # [serial, run, updates left] of the tour stage being played
+        self.handled = 0      # commands handled: a frame tells the window which of its commands it reflects
+        self.generation = 0   # a new population (reset, load): the window starts its views afresh
+        self._start(Population([from_dict(c) for c in configs]))
 
-    # ------------------------------------------------------------------ commands
-    def _reset(self, cfg_dict: dict) -> None:
-        from .core.config import from_dict
-        from .core.snapshot import SnapshotMaker
-        from .core.trainer import Trainer
+    HANDLERS = {}  # command type -> method, filled in below the class
+
+    # ------------------------------------------------------------------ a population
+    def _start(self, pop: Population) -> None:
         self.playing = False
-        self.trainer = Trainer(from_dict(cfg_dict))
-        self.maker = SnapshotMaker(self.trainer)
-        self.rows_sent = self.changes_sent = self.snaps_made = 0
-        self.run_id += 1
+        self.pop, self.maker = pop, SnapshotMaker(pop)
+        self.rows_sent = [0] * len(pop)
+        self.changes_sent = [0] * len(pop)
+        self.snaps_made = 0
+        self.generation += 1
         self.dirty = True
-        self._new_timeline()
-
-    def _new_timeline(self) -> None:
-        """A new trainer (reset, load): its timeline starts with its first state, kept by _keep_first."""
-        from .core.timeline import Timeline
         self.timeline, self.timeline_sent, self.branch_from = Timeline(), None, None
         self.last_keep = time.perf_counter()
 
     def _keep_first(self) -> None:
-        """Keep the run's first state, before anything changes it.
-
-        Not in _reset: keeping a state builds the optimisers, and the first torch optimiser of a
-        process imports torch._dynamo (about a second); the window's first picture comes first.
-        """
+        """Keep the population's first state, before anything changes it. Not at the start: the window's
+        first picture comes first (keeping a state is quick, but it is work the picture need not wait for)."""
         if not self.timeline.kept:
-            self.timeline.keep(self.trainer)
+            self.timeline.keep(self.pop)
             self.last_keep = time.perf_counter()
-            self.dirty = True  # the next snapshot carries the timeline bar's first mark
+            self.dirty = True  # the next frame carries the timeline bar's first mark
             # Start-up's objects (torch, scipy: ~320,000) stay out of later collections: a full
-            # collection of them freezes training for ~300 ms (docs/performance.md).
+            # collection of them freezes training for ~300 ms.
             gc.collect()
             gc.freeze()
 
     def _maybe_keep(self) -> None:
-        t, steps = self.trainer, self.timeline.steps()
-        if (self.playing and t.step_count - (steps[-1] if steps else -KEEP_STEPS) >= KEEP_STEPS
-                and time.perf_counter() - self.last_keep >= KEEP_S):
-            self.timeline.keep(t)
-            self.last_keep = time.perf_counter()
+        steps, now = self.timeline.steps(), time.perf_counter()
+        if (self.playing and self.pop.step_count - (steps[-1] if steps else -PACING.keep_steps) >= PACING.keep_steps
+                and now - self.last_keep >= PACING.keep_s):
+            self.timeline.keep(self.pop)
+            self.last_keep = now
 
-    def handle(self, cmd: tuple) -> None:
-        from .core.errors import DivergedError, GanvizError
-        name, args = cmd[0], cmd[1:]
+    # ------------------------------------------------------------------ commands
+    def handle(self, cmd) -> None:
         self.handled += 1
         try:
-            if name in ("step", "set", "phases", "restore", "save", "stage"):
+            if isinstance(cmd, KEEPS_FIRST):
                 self._keep_first()
-            if name not in ("frame_done", "view", "speed", "set", "save"):
+            if not isinstance(cmd, TOUR_SAFE):
                 self.stage = None  # the user took over: the tour stage is over
-            if name == "quit":
-                self.running = False
-            elif name == "frame_done":
-                self.credit = 1
-            elif name == "play":
-                self.playing = True
-                self.rate_t0, self.rate_n = time.perf_counter(), 0
-            elif name == "pause":
-                self.playing = False
-                self.dirty = True
-            elif name == "step":
-                self.playing = False
-                if args[0] == "both":
-                    self.trainer.step()
-                else:
-                    self.trainer.single(args[0])
-                self.dirty = True
-            elif name == "set":
-                changed = self.trainer.set(**args[0])
-                self.out_q.put(("changed", {k: list(v) for k, v in changed.items()}, self.trainer.step_count))
-                self.dirty = True
-            elif name == "reset":
-                self._reset(args[0])
-            elif name == "stage":
-                from .core.tour import Stage
-                stage = Stage.from_dict(args[1])
-                if stage.settings:
-                    changed = self.trainer.set(**stage.settings)
-                    self.out_q.put(("changed", {k: list(v) for k, v in changed.items()}, self.trainer.step_count))
-                self.stage = [args[0], stage.run, stage.steps]
-                self.playing = stage.steps > 0
-                self.rate_t0, self.rate_n = time.perf_counter(), 0
-                self.dirty = True
-            elif name == "view":
-                self.view.update(args[0])
-                self.dirty = True
-            elif name == "speed":
-                self.speed = float(args[0])
-            elif name == "phases":  # slow motion: one iteration, a snapshot after each phase
-                self.playing = False
-                self.out_q.put(("phases", self._phase_snapshots()))
-            elif name == "restore":  # the curves are cut there; rows not yet sent up to there still go
-                self.playing = False
-                self.branch_from = self.timeline.restore(self.trainer, int(args[0]))
-                self.rows_sent = min(self.rows_sent, len(self.trainer.log))
-                self.changes_sent = min(self.changes_sent, len(self.trainer.changes))
-                self.last_keep = time.perf_counter()
-                self.dirty = True
-            elif name == "save":
-                from .core.checkpoint import save
-                save(args[0], self.trainer)
-                self.out_q.put(("saved", str(args[0])))
-            elif name == "load":
-                from .core.checkpoint import load_trainer
-                from .core.snapshot import SnapshotMaker
-                self.playing = False
-                self.trainer = load_trainer(args[0])
-                self.maker = SnapshotMaker(self.trainer)
-                self.rows_sent = self.changes_sent = self.snaps_made = 0
-                self.run_id += 1
-                self.dirty = True
-                self._new_timeline()
-                self.out_q.put(("loaded", str(args[0]), self.trainer.cfg.to_dict()))
+            self.HANDLERS[type(cmd)](self, cmd)
         except DivergedError as err:
             self.playing = False
             self.dirty = True
-            self.out_q.put(("error", "diverged", str(err)))
+            self.out_q.put(p.Error("diverged", str(err)))
         except GanvizError as err:
-            self.out_q.put(("error", "input", str(err)))
+            self.out_q.put(p.Error("input", str(err)))
         except Exception as err:  # a bug: report it, stay alive and paused so the window keeps working
             self.playing = False
-            self.out_q.put(("error", "crash", f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
+            self.out_q.put(p.Error("crash", f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
 
-    # ------------------------------------------------------------------ loop
+    def on_quit(self, cmd: p.Quit) -> None:
+        self.running = False
+
+    def on_frame_done(self, cmd: p.FrameDone) -> None:
+        self.credit = 1
+
+    def on_play(self, cmd: p.Play) -> None:
+        self.playing = True
+        self.rate_t0, self.rate_n = time.perf_counter(), 0
+
+    def on_pause(self, cmd: p.Pause) -> None:
+        self.playing = False
+        self.dirty = True
+
+    def on_step(self, cmd: p.Step) -> None:
+        self.playing = False
+        self.pop.step() if cmd.which == "both" else self.pop.single(cmd.which)
+        self.dirty = True
+
+    def on_set(self, cmd: p.Set) -> None:
+        changed = self.pop.set(list(cmd.runs) if cmd.runs is not None else None, **cmd.values)
+        self.out_q.put(p.Changed(changed, self.pop.step_count))
+        self.dirty = True
+
+    def on_reset(self, cmd: p.Reset) -> None:
+        self._start(Population([from_dict(c) for c in cmd.configs]))
+
+    def on_stage(self, cmd: p.PlayStage) -> None:
+        stage = tour.Stage.from_dict(cmd.stage)
+        if stage.settings:
+            self.on_set(p.Set(stage.settings))
+        self.stage = [cmd.serial, stage.run, stage.steps]
+        if stage.steps > 0:
+            self.on_play(p.Play())
+        self.dirty = True
+
+    def on_view(self, cmd: p.View) -> None:
+        self.view = cmd
+        self.dirty = True
+
+    def on_speed(self, cmd: p.Speed) -> None:
+        self.speed = float(cmd.steps_per_s)
+
+    def on_phases(self, cmd: p.Phases) -> None:
+        self.playing = False
+        frames = []
+        for phase, pictures in phase_pictures(self.pop, self.maker, self._shown(), self._overlays()):
+            frames.append(self._frame(pictures, phase=phase))
+        self.out_q.put(p.PhaseFrames(frames))
+        self.dirty = False
+
+    def on_restore(self, cmd: p.Restore) -> None:
+        """Back in time: the logs are cut there; rows not yet sent up to there still go."""
+        self.playing = False
+        self.branch_from = self.timeline.restore(self.pop, int(cmd.step))
+        self.rows_sent = [min(n, len(log)) for n, log in zip(self.rows_sent, self.pop.logs)]
+        self.changes_sent = [min(n, len(c)) for n, c in zip(self.changes_sent, self.pop.changes)]
+        self.last_keep = time.perf_counter()
+        self.dirty = True
+
+    def on_save(self, cmd: p.Save) -> None:
+        checkpoint.save(cmd.path, self.pop)
+        self.out_q.put(p.Saved(str(cmd.path)))
+
+    def on_load(self, cmd: p.Load) -> None:
+        self._start(checkpoint.load_population(cmd.path))
+        self.out_q.put(p.Loaded(str(cmd.path), [c.to_dict() for c in self.pop.cfgs]))
+
+    # ------------------------------------------------------------------ training
     def train_chunk(self) -> None:
-        from .core.errors import DivergedError
-        from .core.tour import advance
         self._keep_first()
-        t, end = self.trainer, time.perf_counter() + CHUNK_SECONDS
+        pop, end = self.pop, time.perf_counter() + PACING.chunk
         if self.credit:  # stop when the next frame is due, so frames keep their pace
             end = min(end, self.last_snap + self._snap_interval())
         try:
@@ -205,14 +197,14 @@ class Worker:
                 if self.speed > 0:
                     wait = self.rate_t0 + (self.rate_n + 1) / self.speed - time.perf_counter()
                     if wait > 0:
-                        time.sleep(min(wait, CHUNK_SECONDS))
+                        time.sleep(min(wait, PACING.chunk))
                         break
                 if not self.credit and not self.cmd_q.empty():
-                    break  # the GUI may be asking for a frame: answer now, not at the chunk's end
+                    break  # the window may be asking for a frame: answer now, not at the chunk's end
                 if self.stage is None:
-                    t.step()
+                    pop.step()
                 else:
-                    advance(t, self.stage[1])
+                    tour.advance(pop, self.stage[1])
                     self.stage[2] -= 1
                 self.rate_n += 1
                 self.dirty = True
@@ -220,76 +212,80 @@ class Worker:
                     if self.stage[2] <= 0:  # the stage is played: pause until the tour's next one
                         self.playing = False
                         break
-                elif t.step_count == t.cfg.steps:  # a preset's run is complete: pause, Play continues
+                elif pop.step_count == pop.cfg.steps:  # a preset's run is complete: pause, Play continues
                     self.playing = False
                     break
         except DivergedError as err:
             self.playing, self.stage = False, None
             self.dirty = True
-            self.out_q.put(("error", "diverged", str(err)))
+            self.out_q.put(p.Error("diverged", str(err)))
         elapsed = time.perf_counter() - self.rate_t0
         if elapsed > 0.5:
             self.steps_per_s = self.rate_n / elapsed
             self.rate_t0, self.rate_n = time.perf_counter(), 0
 
+    # ------------------------------------------------------------------ frames
     def _snap_interval(self) -> float:
         if not self.playing:
-            return SNAPSHOT_MIN_INTERVAL
-        return min(max(SNAPSHOT_MIN_INTERVAL, self.snap_cost / SNAPSHOT_BUDGET), SNAPSHOT_MAX_INTERVAL)
+            return PACING.min_interval
+        return min(max(PACING.min_interval, self.snap_cost / PACING.budget), PACING.max_interval)
 
-    def maybe_snapshot(self) -> None:
+    def _shown(self) -> list[int]:
+        n = len(self.pop)
+        return list(range(n)) if self.view.runs is None else [r for r in self.view.runs if r < n] or [0]
+
+    def _overlays(self) -> dict:
+        return {"arrows": self.view.arrows, "manifold": self.view.manifold, "aspect": self.view.aspect}
+
+    def _frame(self, pictures: dict, phase: p.Phase | None = None) -> p.Frame:
+        pop = self.pop
+        stats = {}
+        for t, g in zip(pop.trainers, pop.groups):
+            stats.update(zip(g, t.stat_rows()))
+        frame = p.Frame(generation=self.generation, step=pop.step_count, target_steps=pop.cfg.steps,
+                        playing=self.playing, steps_per_s=self.steps_per_s if self.playing else 0.0,
+                        handled=self.handled, pictures=pictures, stats=stats, phase=phase, sent_at=time.time(),
+                        diverged={i: pop.diverged(i) for i in range(len(pop)) if pop.diverged(i) is not None})
+        if phase is None or phase.index == phase.count - 1:  # a slow-motion iteration's rows come with its end
+            for i, (log, changes) in enumerate(zip(pop.logs, pop.changes)):
+                frame.rows[i], frame.rows_from[i] = log[self.rows_sent[i]:], self.rows_sent[i]
+                frame.changes[i], frame.changes_from[i] = changes[self.changes_sent[i]:], self.changes_sent[i]
+                self.rows_sent[i], self.changes_sent[i] = len(log), len(changes)
+        return frame
+
+    def maybe_send_frame(self) -> None:
         now = time.perf_counter()
         if not (self.credit and self.dirty and now - self.last_snap >= self._snap_interval()):
             return
-        t = self.trainer
-        self._maybe_keep()  # at a frame's step: the GUI has seen each kept state
+        self._maybe_keep()  # at a frame's step: the window has seen each kept state
         # While playing, D's 2D map every other frame (snapshot.py); a paused or stepped picture is whole.
-        snap = self.maker.make(**self.view, heat=not self.playing or self.snaps_made % 2 == 0)
+        pictures = self.maker.make(self._shown(), **self._overlays(),
+                                   heat=not self.playing or self.snaps_made % 2 == 0)
         cost = time.perf_counter() - now
-        if self.snaps_made:  # a run's first snapshot pays for imports and caches: not a measure
+        if self.snaps_made:  # a population's first frame pays for imports and caches: not a measure
             self.snap_cost = cost if not self.snap_cost else 0.8 * self.snap_cost + 0.2 * min(cost, 4 * self.snap_cost)
         self.snaps_made += 1
-        snap["stats"] = t.stats()
-        snap["rows"] = t.log[self.rows_sent:]
-        snap["changes"] = t.changes[self.changes_sent:]
-        snap["first_rows"] = self.rows_sent == 0
-        self.rows_sent, self.changes_sent = len(t.log), len(t.changes)
-        snap.update(playing=self.playing, steps_per_s=self.steps_per_s if self.playing else 0.0,
-                    target_steps=t.cfg.steps, sent_at=time.time(), handled=self.handled,
-                    run=self.run_id)
+        frame = self._frame(pictures)
         if self.stage is not None:
-            snap["stage"] = [self.stage[0], self.stage[2]]
+            frame.stage = (self.stage[0], self.stage[2])
             if self.stage[2] <= 0:
                 self.stage = None  # its end is told once
         steps = self.timeline.steps()
         if steps != self.timeline_sent:
-            snap["timeline"] = self.timeline_sent = steps
-        if self.branch_from is not None:
-            snap["branch_from"], self.branch_from = self.branch_from, None
-            snap["first_rows"] = False  # the GUI cuts its curves there; it must not clear them
-        self.out_q.put(("snapshot", snap))
+            frame.timeline = self.timeline_sent = steps
+        frame.branch_from, self.branch_from = self.branch_from, None
+        self.out_q.put(frame)
         self.credit, self.dirty, self.last_snap = 0, False, now
 
-    def _phase_snapshots(self) -> list[dict]:
-        from .slowmotion import phase_snapshots
-        t = self.trainer
-        snaps = phase_snapshots(t, self.maker, self.view)
-        for snap in snaps:
-            snap.update(stats=t.stats(), rows=[], changes=[], first_rows=False, playing=False, steps_per_s=0.0,
-                        target_steps=t.cfg.steps, sent_at=time.time(), handled=self.handled, run=self.run_id)
-        snaps[-1].update(rows=t.log[self.rows_sent:], changes=t.changes[self.changes_sent:],
-                         first_rows=self.rows_sent == 0)
-        self.rows_sent, self.changes_sent = len(t.log), len(t.changes)
-        return snaps
-
+    # ------------------------------------------------------------------ loop
     def _orphaned(self) -> bool:
-        """The window's process is gone (killed, crashed): nobody will ever send quit.
+        """The window's process is gone (killed, crashed): nobody will ever send Quit.
 
         A killed parent cannot stop its children, and a trainer left playing would hold a core
         until the machine restarts; so the worker looks for its parent twice a second.
         """
         now = time.perf_counter()
-        if now - self.parent_checked < PARENT_CHECK_S:
+        if now - self.parent_checked < PACING.parent_check:
             return False
         self.parent_checked = now
         return os.getppid() != self.parent_pid
@@ -308,22 +304,29 @@ class Worker:
                 pass
             if self.playing:
                 self.train_chunk()
-            self.maybe_snapshot()
+            self.maybe_send_frame()
             if self.snaps_made:
                 self._keep_first()  # the first picture is out: get ready for the first step
 
 
-def worker_main(cmd_q, out_q, cfg_dict: dict, parent_pid: int | None = None) -> None:
-    """Entry point of the child process."""
+Worker.HANDLERS = {
+    p.Quit: Worker.on_quit, p.FrameDone: Worker.on_frame_done, p.Play: Worker.on_play, p.Pause: Worker.on_pause,
+    p.Step: Worker.on_step, p.Set: Worker.on_set, p.Reset: Worker.on_reset, p.PlayStage: Worker.on_stage,
+    p.View: Worker.on_view, p.Speed: Worker.on_speed, p.Phases: Worker.on_phases, p.Restore: Worker.on_restore,
+    p.Save: Worker.on_save, p.Load: Worker.on_load,
+}
+
+
+def main(cmd_q, out_q, configs: tuple[dict, ...], parent_pid: int | None = None) -> None:
+    """Entry point of the training process (see handle.py, which starts it)."""
     worker = None
     try:
-        worker = Worker(cmd_q, out_q, cfg_dict, parent_pid)
+        worker = Worker(cmd_q, out_q, configs, parent_pid)
         worker.loop()
-    except Exception as err:  # a bug, not a user's mistake: report it rather than die silently
-        from .core.errors import GanvizError
+    except Exception as err:  # a bug, or a population that cannot be built: report it rather than die silently
         kind = "input" if isinstance(err, GanvizError) else "crash"
         msg = str(err) if kind == "input" else f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
-        out_q.put(("error", kind, msg))
+        out_q.put(p.Error(kind, msg))
     finally:
         if worker is not None and worker.orphaned:
             # Nobody reads the pipe or waits for this process: skip the interpreter's teardown, which
@@ -332,13 +335,3 @@ def worker_main(cmd_q, out_q, cfg_dict: dict, parent_pid: int | None = None) -> 
             os._exit(0)
         out_q.close()
         out_q.join_thread()
-
-
-def start(cfg_dict: dict) -> tuple[Any, Any, Any]:
-    """Start a worker process ('spawn': a clean interpreter, no Qt state copied). Returns (process, cmd_q, out_q)."""
-    ctx = mp.get_context("spawn")
-    cmd_q, out_q = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=worker_main, args=(cmd_q, out_q, cfg_dict, os.getpid()), name="ganviz-trainer",
-                       daemon=True)
-    proc.start()
-    return proc, cmd_q, out_q

@@ -8,15 +8,18 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import psutil
 import pytest
+from PySide6 import QtWidgets
 
 pytest.importorskip("pytestqt")
 
-from apptools import FIRST_FRAME_MS, STEP_MS, fresh, open_window, settle, wait_frame  # noqa: E402
+from apptools import FIRST_FRAME_MS, STEP_MS, fresh, open_window, pic, settle, wait_frame  # noqa: E402
+from ganviz import protocol as p  # noqa: E402
 from ganviz.app.chrome import PREFERRED_SIZE  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
 
@@ -60,12 +63,12 @@ def _children() -> set[int]:
 def test_window_opens_on_each_data_kind_draws_and_closes_without_leftovers(window, preset, kind, keys):
     before = _children()
     win = window(preset)
-    snap = win.last_snap
-    assert snap["kind"] == kind and all(k in snap for k in keys)
+    frame = win.session.last
+    assert frame.kind == kind and all(getattr(pic(frame), k) is not None for k in keys)
     assert win.current_view().kind == kind
     assert win.frames >= 1 and win.first_frame_s is not None
     assert win.lbl_step.text().startswith("step 0 /")
-    pid = win.handle.pid
+    pid = win.session.handle.pid
     assert pid in _children() - before
     win.close()  # quit, join <= 1 s, then terminate/kill: no trainer left behind
     assert not psutil.pid_exists(pid)
@@ -73,24 +76,24 @@ def test_window_opens_on_each_data_kind_draws_and_closes_without_leftovers(windo
 
 
 def test_ring8_window_shows_the_2d_view(qtbot, ring8):
-    snap = wait_frame(qtbot, ring8, timeout=FIRST_FRAME_MS)
-    assert snap["kind"] == "2d" and ring8.current_view().kind == "2d"
+    frame = wait_frame(qtbot, ring8, timeout=FIRST_FRAME_MS)
+    assert frame.kind == "2d" and ring8.current_view().kind == "2d"
     view = ring8.current_view()
-    assert np.array_equal(view.fake.data["x"], snap["fake"][:, 0])
+    assert np.array_equal(view.fake.getData()[0], pic(frame).fake[:, 0])
     assert view.heat.image is not None and view.heat.levels is not None and tuple(view.heat.levels) == (0.0, 1.0)
     # D's map fills the plot: the aspect lock widens the axes past the data's range on a wide window,
     # and the map used to stop there, leaving blank bands (docs/presets, before this change)
     ring8.resize(1600, 1000)
     view.request.emit(view.wanted())
-    snap = settle(qtbot, ring8, lambda s: abs(_heat_aspect(s) - view.wanted()["aspect"]) < 0.05)
+    settle(qtbot, ring8, lambda f: abs(_heat_aspect(f) - view.wanted()["aspect"]) < 0.05)
     (vx0, vx1), (vy0, vy1) = view.plot.vb.viewRange()
     rect = view.heat.mapRectToParent(view.heat.boundingRect())
     assert rect.left() <= vx0 + 0.02 * (vx1 - vx0) and rect.right() >= vx1 - 0.02 * (vx1 - vx0)
     assert rect.top() <= vy0 + 0.02 * (vy1 - vy0) and rect.bottom() >= vy1 - 0.02 * (vy1 - vy0)
 
 
-def _heat_aspect(snap: dict) -> float:
-    (x0, x1), (y0, y1) = snap["heat_range"]
+def _heat_aspect(frame) -> float:
+    (x0, x1), (y0, y1) = pic(frame).heat_range
     return (x1 - x0) / (y1 - y0)
 
 
@@ -99,74 +102,75 @@ def _heat_aspect(snap: dict) -> float:
 def test_play_advances_the_step_counter_and_pause_stops_it(qtbot, ring8):
     fresh(qtbot, ring8)
     ring8.act_play.trigger()
-    wait_frame(qtbot, ring8, lambda s: s["step"] >= 30 and s["playing"])
+    wait_frame(qtbot, ring8, lambda f: f.step >= 30 and f.playing)
     assert "Pause" in ring8.act_play.text()
     ring8.act_play.trigger()
     paused = settle(qtbot, ring8)
-    assert not paused["playing"] and not ring8.playing
+    assert not paused.playing and not ring8.session.playing
     # Paused: a redraw request yields a new frame, but no new training step.
-    ring8.send("view", ring8.current_view().wanted())
+    ring8.session.view(p.View(arrows=True))
     again = settle(qtbot, ring8)
-    assert again["step"] == paused["step"]
-    assert ring8.lbl_step.text().startswith(f"step {paused['step']:,} /")
+    assert again.step == paused.step
+    assert ring8.lbl_step.text().startswith(f"step {paused.step:,} /")
 
 
 def test_step_d_changes_d_only_step_g_moves_the_points_only(qtbot, ring8):
-    s0 = fresh(qtbot, ring8)
+    s0 = pic(fresh(qtbot, ring8))
     ring8.act_step_d.trigger()
-    s1 = wait_frame(qtbot, ring8, lambda s: s["step"] == 1)
-    assert not np.array_equal(s1["d_grid"], s0["d_grid"])    # D learnt
-    assert np.array_equal(s1["fake"], s0["fake"])            # G did not move
+    s1 = pic(wait_frame(qtbot, ring8, lambda f: f.step == 1))
+    assert not np.array_equal(s1.d_grid, s0.d_grid)    # D learnt
+    assert np.array_equal(s1.fake, s0.fake)            # G did not move
     ring8.act_step_g.trigger()
-    s2 = wait_frame(qtbot, ring8, lambda s: s["step"] == 2)
-    assert np.array_equal(s2["d_grid"], s1["d_grid"])
-    assert not np.array_equal(s2["fake"], s1["fake"])
+    s2 = pic(wait_frame(qtbot, ring8, lambda f: f.step == 2))
+    assert np.array_equal(s2.d_grid, s1.d_grid)
+    assert not np.array_equal(s2.fake, s1.fake)
     view = ring8.current_view()
-    assert np.array_equal(view.fake.data["x"], s2["fake"][:, 0])  # the view shows where they went
+    assert np.array_equal(view.fake.getData()[0], s2.fake[:, 0])  # the view shows where they went
     ring8.act_step.trigger()
-    s3 = wait_frame(qtbot, ring8, lambda s: s["step"] == 3)
-    assert not np.array_equal(s3["d_grid"], s2["d_grid"]) and not np.array_equal(s3["fake"], s2["fake"])
+    s3 = pic(wait_frame(qtbot, ring8, lambda f: f.step == 3))
+    assert not np.array_equal(s3.d_grid, s2.d_grid) and not np.array_equal(s3.fake, s2.fake)
 
 
 def test_live_learning_rate_change_reaches_the_trainer_and_marks_the_curves(qtbot, ring8):
     fresh(qtbot, ring8)
-    with qtbot.waitSignal(ring8.changed, timeout=STEP_MS) as got:
+    with qtbot.waitSignal(ring8.session.changed, timeout=STEP_MS) as got:
         ring8.controls.set_value("lr_d", 1e-4)
-    assert got.args[0] == {"lr_d": [0.001, 0.0001]}
+    assert got.args[0] == {0: {"lr_d": (0.001, 0.0001)}}
     qtbot.waitUntil(lambda: any("lr_d" in t for t in ring8.curves.marker_texts()), timeout=STEP_MS)
     assert ring8.curves.marker_texts()[-1] == "lr_d 0.001 \u2192 0.0001"
-    assert ring8.controls.pending() == []  # live: nothing waits for Reset
+    assert ring8.session.pending() == []  # live: nothing waits for Reset
 
 
 def test_non_live_setting_waits_for_reset(qtbot, ring8):
     fresh(qtbot, ring8)
     ring8.controls.set_value("g_hidden", 64)
-    assert ring8.controls.pending() == ["g_hidden"]
+    assert ring8.session.pending() == ["g_hidden"]
     assert "1 to apply" in ring8.act_reset.text()
     fresh(qtbot, ring8, g_hidden=64)
-    assert ring8.controls.pending() == [] and ring8.act_reset.text() == "\u21bb Reset"
+    assert ring8.session.pending() == [] and ring8.act_reset.text() == "\u21bb Reset"
 
 
 def test_reset_with_the_same_seed_reproduces_the_first_snapshot(qtbot, ring8):
-    first = fresh(qtbot, ring8)
+    first = pic(fresh(qtbot, ring8))
     ring8.act_step.trigger()
     ring8.act_step.trigger()
-    wait_frame(qtbot, ring8, lambda s: s["step"] == 2)
-    again = fresh(qtbot, ring8)
+    wait_frame(qtbot, ring8, lambda f: f.step == 2)
+    again = pic(fresh(qtbot, ring8))
     for key in ("fake", "d_grid", "real"):
-        assert np.array_equal(first[key], again[key]), key
+        assert np.array_equal(getattr(first, key), getattr(again, key)), key
     assert ring8.curves.values("loss_d").size == 0  # the curves start over too
 
 
 def test_an_impossible_setting_is_a_message_not_a_crash(qtbot, ring8):
     fresh(qtbot, ring8)
-    with qtbot.waitSignal(ring8.problem, timeout=STEP_MS) as got:
+    with qtbot.waitSignal(ring8.session.problem, timeout=STEP_MS) as got:
         ring8.controls.set_value("model", "dcgan")  # images only
         ring8.reset()
     assert got.args[0] == "input" and "dcgan" in got.args[1]
-    assert ring8._box is not None and ring8._box.isVisible()
-    ring8._box.close()
-    assert ring8.worker_alive()
+    box = next(w for w in ring8.findChildren(QtWidgets.QMessageBox) if w.isVisible())
+    assert "dcgan" in box.text()
+    box.close()
+    assert ring8.session.alive()
     fresh(qtbot, ring8)  # and the window goes on
 
 
@@ -176,39 +180,39 @@ def test_keyboard_steps_and_plays(qtbot, ring8):
     ring8.activateWindow()
     qtbot.waitUntil(ring8.isActiveWindow, timeout=2000)  # shortcuts reach the active window
     qtbot.keyClick(ring8, QtCore.Qt.Key.Key_Right)
-    wait_frame(qtbot, ring8, lambda s: s["step"] == 1)
+    wait_frame(qtbot, ring8, lambda f: f.step == 1)
     qtbot.keyClick(ring8, QtCore.Qt.Key.Key_Space)
-    wait_frame(qtbot, ring8, lambda s: s["step"] > 5)
+    wait_frame(qtbot, ring8, lambda f: f.step > 5)
     qtbot.keyClick(ring8, QtCore.Qt.Key.Key_Space)
-    assert not settle(qtbot, ring8)["playing"]
+    assert not settle(qtbot, ring8).playing
 
 
 def test_a_saved_session_loads_back_with_its_settings(qtbot, ring8, tmp_path):
     fresh(qtbot, ring8, seed=7)
     for _ in range(3):
         ring8.act_step.trigger()
-    saved_snap = wait_frame(qtbot, ring8, lambda s: s["step"] == 3)
+    saved = pic(wait_frame(qtbot, ring8, lambda f: f.step == 3))
     path = str(tmp_path / "run.safetensors")
-    with qtbot.waitSignal(ring8.bridge.saved, timeout=STEP_MS):
-        ring8.send("save", path)
+    with qtbot.waitSignal(ring8.session.saved, timeout=STEP_MS):
+        ring8.session.save(path)
     fresh(qtbot, ring8)  # seed 0 again, step 0
     assert ring8.controls.values["seed"] == 0
-    with qtbot.waitSignal(ring8.bridge.loaded, timeout=STEP_MS):
-        ring8.send("load", path)
-    snap = wait_frame(qtbot, ring8, lambda s: s["step"] == 3)
-    assert np.array_equal(snap["fake"], saved_snap["fake"])
-    assert ring8.controls.values["seed"] == 7 and ring8.controls.pending() == []
+    with qtbot.waitSignal(ring8.session.loaded, timeout=STEP_MS):
+        ring8.session.load(path)
+    frame = wait_frame(qtbot, ring8, lambda f: f.step == 3)
+    assert np.array_equal(pic(frame).fake, saved.fake)
+    assert ring8.controls.values["seed"] == 7 and ring8.session.pending() == []
 
 
 def test_choosing_a_preset_switches_view_story_and_settings(qtbot, ring8):
     fresh(qtbot, ring8)
     ring8.choose_preset("figure1")
-    wait_frame(qtbot, ring8, lambda s: s["kind"] == "1d")
+    wait_frame(qtbot, ring8, lambda f: f.kind == "1d")
     assert ring8.current_view().kind == "1d" and ring8.curves.kind == "1d"
     assert ring8.narration.title.text() == load_preset("figure1").title
-    assert ring8.controls.values["data"] == "gauss" and ring8.controls.pending() == []
+    assert ring8.controls.values["data"] == "gauss" and ring8.session.pending() == []
     ring8.choose_preset("ring8")
-    wait_frame(qtbot, ring8, lambda s: s["kind"] == "2d" and s["step"] == 0)
+    wait_frame(qtbot, ring8, lambda f: f.kind == "2d" and f.step == 0)
     assert ring8.current_view().kind == "2d"
 
 
@@ -216,34 +220,35 @@ def test_forced_nan_shows_the_banner_and_pauses(window, qtbot):
     win = window("figure1")
     for key, value in (("optimizer", "sgd"), ("loss", "lsgan"), ("momentum", 0.99), ("lr_d", 10.0), ("lr_g", 10.0)):
         win.controls.set_value(key, value)
-    with qtbot.waitSignal(win.problem, timeout=STEP_MS) as got:
+    with qtbot.waitSignal(win.session.problem, timeout=STEP_MS) as got:
         win.act_play.trigger()
     assert got.args[0] == "diverged"
     qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=2000)
     assert "diverged" in win.banner.text.text() and win.banner.kind == "diverged"
-    wait_frame(qtbot, win, lambda s: not s["playing"])
-    assert not win.playing and "Play" in win.act_play.text()
-    win.controls.set_config(win.preset.config(), applied=False)
+    wait_frame(qtbot, win, lambda f: not f.playing)
+    assert not win.session.playing and "Play" in win.act_play.text()
+    win.session.show_settings(win.session.preset.config().to_dict())
+    gen = win.session.generation
     win.banner.reset.click()  # one click back to a healthy run
-    wait_frame(qtbot, win, lambda s: s["step"] == 0 and s["run"] == 2)
+    wait_frame(qtbot, win, lambda f: f.step == 0 and f.generation != gen)
     assert not win.banner.isVisible()
 
 
 def test_a_killed_trainer_is_reported_within_a_second_and_reset_restarts_it(window, qtbot):
     win = window("figure1")
-    old = win.handle.pid
+    old = win.session.handle.pid
     os.kill(old, signal.SIGKILL)
-    with qtbot.waitSignal(win.problem, timeout=1500) as got:
+    with qtbot.waitSignal(win.session.problem, timeout=1500) as got:
         pass
     assert got.args[0] == "died"
     assert win.banner.isVisible() and "Reset" in win.banner.text.text()
     frames = win.frames
     win.act_reset.trigger()
-    assert win.handle.pid != old
-    wait_frame(qtbot, win, lambda s: win.frames > frames and s["step"] == 0, timeout=FIRST_FRAME_MS)
+    assert win.session.handle.pid != old
+    wait_frame(qtbot, win, lambda f: win.frames > frames and f.step == 0, timeout=FIRST_FRAME_MS)
     assert not win.banner.isVisible()
     win.act_step.trigger()
-    wait_frame(qtbot, win, lambda s: s["step"] == 1)
+    wait_frame(qtbot, win, lambda f: f.step == 1)
 
 
 # ---------------------------------------------------------------------------------- scripted run
@@ -251,14 +256,17 @@ def test_a_killed_trainer_is_reported_within_a_second_and_reset_restarts_it(wind
 def test_scripted_run_writes_a_real_picture_and_a_json_line(tmp_path):
     shot = tmp_path / "shots" / "ring8.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    launched = time.time()
     done = subprocess.run([sys.executable, "-m", "ganviz", "--preset", "ring8", "--run-for", "3",
                            "--screenshot", str(shot)], capture_output=True, text=True, env=env, timeout=120,
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    for key in ("steps", "frames", "steps_per_s", "frame_ms_p50", "frame_ms_p95", "first_frame_s"):
+    for key in ("steps", "frames", "steps_per_s", "frame_ms_p50", "frame_ms_p95", "draw_ms_p50", "first_frame_s"):
         assert key in summary
     assert summary["steps"] > 0 and summary["frames"] > 0
+    assert summary["frame_ms_p50"] >= summary["draw_ms_p50"]  # a frame is drawn, then painted
+    assert launched <= summary["first_frame_at"] <= time.time()
     from PySide6 import QtGui
     img = QtGui.QImage(str(shot))
     assert (img.width(), img.height()) == PREFERRED_SIZE  # the window as it opens on a 1920 x 1080 screen
@@ -274,6 +282,6 @@ def test_no_display_is_one_line_and_status_2(monkeypatch, capsys):
     for key in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
-    assert app.run(None, load_preset("figure1").config()) == 2
+    assert app.run(None, [load_preset("figure1").config()]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no display" in err and "xvfb-run" in err

@@ -10,11 +10,9 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtGui  # noqa: E402
 
+from apptools import open_window, pic  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.bridge import WorkerHandle  # noqa: E402
 from ganviz.app.draw_data import MIN_TRAIN, DrawDataDialog, data_home, save_points  # noqa: E402
-from ganviz.app.window import MainWindow  # noqa: E402
-from ganviz.core.config import load_preset  # noqa: E402
 
 FIRST_FRAME_MS = 90_000
 WAIT_MS = 60_000
@@ -120,14 +118,9 @@ def test_drawings_are_saved_as_n_by_2_float_npy_under_the_xdg_data_folder(tmp_pa
 
 def test_train_on_this_saves_the_drawing_and_the_window_trains_on_it(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    make_app()
-    preset = load_preset("ring8")
-    cfg = preset.config()
-    win = MainWindow(preset, cfg, WorkerHandle(cfg.to_dict()))
+    win = open_window("ring8")
     try:
-        win.resize(1280, 800)
-        win.show()
-        qtbot.waitUntil(lambda: win.last_snap is not None, timeout=FIRST_FRAME_MS)
+        qtbot.waitUntil(lambda: win.session.last is not None, timeout=FIRST_FRAME_MS)
         assert "Draw 2D data" in [a.text().rstrip("\u2026") for a in win.menuBar().actions()[0].menu().actions()]
         assert win.act_draw.shortcut().toString() == "Ctrl+D"
         win.act_draw.trigger()
@@ -138,7 +131,7 @@ def test_train_on_this_saves_the_drawing_and_the_window_trains_on_it(qtbot, tmp_
         drag(dlg, [(2 + 0.05 * np.cos(t), -2 + 0.05 * np.sin(t)) for t in np.linspace(0, 6, 30)])
         painted = dlg.points.copy()
         assert len(painted) >= MIN_TRAIN
-        run = win.run_id
+        gen = win.session.generation
         with qtbot.waitSignal(dlg.trained, timeout=WAIT_MS) as sig:
             qtbot.mouseClick(dlg.train_button, B.LeftButton)
         path = sig.args[0]
@@ -148,11 +141,10 @@ def test_train_on_this_saves_the_drawing_and_the_window_trains_on_it(qtbot, tmp_
         assert arr.ndim == 2 and arr.shape[1] == 2 and arr.dtype.kind == "f"
         assert np.allclose(arr, painted, atol=1e-5)
         assert win.controls.values["data"] == path and not dlg.isVisible()
-        qtbot.waitUntil(lambda: win.last_snap is not None and win.last_snap["run"] != run
-                        and win.last_snap["step"] == 0, timeout=WAIT_MS)
-        snap = win.last_snap
-        assert snap["kind"] == "2d" and win.current_view().kind == "2d"
-        real = np.asarray(snap["real"], float)
+        qtbot.waitUntil(lambda: win.session.last.generation != gen and win.session.last.step == 0, timeout=WAIT_MS)
+        frame = win.session.last
+        assert frame.kind == "2d" and win.current_view().kind == "2d"
+        real = np.asarray(pic(frame).real, float)
         assert len(real) > 0
         nearest = np.min(np.linalg.norm(real[:, None, :] - painted[None, :, :], axis=2), axis=1)
         assert nearest.max() < 1e-3      # the real points are the painted ones

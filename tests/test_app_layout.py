@@ -17,6 +17,7 @@ from ganviz.app.presentation import scales  # noqa: E402
 from ganviz.app.views.curves import CurvesView  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
+from ganviz.session import Session  # noqa: E402
 
 SCREENS = [(1280, 720), (1920, 1080)]
 
@@ -26,7 +27,7 @@ def window(qapp, qtbot, request):
     """The figure1 window as it opens on a screen of the given size (without a task bar)."""
     make_app()
     preset = load_preset("figure1")
-    win = MainWindow(preset, preset.config())
+    win = MainWindow(Session(preset, preset.config(), start=lambda configs: None))  # no training process
     qtbot.addWidget(win)
     w, h = request.param
     win.fit_to_screen(QtCore.QRect(0, 0, w, h))
@@ -38,7 +39,7 @@ def window(qapp, qtbot, request):
 def show_long_texts(win, strip: str) -> None:
     """What can appear above the view at once (a tour or slow motion, and an alert), with the
     longest texts each shows."""
-    preset = win.preset
+    preset = win.session.preset
     if strip == "tour":
         stage = max(preset.tour, key=lambda s: len(s.caption))
         win.tour.bar.head.setText(f"Walk through \u2014 {len(preset.tour)} of {len(preset.tour)}: {stage.title}"

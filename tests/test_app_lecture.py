@@ -7,9 +7,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6 import QtCore  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
 
-from apptools import fresh, open_window, opened, wait_frame  # noqa: E402
+from apptools import fresh, open_window, opened, pic, wait_frame  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
 from ganviz.app.dropdata import drop_events  # noqa: E402
 from ganviz.app.presentation import scales  # noqa: E402
@@ -30,7 +30,7 @@ def fig1(qapp):
     yield from opened("figure1")
 
 
-def ready(qtbot, win) -> dict:
+def ready(qtbot, win):
     wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
     win.slowmo.set_active(False)
     win.presenter.set_presenting(False)
@@ -48,7 +48,7 @@ def into_slow_motion(qtbot, win) -> None:
 
 def phase_of(win) -> str | None:
     cur = win.slowmo.current()
-    return None if cur is None else cur["phase"]
+    return None if cur is None else cur.phase.name
 
 
 # ---------------------------------------------------------------------- slow motion
@@ -73,14 +73,14 @@ def test_slow_motion_walks_one_iteration_through_its_five_phases_with_captions(q
     ov = win.slowmo.overlays["2d"]
     assert ov.moves.isVisible() and ov.after.isVisible()
     win.grab().save("/tmp/ganviz-slowmo-2d-g.png")
-    n = len(win.slowmo.snaps[-1]["batch"]["fake"])
-    assert 0 < n <= 256 and len(ov.after.data) == n
-    assert win.slowmo.snaps[0]["step"] == 0 and win.slowmo.snaps[-1]["step"] == 1
+    n = len(win.slowmo.frames[-1].phase.batch["fake"])
+    assert 0 < n <= 256 and len(ov.after.getData()[0]) == n
+    assert win.slowmo.frames[0].step == 0 and win.slowmo.frames[-1].step == 1
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Left)
     assert phase_of(win) == "update_d"
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)   # past the last phase: the next iteration
-    qtbot.waitUntil(lambda: phase_of(win) == "sample" and win.slowmo.snaps[-1]["step"] == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: phase_of(win) == "sample" and win.slowmo.frames[-1].step == 2, timeout=WAIT_MS)
     win.grab().save("/tmp/ganviz-slowmo-2d.png")
     qtbot.keyClick(win, QtCore.Qt.Key.Key_M)       # off: the phase marks go, the picture stays current
     assert not win.slowmo.active and not win.slowmo.caption.isVisible()
@@ -95,7 +95,7 @@ def test_slow_motion_in_1d_marks_the_batch_on_the_x_axis_and_its_z_arrows(qtbot,
     assert phase_of(win) == "update_g"
     ov = win.slowmo.overlays["1d"]
     assert ov.real.isVisible() and ov.fake.isVisible() and ov.links.isVisible() and ov.before.isVisible()
-    assert len(ov.real.data) == len(win.slowmo.current()["batch"]["real"])
+    assert len(ov.real.getData()[0]) == len(win.slowmo.current().phase.batch["real"])
     x, _ = ov.links.getData()
     assert len(x) > 0 and np.isfinite(x).all()
     win.grab().save("/tmp/ganviz-slowmo-1d.png")
@@ -118,13 +118,13 @@ def test_slow_motion_on_images_shows_the_captions_and_records_each_phase(qtbot, 
             captions.append(win.slowmo.caption.text.text())
         assert captions == list(PHASES.values())
         assert not any(o.real.isVisible() for o in win.slowmo.overlays.values())
-        assert win.slowmo.current()["kind"] == "image"
-        view, snap = win.views["image"], win.slowmo.current()
+        assert win.slowmo.current().kind == "image"
+        view, snap = win.views["image"], pic(win.slowmo.current())
         x0, y0 = view.lay.tile_origin(2)
         pos = view.vb.mapViewToScene(QtCore.QPointF(x0 + view.lay.w / 2, y0 + view.lay.h / 2))
         win.hover.moved(view, pos)                       # hover readout of tile 3
-        assert f"D(G(z)) = {float(snap['d_fake'][2]):.3f}" in win.hover.label.text()
-        assert f"distance {float(snap['nn_dist'][2]):.3f}" in win.hover.label.text()
+        assert f"D(G(z)) = {float(snap.d_fake[2]):.3f}" in win.hover.label.text()
+        assert f"distance {float(snap.nn_dist[2]):.3f}" in win.hover.label.text()
         n = win.exporter.stop_recording()
         frames = iio.imread(tmp_path / "phases.gif", index=None)
         assert n >= 5 and len(frames) >= 5   # one frame at least per phase: the captions differ
@@ -136,9 +136,9 @@ def test_slow_motion_on_images_shows_the_captions_and_records_each_phase(qtbot, 
 def test_play_ends_a_slow_motion_walk_through(qtbot, ring8):
     win = ring8
     into_slow_motion(qtbot, win)
-    win.set_playing(True)
-    qtbot.waitUntil(lambda: win.slowmo.current() is None and win.last_snap["step"] > 3, timeout=WAIT_MS)
-    win.set_playing(False)
+    win.session.set_playing(True)
+    qtbot.waitUntil(lambda: win.slowmo.current() is None and win.session.last.step > 3, timeout=WAIT_MS)
+    win.session.set_playing(False)
     assert not win.slowmo.overlays["2d"].real.isVisible()
     win.slowmo.set_active(False)
 
@@ -167,7 +167,7 @@ def test_presentation_mode_enlarges_thickens_hides_and_restores(qtbot, ring8):
     assert win.presenter.smallest_pen() >= 3
     curve_pen = win.curves.curves["loss_d"].opts["pen"]
     assert curve_pen.width() >= 3
-    qtbot.waitUntil(lambda: win.last_snap is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: win.session.last is not None, timeout=WAIT_MS)
     win.grab().save("/tmp/ganviz-present.png")
     win.presenter.toggle_panels()                 # H: the panels come back, and go again
     assert win.controls_dock.isVisible() and win.story_dock.isVisible()
@@ -215,9 +215,9 @@ def test_a_recording_holds_the_frames_drawn(qtbot, ring8, tmp_path, suffix):
     ready(qtbot, win)
     path = tmp_path / f"run{suffix}"
     win.exporter.start_recording(path)
-    win.set_playing(True)
+    win.session.set_playing(True)
     qtbot.waitUntil(lambda: len(win.exporter.recorder.frames) >= 6, timeout=WAIT_MS)
-    win.set_playing(False)
+    win.session.set_playing(False)
     with qtbot.waitSignal(win.exporter.recorded, timeout=WAIT_MS):
         n = win.exporter.stop_recording()
     frames = iio.imread(path, index=None)
@@ -228,9 +228,9 @@ def test_a_recording_holds_the_frames_drawn(qtbot, ring8, tmp_path, suffix):
 def test_metrics_csv_has_a_header_and_every_row(qtbot, ring8, tmp_path):
     win = ring8
     ready(qtbot, win)
-    win.set_playing(True)
-    qtbot.waitUntil(lambda: len(win.exporter.rows) >= 3, timeout=WAIT_MS)
-    win.set_playing(False)
+    win.session.set_playing(True)
+    qtbot.waitUntil(lambda: len(win.session.history[0]) >= 3, timeout=WAIT_MS)
+    win.session.set_playing(False)
     n = win.exporter.export_csv(tmp_path / "m.csv")
     lines = (tmp_path / "m.csv").read_text().strip().splitlines()
     header = lines[0].split(",")
@@ -253,22 +253,22 @@ def test_dropping_a_data_file_trains_on_it_and_a_bad_file_is_one_line(qtbot, rin
     ready(qtbot, win)
     bad = tmp_path / "broken.npy"
     bad.write_bytes(b"not an array")
-    win.set_playing(True)
-    wait_frame(qtbot, win, lambda s: s["step"] > 2)
+    win.session.set_playing(True)
+    wait_frame(qtbot, win, lambda f: f.step > 2)
     with qtbot.waitSignal(win.dropper.rejected, timeout=WAIT_MS) as sig:
         drop(win, bad)
     assert "\n" not in sig.args[0] and "broken.npy" in sig.args[0]
-    assert win._box is not None and win._box.isVisible()
-    win._box.close()
-    step = win.last_snap["step"]
-    wait_frame(qtbot, win, lambda s: s["step"] > step)   # the previous run keeps going
+    box = next(w for w in win.findChildren(QtWidgets.QMessageBox) if w.isVisible())
+    box.close()
+    step = win.session.last.step
+    wait_frame(qtbot, win, lambda f: f.step > step)   # the previous run keeps going
     assert win.controls.values["data"] == "ring8"
     good = tmp_path / "blob.npy"
     np.save(good, np.random.default_rng(0).normal(size=(500, 2)).astype(np.float32))
-    run = win.run_id
+    gen = win.session.generation
     drop(win, good)
-    snap = wait_frame(qtbot, win, lambda s: s["run"] != run and s["step"] == 0)
-    assert win.controls.values["data"] == str(good) and snap["kind"] == "2d"
+    frame = wait_frame(qtbot, win, lambda f: f.generation != gen and f.step == 0)
+    assert win.controls.values["data"] == str(good) and frame.kind == "2d"
     fresh(qtbot, win)
 
 
@@ -276,7 +276,7 @@ def test_dropping_a_data_file_trains_on_it_and_a_bad_file_is_one_line(qtbot, rin
 def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
     from ganviz.app.hover import value_1d, value_2d
     win = fig1
-    snap = ready(qtbot, win)
+    snap = pic(ready(qtbot, win))
     view = win.views["1d"]
     pos = view.top.vb.sceneBoundingRect().center()
     win.hover.moved(view, pos)
@@ -285,7 +285,7 @@ def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
     text = win.hover.label.text()
     assert "p_data(x)" in text and f"D(x) = {v['d']:.3f}" in text and f"p_g(x) = {v['p_g']:.3f}" in text
     win = ring8
-    snap = ready(qtbot, win)
+    snap = pic(ready(qtbot, win))
     view = win.views["2d"]
     pos = view.plot.vb.sceneBoundingRect().center()
     win.hover.moved(view, pos)
@@ -293,24 +293,24 @@ def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
     d = value_2d(snap, p.x(), p.y())
     assert d is not None and 0 <= d <= 1
     assert f"D(x) = {d:.3f}" in win.hover.label.text()
-    grid = snap["d_grid"]
-    (x0, x1), (y0, y1) = snap["heat_range"]  # the grid's frame: the whole plot, wider than the data's range
+    grid = snap.d_grid
+    (x0, x1), (y0, y1) = snap.heat_range  # the grid's frame: the whole plot, wider than the data's range
     assert value_2d(snap, float(x0), float(y0)) == pytest.approx(float(grid[0, 0]))
     assert value_2d(snap, float(x1), float(y1)) == pytest.approx(float(grid[-1, -1]))
 
 
 # ---------------------------------------------------------------------- the worker's side (no Qt)
-def test_phase_snapshots_carry_the_batch_in_the_datas_own_units():
+def test_phase_pictures_carry_the_batch_in_the_datas_own_units():
+    from ganviz.core.population import Population
     from ganviz.core.snapshot import SnapshotMaker
-    from ganviz.core.trainer import Trainer
-    from ganviz.slowmotion import MAX_BATCH, phase_snapshots
-    t = Trainer(load_preset("ring8").config().replace(batch_size=300))
-    snaps = phase_snapshots(t, SnapshotMaker(t), {"arrows": False, "manifold": False})
-    assert [s["phase"] for s in snaps] == list(PHASES)
-    assert [s["step"] for s in snaps] == [0, 0, 0, 0, 1] and t.step_count == 1
-    b = snaps[-1]["batch"]
+    from ganviz.slowmotion import MAX_BATCH, phase_pictures
+    t = Population(load_preset("ring8").config().replace(batch_size=300))
+    phases = list(phase_pictures(t, SnapshotMaker(t), [0], {"arrows": False}))
+    assert [ph.name for ph, _ in phases] == list(PHASES)
+    assert [pics[0].step for _, pics in phases] == [0, 0, 0, 0, 1] and t.step_count == 1
+    b = phases[-1][0].batch
     assert len(b["real"]) == len(b["fake"]) == len(b["fake_after"]) == len(b["d_fake"]) == MAX_BATCH
     radius = np.linalg.norm(b["real"], axis=1)
     assert np.allclose(radius, 2.0, atol=0.2)          # ring8's modes sit on the circle of radius 2
-    assert "real" in snaps[0]["batch"] and "fake" not in snaps[0]["batch"]
+    assert "real" in phases[0][0].batch and "fake" not in phases[0][0].batch
     assert not np.allclose(b["fake"], b["fake_after"])  # G's step moved its fakes

@@ -22,25 +22,21 @@ def soak(seconds: float) -> dict:
     import psutil
     from PySide6 import QtCore
 
+    from apptools import open_window
     from ganviz.app import make_app
-    from ganviz.app.bridge import WorkerHandle
-    from ganviz.app.window import MainWindow
-    from ganviz.core.config import load_preset
 
     app = make_app()
     presets = ["figure1", "ring8", "digits"]
     per = max(1.5, seconds / 6)
     rounds = max(2, round(seconds / (per * len(presets))))
-    preset = load_preset(presets[0])
-    win = MainWindow(preset, preset.config(), WorkerHandle(preset.config().to_dict()))
-    win.resize(1280, 800)
-    win.show()
+    win = open_window(presets[0])
     out = {"problems": [], "rss_mb": [], "frames": 0}
-    win.problem.connect(lambda kind, msg: out["problems"].append(f"{kind}: {msg.splitlines()[0]}"))
+    win.session.problem.connect(lambda kind, msg: out["problems"].append(f"{kind}: {msg.splitlines()[0]}"))
     me = psutil.Process()
 
     def rss() -> tuple[float, float]:
-        worker = psutil.Process(win.handle.pid).memory_info().rss if win.worker_alive() else 0
+        alive = win.session.alive()
+        worker = psutil.Process(win.session.handle.pid).memory_info().rss if alive else 0
         return me.memory_info().rss / 2**20, worker / 2**20
 
     plan = [(r, p) for r in range(rounds) for p in presets]
@@ -51,14 +47,14 @@ def soak(seconds: float) -> dict:
             app.quit()
             return
         r, name = plan.pop(0)
-        if name != win.preset.name or r:
+        if name != win.session.preset.name or r:
             win.choose_preset(name)
         view = win.views["2d"]
         view.a_arrows.setChecked(r % 2 == 0)
         view.a_manifold.setChecked(True)
         QtCore.QTimer.singleShot(300, win.act_step_d.trigger)
         QtCore.QTimer.singleShot(400, win.act_step_g.trigger)
-        QtCore.QTimer.singleShot(600, lambda: win.set_playing(True))
+        QtCore.QTimer.singleShot(600, lambda: win.session.set_playing(True))
         # a live change while playing, and a redraw-only toggle
         QtCore.QTimer.singleShot(int(per * 500), lambda: win.controls.set_value("lr_g", 5e-4 if r % 2 else 1e-3))
         QtCore.QTimer.singleShot(int(per * 600), lambda: win.views["1d"].a_hist.toggle())

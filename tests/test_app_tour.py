@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from apptools import FIRST_FRAME_MS, STEP_MS, opened, wait_frame  # noqa: E402
+from apptools import FIRST_FRAME_MS, STEP_MS, opened, pic, wait_frame  # noqa: E402
 
 TOUR_MS = 90_000  # a stage plays hundreds of updates; the 2-core test machine is often shared
 
@@ -19,42 +19,45 @@ def play_stage(qtbot, win, start) -> dict:
     """Start (the tour or its next stage) and wait until the stage's updates have all been played."""
     with qtbot.waitSignal(win.tour.stage_done, timeout=TOUR_MS):
         start()
-    return wait_frame(qtbot, win, lambda s: not s["playing"])
+    return wait_frame(qtbot, win, lambda f: not f.playing)
 
 
 def test_figure1_walks_through_its_four_panels(qtbot, fig1):
     win = fig1
     wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
-    stages = win.preset.tour
+    stages = win.session.preset.tour
     assert [s.run for s in stages] == ["both", "d", "g", "both"]  # Figure 1 (a)-(d)
     assert win.narration.tour_button.isVisible()
 
-    a = play_stage(qtbot, win, win.narration.tour_button.click)
-    assert a["step"] == stages[0].steps  # from the preset's first state: exactly the stage's iterations
+    fa = play_stage(qtbot, win, win.narration.tour_button.click)
+    a = pic(fa)
+    assert fa.step == stages[0].steps  # from the preset's first state: exactly the stage's iterations
     assert win.tour.bar.isVisible() and stages[0].title in win.tour.bar.head.text()
     assert win.tour.bar.text.text() == stages[0].caption
 
-    b = play_stage(qtbot, win, win.tour.bar.next.click)  # (b) D alone: G's samples stay where they were
-    assert b["step"] == a["step"] + stages[1].steps
-    np.testing.assert_array_equal(b["fake"], a["fake"])
-    assert not np.array_equal(b["d"], a["d"])
+    fb = play_stage(qtbot, win, win.tour.bar.next.click)  # (b) D alone: G's samples stay where they were
+    b = pic(fb)
+    assert fb.step == fa.step + stages[1].steps
+    np.testing.assert_array_equal(b.fake, a.fake)
+    assert not np.array_equal(b.d, a.d)
     # ...and D has come closer to D* = p_data / (p_data + p_g) where both densities live
-    support = (a["p_data"] > 0.05) & (a["p_g"] > 0.05)
-    err = lambda s: np.abs(s["d"] - s["d_star"])[support].mean()  # noqa: E731
+    support = (a.p_data > 0.05) & (a.p_g > 0.05)
+    err = lambda s: np.abs(s.d - s.d_star)[support].mean()  # noqa: E731
     assert err(b) < err(a)
 
-    c = play_stage(qtbot, win, win.tour.next)  # (c) G alone: D stays as it was, G's samples move
-    assert c["step"] == b["step"] + stages[2].steps
-    np.testing.assert_array_equal(c["d"], b["d"])
-    assert not np.array_equal(c["fake"], b["fake"])
+    fc = play_stage(qtbot, win, win.tour.next)  # (c) G alone: D stays as it was, G's samples move
+    c = pic(fc)
+    assert fc.step == fb.step + stages[2].steps
+    np.testing.assert_array_equal(c.d, b.d)
+    assert not np.array_equal(c.fake, b.fake)
     assert "3 of 4" in win.tour.bar.head.text()
 
 
 def test_play_takes_the_run_over_from_the_tour(qtbot, fig1):
     win = fig1
     win.tour.start()
-    wait_frame(qtbot, win, lambda s: s.get("stage") is not None and s["stage"][0] == win.tour.serial)
-    win.set_playing(False)
+    wait_frame(qtbot, win, lambda f: f.stage is not None and f.stage[0] == win.tour.serial)
+    win.session.set_playing(False)
     qtbot.waitUntil(lambda: "taken over" in win.tour.bar.head.text(), timeout=STEP_MS)
     win.tour.end()
     assert not win.tour.bar.isVisible()

@@ -1,4 +1,4 @@
-"""Views and controls on their own, fed real snapshots (no trainer process): what the user sees."""
+"""Views and controls on their own, fed real pictures (no trainer process): what the user sees."""
 import numpy as np
 import pytest
 
@@ -17,14 +17,23 @@ from ganviz.app.views.scatter2d import ARROW_FRACTION, Scatter2DView, arrow_segm
 from ganviz.core import config  # noqa: E402
 
 
-def snapshot(preset: str, steps: int = 20, **view) -> dict:
+def snapshot(preset: str, steps: int = 20, **view):
+    """A picture of the preset's run after `steps` steps."""
+    from ganviz.core.population import Population
     from ganviz.core.snapshot import SnapshotMaker
-    from ganviz.core.trainer import Trainer
-    t = Trainer(config.load_preset(preset).config().replace(n_data=2000))
+    t = Population(config.load_preset(preset).config().replace(n_data=2000))
     t.run(steps)
-    snap = SnapshotMaker(t).make(**view)
-    snap.update(rows=t.log, changes=t.changes, first_rows=True, playing=False, run=1, step=t.step_count)
-    return snap
+    return SnapshotMaker(t).make(**view)[0]
+
+
+def session_of(cfg=None, sent: list | None = None):
+    """A session with no training process behind it: what the settings panel edits (the commands it
+    would send go to `sent`)."""
+    from ganviz.session import Session
+    session = Session(config.load_preset("ring8"), cfg or config.Config(), start=lambda configs: None)
+    if sent is not None:
+        session.send = sent.append
+    return session
 
 
 @pytest.fixture
@@ -35,7 +44,7 @@ def app(qapp):
 # ---------------------------------------------------------------------------------- controls
 
 def test_every_config_field_has_a_control_with_its_help_and_range(app, qtbot):
-    panel = ControlsPanel(config.Config())
+    panel = ControlsPanel(session_of())
     qtbot.addWidget(panel)
     assert set(panel.widgets) == set(config.FIELDS)
     for name, f in config.FIELDS.items():
@@ -68,24 +77,47 @@ def test_log_spin_box_steps_along_1_2_5(app, qtbot):
 
 
 def test_a_spin_box_edit_is_sent_once_after_typing_pauses(app, qtbot):
-    panel = ControlsPanel(config.Config())
-    qtbot.addWidget(panel)
+    from ganviz import protocol as p
     sent = []
-    panel.live_changed.connect(sent.append)
+    panel = ControlsPanel(session_of(sent=sent))
+    qtbot.addWidget(panel)
     box = panel.widgets["batch_size"]
     for v in (100, 120, 128):
         box.setValue(v)
     qtbot.waitUntil(lambda: len(sent) > 0, timeout=2000)
-    assert sent == [{"batch_size": 128}]
+    assert sent == [p.Set({"batch_size": 128}, None)]
 
 
 def test_data_choices_list_the_builtins_and_a_file_option(app, qtbot):
     from ganviz.core.data import BUILTINS
-    panel = ControlsPanel(config.Config())
+    panel = ControlsPanel(session_of())
     qtbot.addWidget(panel)
     combo = panel.widgets["data"]
     items = [combo.itemText(i) for i in range(combo.count())]
     assert set(BUILTINS) <= set(items) and any(t.startswith("Open file") for t in items)
+
+
+def test_settings_the_configuration_ignores_are_greyed_with_the_reason(app, qtbot):
+    panel = ControlsPanel(session_of(config.Config(model="dcgan")))
+    qtbot.addWidget(panel)
+
+    def greyed() -> dict[str, str]:
+        out = {n: w.toolTip() for n, w in panel.widgets.items() if not w.isEnabled()}
+        assert out.keys() == {n for n, lab in panel.labels.items() if not lab.isEnabled()}
+        return out
+
+    assert {"g_depth", "d_depth", "activation"} <= greyed().keys()
+    assert "model=dcgan has a fixed depth" in greyed()["g_depth"]
+    assert "g_hidden" not in greyed() and config.meta("g_depth")["help"] in greyed()["g_depth"]
+    panel.set_value("model", "mlp")  # live, as the user changes the model, update rule, loss or optimiser
+    assert not {"g_depth", "d_depth", "activation"} & greyed().keys()
+    assert "model=dcgan" not in panel.widgets["g_depth"].toolTip()
+    panel.set_value("update", "simultaneous")
+    assert {"k_d", "k_g", "reuse_fake", "d_target"} <= greyed().keys()
+    assert "momentum" in greyed()
+    panel.set_value("optimizer", "sgd")
+    assert "momentum" not in greyed() and "only optimizer=adam" in greyed()["beta1"]
+    assert greyed() == {n: panel.widgets[n].toolTip() for n in config.ignored(panel.values)}
 
 
 # ---------------------------------------------------------------------------------- views
@@ -95,12 +127,12 @@ def test_figure1_view_draws_the_papers_curves_and_z_arrows(app, qtbot):
     qtbot.addWidget(view)
     snap = snapshot("figure1")
     view.draw(snap)
-    assert np.array_equal(view.p_g.getData()[1], snap["p_g"])
-    assert np.array_equal(view.d.getData()[1], snap["d"])
+    assert np.array_equal(view.p_g.getData()[1], snap.p_g)
+    assert np.array_equal(view.d.getData()[1], snap.d)
     assert view.d in view.dbox.addedItems  # D has its own 0..1 axis
     xs, ys = view.links.getData()
-    assert len(xs) == 2 * len(snap["z_line"])
-    assert np.allclose(xs[1::2], snap["z_x"])  # each line lands on x = G(z)
+    assert len(xs) == 2 * len(snap.z_line)
+    assert np.allclose(xs[1::2], snap.z_x)  # each line lands on x = G(z)
     view.a_hist.setChecked(True)
     assert view.hist.isVisible()
 
@@ -119,33 +151,33 @@ def test_2d_overlays_ask_the_worker_only_for_what_is_shown(app, qtbot):
     view.a_manifold.setChecked(True)
     view.draw(snap)
     x, _ = view.arrows.getData()
-    assert len(x) == 6 * len(snap["arrows"])
+    assert len(x) == 6 * len(snap.arrows)
 
 
 def test_the_heatmap_grid_covers_the_plots_aspect_at_the_same_cost():
     square, wide = snapshot("ring8"), snapshot("ring8", aspect=1.8)
-    assert np.array_equal(square["heat_range"], square["view_range"])
-    (x0, x1), (y0, y1) = wide["heat_range"]
-    (vx0, vx1), (vy0, vy1) = wide["view_range"]
+    assert np.array_equal(square.heat_range, square.view_range)
+    (x0, x1), (y0, y1) = wide.heat_range
+    (vx0, vx1), (vy0, vy1) = wide.view_range
     assert (x1 - x0) / (y1 - y0) == pytest.approx(1.8, rel=0.01)
     assert x0 < vx0 and x1 > vx1 and (y0, y1) == pytest.approx((vy0, vy1))  # the data's range, widened
-    ny, nx = wide["d_grid"].shape
-    assert nx / ny == pytest.approx(1.8, rel=0.1) and abs(nx * ny - square["d_grid"].size) < 0.1 * square["d_grid"].size
+    ny, nx = wide.d_grid.shape
+    assert nx / ny == pytest.approx(1.8, rel=0.1) and abs(nx * ny - square.d_grid.size) < 0.1 * square.d_grid.size
 
 
 def test_skipping_the_heatmap_keeps_the_last_map_and_a_whole_snapshot_refreshes_it():
+    from ganviz.core.population import Population
     from ganviz.core.snapshot import SnapshotMaker
-    from ganviz.core.trainer import Trainer
-    t = Trainer(config.load_preset("ring8").config().replace(n_data=2000))
+    t = Population(config.load_preset("ring8").config().replace(n_data=2000))
     maker = SnapshotMaker(t)
-    first = maker.make()
+    first = maker.make()[0]
     t.run(20)
-    skipped, whole = maker.make(heat=False), maker.make()
-    assert np.array_equal(skipped["d_grid"], first["d_grid"])      # D's map as last computed ...
-    assert not np.array_equal(skipped["fake"], first["fake"])      # ... while the points move on
-    assert not np.array_equal(whole["d_grid"], first["d_grid"])    # D learnt: the whole picture shows it
-    wider = maker.make(heat=False, aspect=1.8)                     # a new grid is always computed
-    assert wider["d_grid"].shape != whole["d_grid"].shape
+    skipped, whole = maker.make(heat=False)[0], maker.make()[0]
+    assert np.array_equal(skipped.d_grid, first.d_grid)      # D's map as last computed ...
+    assert not np.array_equal(skipped.fake, first.fake)      # ... while the points move on
+    assert not np.array_equal(whole.d_grid, first.d_grid)    # D learnt: the whole picture shows it
+    wider = maker.make(heat=False, aspect=1.8)[0]            # a new grid is always computed
+    assert wider.d_grid.shape != whole.d_grid.shape
 
 
 def test_arrows_are_scaled_so_the_longest_is_a_fixed_share_of_the_view():
@@ -184,10 +216,10 @@ def test_clicking_a_tile_shows_its_nearest_real_image(app, qtbot):
     pos = view.glw.mapFromScene(scene)
     qtbot.mouseClick(view.glw.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
     assert view.selected == 10
-    nn = snap["nn_u8"][10]
+    nn = snap.nn_u8[10]
     region = view._canvas[lay.insp_y2 + lay.b: lay.insp_y2 + lay.b + 3 * lay.h, lay.insp_x + lay.b:][:, :3 * lay.w]
     assert np.array_equal(region[::3, ::3, 0], nn[..., 0])
-    assert f"{snap['nn_dist'][10]:.3f}" in view.nn_label.text()
+    assert f"{snap.nn_dist[10]:.3f}" in view.nn_label.text()
 
 
 @pytest.mark.parametrize("size", [(420, 260), (1270, 380)])
@@ -211,24 +243,42 @@ def test_the_image_views_labels_stand_apart_at_any_size(app, qtbot, size):
 
 
 def test_curves_grow_skip_bad_values_and_cap_markers(app, qtbot):
+    from ganviz.core.metriclog import MetricLog
     view = CurvesView()
     qtbot.addWidget(view)
-    rows = [{"step": float(s), "loss_d": 1.0, "loss_g": np.nan, "grad_d": 0.0, "jsd": 0.1} for s in range(3000)]
-    view.update_from({"kind": "1d", "rows": rows, "changes": [(5, "lr_d 1 \u2192 2")] * 20, "first_rows": True})
+    view.set_kind("1d")
+    rows = MetricLog({"step": float(s), "loss_d": 1.0, "loss_g": np.nan, "grad_d": 0.0, "jsd": 0.1}
+                     for s in range(3000))
+    view.show_history(rows, [(5, "lr_d 1 \u2192 2")] * 20)
+    view.refresh()
     assert view.values("loss_d").size == 3000
     assert view.values("loss_g").size == 0 and view.values("grad_d").size == 0  # NaN, and 0 on a log axis
     assert len(view.markers) == curves_mod.MAX_MARKERS
-    view.update_from({"kind": "1d", "rows": rows[:5], "changes": [], "first_rows": True})
+    view.clear()
+    view.show_history(MetricLog(rows[:5]), [])
+    view.refresh()
     assert view.values("loss_d").size == 5 and view.markers == []
 
 
-def test_curves_switch_kind_while_rows_wait_for_a_redraw(app, qtbot):
+def test_curves_follow_a_history_that_the_timeline_cut(app, qtbot):
+    from ganviz.core.metriclog import MetricLog
     view = CurvesView()
     qtbot.addWidget(view)
-    row = {"step": 1.0, "loss_d": 1.0, "jsd": 0.2}
-    view.update_from({"kind": "1d", "rows": [row], "changes": [], "first_rows": True, "playing": True})
-    # within the redraw interval: these rows wait; then the preset changes to a 2D data set
-    view.update_from({"kind": "1d", "rows": [dict(row, step=2.0)], "changes": [], "playing": True})
-    view.update_from({"kind": "2d", "rows": [{"step": 0.0, "loss_d": 1.0}], "changes": [], "first_rows": True,
-                      "playing": False})
-    assert view.kind == "2d" and "jsd" not in view.series and view.values("loss_d").size == 1
+    view.set_kind("2d")
+    log = MetricLog({"step": float(s), "loss_d": float(s)} for s in range(1, 101))
+    view.show_history(log, [])
+    log.truncate(40)  # back to step 40, then on along another branch
+    for s in range(41, 61):
+        log.append({"step": float(s), "loss_d": -1.0})
+    view.show_history(log, [], start=40)
+    view.refresh()
+    x, y = view.series["loss_d"].view()
+    assert x.max() == 60 and np.all(np.diff(x) > 0) and (y[x > 40] == -1.0).all()
+
+
+def test_curves_switch_kind(app, qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    assert view.set_kind("2d") and "jsd" not in view.series and "modes" in view.series
+    assert not view.set_kind("2d")
+    assert view.set_kind("1d") and "jsd" in view.series

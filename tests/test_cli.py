@@ -160,3 +160,49 @@ def test_divergence_exits_3_names_the_step_and_keeps_settings_and_curves(tmp_pat
     assert [int(r.split(",")[0]) for r in rows] == list(range(1, step))  # every step before the bad one
     assert load_preset(str(out / "config.toml")).config().lr_d == 10.0
     assert stdout == ""
+
+
+# ---------------------------------------------------------------------------- settings the run ignores
+IGNORED_K_D = "ganviz: warning: k_d is ignored: update=simultaneous takes one step of each net"
+
+
+def test_a_set_setting_that_the_configuration_ignores_gets_a_one_line_warning(tmp_path, capsys):
+    rc, _, err = train(capsys, tmp_path / "run", "--preset", "ring8", "--steps", "2",
+                       "--set", "update=simultaneous", "--set", "k_d=3", "--set", "momentum=0.5")
+    assert rc == 0, err
+    assert sorted(err.splitlines()) == [IGNORED_K_D,
+                                        "ganviz: warning: momentum is ignored: only optimizer=sgd uses momentum"]
+
+
+def test_defaults_the_configuration_ignores_are_not_warned_about(tmp_path, capsys):
+    # simultaneous ignores k_d, k_g, reuse_fake and d_target, and adam momentum: none of them was set
+    rc, _, err = train(capsys, tmp_path / "run", "--preset", "ring8", "--steps", "2", "--set", "update=simultaneous")
+    assert rc == 0 and err == "", err
+
+
+def test_a_preset_file_of_ones_own_is_warned_about_where_it_leaves_the_defaults(tmp_path, capsys):
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[settings]\ndata = "gauss"\noptimizer = "rmsprop"\nbeta1 = 0.9\nmomentum = 0.5\n')
+    # momentum = 0.5 is the default, as every setting is in a config.toml that `ganviz train` wrote: quiet
+    rc, _, err = train(capsys, tmp_path / "run", "--preset", str(mine), "--steps", "2")
+    assert rc == 0 and err.splitlines() == ["ganviz: warning: beta1 is ignored: only optimizer=adam uses betas"]
+
+
+def test_a_refusal_stays_one_line_when_ignored_settings_were_set_too(tmp_path, capsys):
+    rc, _, err = train(capsys, tmp_path / "run", "--preset", "ring8", "--data", "rign8",
+                       "--set", "update=simultaneous", "--set", "k_d=3")
+    assert rc == 2 and len(err.splitlines()) == 1 and "unknown data set" in err, err
+
+
+def test_gui_and_tour_warn_about_ignored_settings_too(tmp_path, capsys, monkeypatch):
+    import re
+    monkeypatch.setattr("ganviz.app.run", lambda *args, **kwargs: 0)  # no window: the warning comes first
+    # figure1 itself sets activation, which dcgan ignores: a built-in preset's choice, not the user's
+    assert cli.main(["gui", "--preset", "figure1", "--set", "model=dcgan", "--set", "g_depth=3"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "ganviz: warning: g_depth is ignored: model=dcgan has a fixed depth"]
+    short = tmp_path / "short.toml"  # figure1's tour with fewer updates
+    short.write_text(re.sub(r"(?m)^steps = \d+$", "steps = 5", load_preset("figure1").path.read_text()))
+    assert cli.main(["tour", "--preset", str(short), "--out", str(tmp_path / "tour"),
+                     "--set", "update=simultaneous", "--set", "k_d=3"]) == 0
+    assert capsys.readouterr().err.splitlines() == [IGNORED_K_D]

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pytest
 
+from blocked import PLACES, blocked
 from ganviz import cli
 
 SMALL = ["--steps", "2", "--quiet", "--set", "n_data=200", "--set", "g_hidden=8", "--set", "d_hidden=8"]
@@ -38,7 +39,7 @@ def refused(rc, err, out_dir, *words):
     assert "Traceback" not in err
     for w in words:
         assert w.lower() in lines[0].lower(), (w, lines[0])
-    assert not out_dir.exists() or not any(out_dir.iterdir())
+    assert not os.path.exists(out_dir) or not any(out_dir.iterdir())  # (os.path: False where we may not look)
     return lines[0]
 
 
@@ -233,3 +234,32 @@ def test_non_empty_out_needs_force_and_is_left_alone(tmp_path, capsys):
     rc, err, _ = run(tmp_path, capsys, out="results")
     assert rc == 2 and len(err.splitlines()) == 1 and "--force" in err and "Traceback" not in err
     assert os.listdir(out) == ["thesis.tex"] and (out / "thesis.tex").read_text() == "precious"
+
+
+
+@pytest.mark.parametrize("where", PLACES)
+def test_out_that_cannot_be_created_is_refused_before_training(tmp_path, capsys, where):
+    out = blocked(tmp_path, where)
+    refused(*run(tmp_path, capsys, out=out), f"--out folder '{out}'", "choose another folder")
+
+
+@pytest.mark.parametrize("option, name", [("--figure", "final.png"), ("--record", "run.gif")])
+@pytest.mark.parametrize("where", PLACES)
+def test_figure_or_recording_that_cannot_be_written_is_refused_before_training(tmp_path, capsys, where,
+                                                                               option, name):
+    target = str(blocked(tmp_path, where)) + "/" + name
+    refused(*run(tmp_path, capsys, option, target), option, "choose another folder")
+
+
+@pytest.mark.parametrize("where", PLACES)
+def test_tour_out_that_cannot_be_created_is_refused(tmp_path, capsys, where):
+    rc = cli.main(["tour", "--preset", "figure1", "--out", str(blocked(tmp_path, where))])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.splitlines()) == 1 and "--out" in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("where", PLACES)
+def test_screenshot_that_cannot_be_written_is_refused_before_the_window_opens(tmp_path, capsys, where):
+    rc = cli.main(["gui", "--preset", "figure1", "--screenshot", f"{blocked(tmp_path, where)}/shot.png"])
+    err = capsys.readouterr().err
+    assert rc == 2 and len(err.splitlines()) == 1 and "--screenshot" in err and "Traceback" not in err, err

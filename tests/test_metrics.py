@@ -95,6 +95,27 @@ def test_fake_entirely_off_the_grid_is_disjoint():
     assert out["jsd"] == pytest.approx(LN2)
 
 
+def jsd_with_a_share_away(a: float) -> float:
+    """JSD(p, (1 - a) p + a q_far) with q_far disjoint from p, in closed form: their mixture is (1 - a/2) p
+    where p lives and (a/2) q_far far away, so JSD = (-ln(1 - a/2) + (1 - a) ln((1 - a)/(1 - a/2)) + a ln 2) / 2."""
+    m = 1 - a / 2
+    return 0.5 * (-math.log(m) + (1 - a) * math.log((1 - a) / m) + a * LN2)
+
+
+@pytest.mark.parametrize("known_p_data", [True, False])
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.3, 0.6])
+def test_generated_mass_far_off_the_grid_counts_as_matching_nothing(share, known_p_data):
+    """A G that sprays part of its samples far away is penalised for that part, not renormalised to a match;
+    a perfect G (share 0) still scores ~0."""
+    r = rng(6)
+    n = 20_000
+    away = int(share * n)
+    fake = np.concatenate([r.normal(0, 1, n - away), r.normal(100, 1, away)])
+    p_data = norm.pdf(GRID) if known_p_data else None
+    out = M.metrics_1d(r.normal(0, 1, n), fake, GRID, np.full_like(GRID, 0.5), p_data)
+    assert out["jsd"] == pytest.approx(jsd_with_a_share_away(share), abs=0.01)  # KDE noise is ~0.002
+
+
 def test_w1_between_shifted_normals_is_the_shift():
     r = rng(5)
     out = M.metrics_1d(r.normal(0, 1, 10_000), r.normal(3, 1, 10_000), GRID, np.full_like(GRID, 0.5))

@@ -1,6 +1,6 @@
 """What a lecture relies on: a failed save never costs the previous one, a resumed run is the same
-run (images and batch norm included), and the window's training process computes exactly what
-`ganviz train` computes (same seed, same numbers), and the trainer's speed-ups change no result.
+run (images and batch norm included), the window's training process computes exactly what
+`ganviz train` computes (same seed, same numbers), and a killed window takes its trainer with it.
 """
 import os
 import queue
@@ -15,21 +15,22 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz import worker
-from ganviz.core import checkpoint, fastpath
+from ganviz import protocol as p
+from ganviz.core import checkpoint
 from ganviz.core.config import Config
 from ganviz.core.errors import GanvizError
+from ganviz.core.population import Population
 from ganviz.core.snapshot import SnapshotMaker
-from ganviz.core.trainer import Trainer
+from ganviz.handle import WorkerHandle
 
 SMALL = dict(data="ring8", g_hidden=32, d_hidden=32, batch_size=64, n_data=2000, eval_every=20, log_every=5)
 DIGITS_BN = dict(data="digits", model="dcgan", z_dim=8, g_hidden=8, d_hidden=8, batch_size=16, d_batchnorm=True,
                  dropout=0.2, eval_every=10_000, log_every=2)
 
 
-def state_of(t: Trainer) -> list[torch.Tensor]:
+def state_of(pop: Population) -> list[torch.Tensor]:
     """Weights and buffers (batch norm's running statistics too) of G and D."""
-    return [v.detach().clone() for m in (t.G, t.D) for v in m.state_dict().values()]
+    return [v.detach().clone() for t in pop.trainers for m in (t.G, t.D) for v in m.state_dict().values()]
 
 
 def same(a, b) -> bool:
@@ -47,7 +48,7 @@ def one_thread():
 
 # ---------------------------------------------------------------------------- atomic saving
 def test_session_save_failing_midway_keeps_the_previous_session(tmp_path, monkeypatch):
-    t = Trainer(Config(**SMALL))
+    t = Population(Config(**SMALL))
     t.run(5)
     path = tmp_path / "trainer.safetensors"
     checkpoint.save(path, t)
@@ -63,12 +64,12 @@ def test_session_save_failing_midway_keeps_the_previous_session(tmp_path, monkey
         checkpoint.save(path, t)
     assert path.read_bytes() == previous
     assert os.listdir(tmp_path) == ["trainer.safetensors"]  # the half-written temp file is gone
-    assert checkpoint.load_trainer(path).step_count == 5
+    assert checkpoint.load_population(path).step_count == 5
 
 
 def test_process_killed_while_saving_leaves_the_previous_session_loadable(tmp_path):
     """SIGKILL in the middle of writing: no cleanup runs, and the old session still loads."""
-    t = Trainer(Config(**SMALL))
+    t = Population(Config(**SMALL))
     t.run(5)
     path = tmp_path / "trainer.safetensors"
     checkpoint.save(path, t)
@@ -81,92 +82,70 @@ def test_process_killed_while_saving_leaves_the_previous_session_loadable(tmp_pa
             Path(filename).write_bytes(b"half a session")
             os.kill(os.getpid(), signal.SIGKILL)
         checkpoint.save_file = killed_halfway
-        trainer = checkpoint.load_trainer({str(path)!r})
-        trainer.run(3)
-        checkpoint.save({str(path)!r}, trainer)
+        pop = checkpoint.load_population({str(path)!r})
+        pop.run(3)
+        checkpoint.save({str(path)!r}, pop)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-500:]
     assert path.read_bytes() == previous
-    assert checkpoint.load_trainer(path).step_count == 5
+    assert checkpoint.load_population(path).step_count == 5
 
 
 # ---------------------------------------------------------------------------- exact resume
 def test_resume_is_exact_for_an_image_gan_with_batch_norm_and_dropout(tmp_path, one_thread):
-    straight = Trainer(Config(**DIGITS_BN))
+    straight = Population(Config(**DIGITS_BN))
     straight.run(8)
-    expected_state, expected_log, expected_samples = state_of(straight), straight.log, straight.sample(64)
+    expected_state, expected_log, expected_samples = state_of(straight), straight.logs[0], straight.sample(0, 64)
 
-    half = Trainer(Config(**DIGITS_BN))
+    half = Population(Config(**DIGITS_BN))
     half.run(4)
     checkpoint.save(tmp_path / "s.safetensors", half)
-    resumed = checkpoint.load_trainer(tmp_path / "s.safetensors")
+    resumed = checkpoint.load_population(tmp_path / "s.safetensors")
     resumed.run(4)
     assert same(state_of(resumed), expected_state)
-    assert resumed.log == expected_log
-    assert np.array_equal(resumed.sample(64), expected_samples)
+    assert resumed.logs[0] == expected_log
+    assert np.array_equal(resumed.sample(0, 64), expected_samples)
 
 
 # ---------------------------------------------------------------------------- GUI == CLI
-def _snapshot_at(out_q, cmd_q, step: int, timeout: float = 120.0) -> tuple[dict, list]:
-    """Snapshots until one shows `step`; returns it and every metrics row the worker sent."""
+def _frame_at(handle: WorkerHandle, step: int, timeout: float = 120.0) -> tuple[p.Frame, list]:
+    """Frames until one shows `step`; returns it and every metrics row of run 0 the worker sent."""
     rows, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            msg = out_q.get(timeout=1.0)
+            msg = handle.out_q.get(timeout=1.0)
         except queue.Empty:
             continue
-        assert msg[0] != "error", msg
-        if msg[0] != "snapshot":
+        assert not isinstance(msg, p.Error), msg
+        if not isinstance(msg, p.Frame):
             continue
-        snap = msg[1]
-        rows += snap["rows"]
-        if snap["step"] == step:
-            return snap, rows
-        cmd_q.put(("frame_done",))  # drawn: the worker may send the next one
-    raise AssertionError(f"no snapshot of step {step} within {timeout:.0f} s")
+        rows += msg.rows.get(0, [])
+        if msg.step == step:
+            return msg, rows
+        handle.send(p.FrameDone())  # drawn: the worker may send the next one
+    raise AssertionError(f"no frame of step {step} within {timeout:.0f} s")
 
 
 def test_worker_process_trains_bit_for_bit_like_the_headless_trainer(one_thread):
     cfg = Config(**SMALL)
     n = 30
-    proc, cmd_q, out_q = worker.start(cfg.to_dict())
+    handle = WorkerHandle([cfg.to_dict()])
     try:
         for _ in range(n):
-            cmd_q.put(("step", "both"))
-        cmd_q.put(("frame_done",))
-        snap, rows = _snapshot_at(out_q, cmd_q, n)
+            handle.send(p.Step())
+        handle.send(p.FrameDone())
+        frame, rows = _frame_at(handle, n)
     finally:
-        cmd_q.put(("quit",))
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
-    headless = Trainer(cfg)
+        handle.stop(10)
+    headless = Population(cfg)
     headless.run(n)
-    expected = SnapshotMaker(headless).make()
-    assert np.array_equal(snap["fake"], expected["fake"])      # G on the fixed noise
-    assert np.array_equal(snap["d_grid"], expected["d_grid"])  # D on the heatmap grid
-    assert snap["stats"] == headless.stats()
-    assert rows == headless.log
-
-
-# ---------------------------------------------------------------------------- speed-ups change nothing
-@pytest.mark.parametrize("kw", [dict(), dict(optimizer="sgd"), dict(optimizer="sgd", momentum=0.0),
-                                dict(update="simultaneous", loss="wgan-gp")])
-def test_fast_optimiser_path_gives_torch_optims_exact_results(kw, monkeypatch, one_thread):
-    cfg = Config(**{**SMALL, **kw})
-    fast = Trainer(cfg)
-    fast.run(12)
-    fast.set(lr_d=3e-4, momentum=0.9)  # live changes reach the fast path too
-    fast.run(12)
-    assert isinstance(fast._update_d._state, tuple)  # the fast path did run
-    monkeypatch.setattr(fastpath.FusedStep, "_prepare", lambda self: False)  # always optimizer.step()
-    plain = Trainer(cfg)
-    plain.run(12)
-    plain.set(lr_d=3e-4, momentum=0.9)
-    plain.run(12)
-    assert same(state_of(fast), state_of(plain))
-    assert fast.log == plain.log
+    expected = SnapshotMaker(headless).make()[0]
+    picture = frame.pictures[0]
+    assert np.array_equal(picture.fake, expected.fake)      # G on the fixed noise
+    assert np.array_equal(picture.d_grid, expected.d_grid)  # D on the heatmap grid
+    assert frame.stats[0] == headless.runs[0].stats()
+    assert rows == list(headless.logs[0])
 
 
 def _ended(proc, within_s: float) -> bool:

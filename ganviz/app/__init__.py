@@ -17,9 +17,10 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run(preset, cfg, run_for: float | None = None, screenshot: str | None = None,
+def run(preset, cfgs: list, run_for: float | None = None, screenshot: str | None = None,
         fullscreen: bool = False, walk: int | None = None) -> int:
-    """Open the window on `preset` with settings `cfg`; return the exit status.
+    """Open the window on `preset` with the runs' settings `cfgs` (one: a single run; several: a
+    comparison); return the exit status.
 
     With run_for: play for that many seconds, save `screenshot`, print one JSON line, exit.
     """
@@ -27,13 +28,20 @@ def run(preset, cfg, run_for: float | None = None, screenshot: str | None = None
         print(NO_DISPLAY, file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    from .bridge import WorkerHandle
-    # The worker first: its interpreter imports torch and builds the models while we build widgets.
-    handle = WorkerHandle(cfg.to_dict())
+    from . import qtprobe
+    probe = qtprobe.start()  # runs while we import the session (and Qt with the window, later)
+    from ..session import Session
+    problem = qtprobe.problem(probe)
+    if problem:  # before the trainer: Qt would abort this process and leave the trainer's semaphores behind
+        print(problem, file=sys.stderr)
+        return 2
+    session = Session(preset, cfgs)
+    # The training process first: its interpreter imports torch and builds the models while we build widgets.
+    session.start()
     try:
-        return _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen, walk)
+        return _run_window(session, t0, run_for, screenshot, fullscreen, walk)
     finally:
-        handle.stop()  # a no-op when the window already stopped it
+        session.stop()  # a no-op when the window already stopped it
 
 
 def _quiet_qt(mode, context, message) -> None:
@@ -73,12 +81,12 @@ def free_screen_area(app):
     return app.primaryScreen().availableGeometry()
 
 
-def _run_window(preset, cfg, handle, t0, run_for, screenshot, fullscreen, walk=None) -> int:
+def _run_window(session, t0, run_for, screenshot, fullscreen, walk=None) -> int:
     from PySide6 import QtCore
 
     from .window import MainWindow
     app = make_app()
-    win = MainWindow(preset, cfg, handle, t0=t0)
+    win = MainWindow(session, t0=t0)
     scripted = None
     small = win.fit_to_screen(free_screen_area(app))
     if run_for is not None:

@@ -40,7 +40,8 @@ class WindowChrome:
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot, keys=(), tip: str = "") -> QtGui.QAction:
+    def add_action(self, text: str, slot, keys=(), tip: str = "") -> QtGui.QAction:
+        """A window-wide action (its keys work with the menu bar hidden); put it in menus or bars as wanted."""
         a = QtGui.QAction(text, self)
         if keys:
             a.setShortcuts([QtGui.QKeySequence(k) for k in keys])
@@ -53,7 +54,7 @@ class WindowChrome:
         return a
 
     def _build_actions(self) -> None:
-        A = self._action
+        A = self.add_action
         self.act_play = A("\u25b6 Play", self.toggle_play, ["Space"], "play or pause training")
         self.act_step = A("Step", lambda: self.step("both"), ["Right", "S"],
                           "one iteration of Algorithm 1: k_d D steps, then k_g G steps")
@@ -83,7 +84,7 @@ class WindowChrome:
         self.preset_box = QtWidgets.QComboBox()
         for name in config.preset_names():
             self.preset_box.addItem(name)
-        self.preset_box.setCurrentText(self.preset.name)
+        self.preset_box.setCurrentText(self.session.preset.name)
         self.preset_box.setToolTip("choose a preset: its settings, data and story (starts a fresh run)")
         self.preset_box.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.preset_box.activated.connect(lambda i: self.choose_preset(self.preset_box.itemText(i)))
@@ -117,6 +118,13 @@ class WindowChrome:
         v.addAction(self.story_dock.toggleViewAction())
         v.addAction(self.controls_dock.toggleViewAction())
         v.addAction(self.act_full)
+
+    def menu(self, title: str) -> QtWidgets.QMenu | None:
+        """The menu bar's menu of that title ("File", "Run", "View")."""
+        for action in self.menuBar().actions():
+            if action.menu() is not None and action.text().replace("&", "") == title:
+                return action.menu()
+        return None
 
     def _build_status(self) -> None:
         sb = self.statusBar()

@@ -20,16 +20,6 @@ DEBOUNCE_MS = 150
 RESET_MARK = "\u21bb"
 OPEN_FILE, OPEN_FOLDER = "Open file\u2026", "Open folder\u2026"
 
-# Settings that only matter for some choices of another: greyed out otherwise (a hint, not a rule).
-RELEVANT = {
-    "momentum": ("optimizer", ("sgd",)),
-    "beta1": ("optimizer", ("adam",)),
-    "beta2": ("optimizer", ("adam",)),
-    "clip": ("loss", ("wgan",)),
-    "gp_weight": ("loss", ("wgan-gp",)),
-    "d_batch": ("d_batchnorm", (True,)),
-}
-
 
 class LogSpinBox(QtWidgets.QDoubleSpinBox):
     """A spin box for values spanning decades (learning rates): 5 significant digits,
@@ -86,18 +76,15 @@ def data_choices() -> list[tuple[str, str]]:
 
 
 class ControlsPanel(QtWidgets.QWidget):
-    """Edits a Config. Signals: live_changed({key: value}) for the trainer now,
-    pending_changed(n) with the count of edits that wait for Reset."""
+    """Shows and edits the session's settings (those of its selected run); edits go to the session,
+    which sends live ones to the trainer and keeps the others for Reset."""
 
-    live_changed = QtCore.Signal(dict)
-    pending_changed = QtCore.Signal(int)
-
-    def __init__(self, cfg: config.Config, parent=None):
+    def __init__(self, session, parent=None):
         super().__init__(parent)
-        self.values: dict[str, Any] = cfg.to_dict()
-        self.applied: dict[str, Any] = dict(self.values)  # what the running trainer was built with
+        self.session = session
         self.widgets: dict[str, QtWidgets.QWidget] = {}
         self.labels: dict[str, QtWidgets.QLabel] = {}
+        self.tips: dict[str, str] = {}  # each setting's own tooltip; a reason it is ignored goes above it
         self._timers: dict[str, QtCore.QTimer] = {}
         self._quiet = False
 
@@ -131,6 +118,12 @@ class ControlsPanel(QtWidgets.QWidget):
             col.addWidget(box)
         col.addStretch(1)
         self._refresh_marks()
+        session.edited.connect(self._sync)
+        session.pending_changed.connect(lambda _n: self._refresh_marks())
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.session.values
 
     # ------------------------------------------------------------------ widgets from metadata
     def _make(self, name: str) -> tuple[QtWidgets.QLabel, QtWidgets.QWidget]:
@@ -182,7 +175,7 @@ class ControlsPanel(QtWidgets.QWidget):
             font = label.font()
             font.setItalic(True)
             label.setFont(font)
-        self.widgets[name], self.labels[name] = w, label
+        self.widgets[name], self.labels[name], self.tips[name] = w, label, tip
         return label, w
 
     def eventFilter(self, obj, event) -> bool:
@@ -264,12 +257,8 @@ class ControlsPanel(QtWidgets.QWidget):
         except GanvizError:
             self._write(name, self.values[name])  # out of range: back to the last good value
             return
-        if value == self.values[name]:
-            return
-        self.values[name] = value
-        self._refresh_marks()
-        if config.meta(name)["live"]:
-            self.live_changed.emit({name: value})
+        if not self.session.edit(name, value):
+            self._write(name, self.values[name])
 
     # ------------------------------------------------------------------ state
     def _write(self, name: str, value: Any) -> None:
@@ -287,17 +276,13 @@ class ControlsPanel(QtWidgets.QWidget):
         finally:
             w.blockSignals(False)
 
-    def set_config(self, cfg: config.Config | dict, applied: bool = True) -> None:
-        """Show cfg without sending anything (a preset, a loaded session). applied: it is what runs."""
-        values = cfg if isinstance(cfg, dict) else cfg.to_dict()
-        for name, value in values.items():
+    def _sync(self) -> None:
+        """Show the session's values (a preset, a load, a tour stage, another run selected)."""
+        for name, value in self.values.items():
             if name in self.widgets:
                 if name in self._timers:
                     self._timers[name].stop()
-                self.values[name] = value
                 self._write(name, value)
-        if applied:
-            self.applied = dict(self.values)
         self._refresh_marks()
 
     def set_value(self, name: str, value: Any) -> None:
@@ -305,26 +290,15 @@ class ControlsPanel(QtWidgets.QWidget):
         self._write(name, value)
         self._edited(name, value)
 
-    def set_applied(self, values: dict) -> None:
-        """The running trainer was built with these settings: edits that differ wait for Reset."""
-        self.applied = dict(values)
-        self._refresh_marks()
-
-    def config(self) -> config.Config:
-        """The edited settings as a validated Config (raises ConfigError for impossible combinations)."""
-        self.flush()
-        return config.from_dict(self.values)
-
-    def pending(self) -> list[str]:
-        return [n for n in self.widgets if not config.meta(n)["live"] and self.values[n] != self.applied.get(n)]
-
     def _refresh_marks(self) -> None:
-        pending = self.pending()
+        pending = self.session.pending()
         for name, label in self.labels.items():
             label.setStyleSheet(f"color: {theme.ACCENT}; font-weight: bold;" if name in pending else "")
-        for name, (other, ok) in RELEVANT.items():
-            if name in self.widgets and other in self.values:
-                on = self.values[other] in ok
-                self.widgets[name].setEnabled(on)
-                self.labels[name].setEnabled(on)
-        self.pending_changed.emit(len(pending))
+        # Settings the chosen model, update rule, loss or optimiser never read: greyed, with the reason.
+        skipped = config.ignored(self.values)
+        for name, w in self.widgets.items():
+            why = skipped.get(name)
+            tip = self.tips[name] if why is None else f"Ignored: {why}.\n\n{self.tips[name]}"
+            for item in (w, self.labels[name]):
+                item.setEnabled(why is None)
+                item.setToolTip(tip)

@@ -50,8 +50,7 @@ class DataDrop(QtCore.QObject):
         from ..core.data import load
         if not Path(path).exists():
             raise GanvizError(f"'{path}' does not exist")
-        cfg = self.win.cfg
-        load(path, seed=cfg.seed, n=cfg.n_data, image_size=cfg.image_size or None)
+        load(path, n=self.win.session.values["n_data"])  # read as training reads it (resizing cannot fail)
 
     def use(self, path: str) -> bool:
         try:
@@ -63,7 +62,7 @@ class DataDrop(QtCore.QObject):
             self._reject(f"cannot train on '{Path(path).name}': {type(err).__name__}: {err}")
             return False
         win = self.win
-        win.controls.set_value("data", path)
+        win.session.edit("data", path)
         win.reset()
         win.statusBar().showMessage(f"training on {path}", 6000)
         self.accepted.emit(path)

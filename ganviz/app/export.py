@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.errors import GanvizError
 from ..core.fileio import write_text, write_with
-from ..core.metriclog import MetricLog
+from ..core.metriclog import metrics_csv
 
 RECORD_FPS = 15.0
 
@@ -81,13 +81,10 @@ class Exporter(QtCore.QObject):
 
     def __init__(self, win):
         super().__init__(win)
-        self.win = win
-        # Every row of the run for the CSV export, stored by column: as dicts of floats they were the
-        # window's largest steady memory growth (~1 KB a row, 2 MB a minute at ring8's pace).
-        self.rows = MetricLog()
+        self.win, self.session = win, win.session
         self.recorder = None
         self._last_grab = 0.0
-        A = win._action
+        A = win.add_action
         self.act_svg = A("Export view as SVG\u2026", self.ask_svg, [], "save the view as a vector picture")
         self.act_record = A("Record", self.toggle_record, ["Ctrl+R"],
                             "start or stop recording the view as a GIF or MP4")
@@ -126,16 +123,11 @@ class Exporter(QtCore.QObject):
             self._done(lambda: self.export_svg(path), f"saved {path}")
 
     # ------------------------------------------------------------------ metrics
-    def take_rows(self, snap: dict) -> None:
-        if snap.get("first_rows"):
-            self.rows = MetricLog()
-        for row in snap.get("rows", ()):
-            self.rows.append(row)
-
     def export_csv(self, path: str | Path) -> int:
-        from ..headless import metrics_csv
-        write_text(path, metrics_csv(self.rows))
-        return len(self.rows)
+        """The shown run's history as metrics.csv (after a branch: the branch being played, as the trainer has it)."""
+        rows = self.session.history[self.session.selected]
+        write_text(path, metrics_csv(rows))
+        return len(rows)
 
     def ask_csv(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, "Export metrics", "metrics.csv", "CSV (*.csv)")
@@ -204,11 +196,10 @@ class Exporter(QtCore.QObject):
             painter.end()
         return pix
 
-    def _on_frame(self, snap: dict) -> None:
-        self.take_rows(snap)
+    def _on_frame(self, _frame) -> None:
         self.grab_frame()
 
-    def on_phase(self, _snap: dict) -> None:
+    def on_phase(self, _frame) -> None:
         self.grab_frame(force=True)  # each phase of a slow-motion step is a frame worth keeping
 
     def _done(self, job, message: str) -> None:

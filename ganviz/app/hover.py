@@ -1,7 +1,7 @@
 """Hover readouts in the status bar: the numbers under the mouse.
 
 1D: x, p_data(x), p_g(x), D(x); 2D: D(x1, x2); images: the tile's D score and the distance to its
-nearest training image. Values come from the snapshot on screen (no request to the worker):
+nearest training image. Values come from the picture on screen (no request to the worker):
 interpolated on its grid, so they are what the picture shows.
 """
 from __future__ import annotations
@@ -12,15 +12,14 @@ from PySide6 import QtCore, QtWidgets
 from . import theme
 
 
-def value_1d(snap: dict, x: float) -> dict[str, float]:
-    xs = snap["x"]
-    return {k: float(np.interp(x, xs, snap[k])) for k in ("p_data", "p_g", "d")}
+def value_1d(pic, x: float) -> dict[str, float]:
+    return {k: float(np.interp(x, pic.x, getattr(pic, k))) for k in ("p_data", "p_g", "d")}
 
 
-def value_2d(snap: dict, x: float, y: float) -> float | None:
-    """D at (x, y), bilinear on the snapshot's grid (rows = y), None outside the grid's frame."""
-    (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in snap["heat_range"])
-    g = snap["d_grid"]
+def value_2d(pic, x: float, y: float) -> float | None:
+    """D at (x, y), bilinear on the picture's grid (rows = y), None outside the grid's frame."""
+    (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in pic.heat_range)
+    g = pic.d_grid
     if not (x0 <= x <= x1 and y0 <= y <= y1):
         return None
     fx, fy = (x - x0) / (x1 - x0) * (g.shape[1] - 1), (y - y0) / (y1 - y0) * (g.shape[0] - 1)
@@ -35,6 +34,7 @@ class HoverReadout(QtCore.QObject):
     def __init__(self, win):
         super().__init__(win)
         self.win = win
+        self.session = win.session
         self.label = QtWidgets.QLabel("")
         self.label.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; padding: 0 10px; font-family: monospace;")
         win.statusBar().addWidget(self.label, 1)
@@ -42,9 +42,9 @@ class HoverReadout(QtCore.QObject):
             view.glw.scene().sigMouseMoved.connect(lambda pos, v=view: self.moved(v, pos))
 
     def moved(self, view, pos) -> None:
-        snap = self.win.last_snap
+        snap = self.session.picture()
         text = ""
-        if snap is not None and snap.get("kind") == view.kind:
+        if snap is not None and snap.kind == view.kind:
             text = getattr(self, f"_text_{view.kind}")(view, snap, pos) or ""
         self.label.setText(text)
 
@@ -70,5 +70,5 @@ class HoverReadout(QtCore.QObject):
         i = view.lay.tile_at(p.x(), p.y())
         if i is None:
             return None
-        return (f"tile {i + 1}:   D(G(z)) = {float(snap['d_fake'][i]):.3f}   "
-                f"nearest real image at distance {float(snap['nn_dist'][i]):.3f} (RMS per pixel)")
+        return (f"tile {i + 1}:   D(G(z)) = {float(snap.d_fake[i]):.3f}   "
+                f"nearest real image at distance {float(snap.nn_dist[i]):.3f} (RMS per pixel)")

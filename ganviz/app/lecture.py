@@ -16,13 +16,6 @@ from .slowmo import SlowMotion
 from .tour import Tour
 
 
-def _menu(win, title: str) -> QtWidgets.QMenu | None:
-    for action in win.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == title:
-            return action.menu()
-    return None
-
-
 def install(win) -> None:
     win.slowmo = SlowMotion(win)
     win.presenter = Presenter(win)
@@ -30,9 +23,8 @@ def install(win) -> None:
     win.dropper = DataDrop(win)
     win.hover = HoverReadout(win)
     win.tour = Tour(win)
-    win.slowmo.install_ui(_menu(win, "Run"), win.findChild(QtWidgets.QToolBar, "run"))
-    win.tour.install_ui(_menu(win, "Run"))
-    win.presenter.install_ui(_menu(win, "View"))
-    win.exporter.install_ui(_menu(win, "File"))
-    win.slowmo.received.connect(win.exporter.take_rows)
+    win.slowmo.install_ui(win.menu("Run"), win.findChild(QtWidgets.QToolBar, "run"))
+    win.tour.install_ui(win.menu("Run"))
+    win.presenter.install_ui(win.menu("View"))
+    win.exporter.install_ui(win.menu("File"))
     win.slowmo.shown.connect(win.exporter.on_phase)

@@ -87,16 +87,16 @@ class Presenter(QtCore.QObject):
         self._app_font: QtGui.QFont | None = None
         self._app_palette: QtGui.QPalette | None = None
         self._before: dict = {}
-        self.act = win._action("Presentation mode", self.set_presenting, ["P"],
+        self.act = win.add_action("Presentation mode", self.set_presenting, ["P"],
                                "full screen, large fonts, thick lines, a high-contrast look for a projector")
         self.act.setCheckable(True)
         self.act.triggered.disconnect()
         self.act.toggled.connect(self.set_presenting)
-        self.act_dark = win._action("Dark theme", self.set_dark, [], "a dark background with light curves")
+        self.act_dark = win.add_action("Dark theme", self.set_dark, [], "a dark background with light curves")
         self.act_dark.setCheckable(True)
         self.act_dark.triggered.disconnect()
         self.act_dark.toggled.connect(self.set_dark)
-        self.act_panels = win._action("Hide side panels", self.toggle_panels, ["H"],
+        self.act_panels = win.add_action("Hide side panels", self.toggle_panels, ["H"],
                                       "hide or show the story and the settings")
         self._n_items: dict = {}
         win.frame_drawn.connect(self._style_new_items)

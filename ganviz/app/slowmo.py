@@ -29,12 +29,12 @@ class CaptionBar(CaptionStrip):
     def __init__(self, parent=None):
         super().__init__("caption", "#fff4d6", "#d95f02", "#8a3b00", parent)
 
-    def show_phase(self, snap: dict) -> None:
-        i, n = snap["index"], snap["n_phases"]
-        self.head.setText(f"Slow motion \u2014 phase {i + 1} of {n}: {NAMES.get(snap['phase'], snap['phase'])}"
-                          f" \u2014 iteration {snap['step'] if snap['phase'] == 'update_g' else snap['step'] + 1}"
+    def show_phase(self, frame) -> None:
+        ph = frame.phase
+        self.head.setText(f"Slow motion \u2014 phase {ph.index + 1} of {ph.count}: {NAMES.get(ph.name, ph.name)}"
+                          f" \u2014 iteration {frame.step if ph.name == 'update_g' else frame.step + 1}"
                           "   (\u2190 \u2192 to move)")
-        self.text.setText(snap["caption"])
+        self.text.setText(ph.caption)
 
     def show_hint(self) -> None:
         self.head.setText("Slow motion")
@@ -64,8 +64,8 @@ class Overlay2D:
         for item in self.items:
             item.setVisible(False)
 
-    def show(self, snap: dict) -> None:
-        b, phase = snap["batch"], snap["phase"]
+    def show(self, frame, picture) -> None:
+        b, phase = frame.phase.batch, frame.phase.name
         if "real" not in b:
             return self.hide()
         scored = phase in ("discriminate", "update_d")
@@ -109,9 +109,9 @@ class Overlay1D:
         for item in self.items:
             item.setVisible(False)
 
-    def _zpos(self, snap: dict, z: np.ndarray) -> np.ndarray:
+    def _zpos(self, picture, z: np.ndarray) -> np.ndarray:
         """Where z sits on the view's z line (the same map as Density1DView._draw_z)."""
-        zl = snap["z_line"]
+        zl = picture.z_line
         lo, hi = self.view.top.vb.viewRange()[0]
         span = float(zl.max() - zl.min()) or 1.0
         margin = 0.04 * (hi - lo)
@@ -122,8 +122,8 @@ class Overlay1D:
         ys = np.tile(np.array([0.0, 0.97], np.float32), len(a))
         return xs, ys
 
-    def show(self, snap: dict) -> None:
-        b, phase = snap["batch"], snap["phase"]
+    def show(self, frame, picture) -> None:
+        b, phase = frame.phase.batch, frame.phase.name
         if "real" not in b:
             return self.hide()
         y = 0.035 * self.view.top.vb.viewRange()[1][1]
@@ -133,7 +133,7 @@ class Overlay1D:
         has_fake = phase != "sample"
         self.fake.setVisible(has_fake)
         n = min(MAX_LINKS_1D, len(b["z"]))
-        zpos = self._zpos(snap, b["z"][:n, 0])
+        zpos = self._zpos(picture, b["z"][:n, 0])
         self.links.setVisible(True)
         self.before.setVisible(False)
         if not has_fake:  # only z is drawn yet: short stubs up from the z line
@@ -150,29 +150,29 @@ class Overlay1D:
 
 
 class SlowMotion(QtCore.QObject):
-    """The window's slow-motion state: the five phase snapshots of the last iteration and where we are."""
+    """The window's slow-motion state: the five phase frames of the last iteration and where we are."""
 
-    shown = QtCore.Signal(dict)     # a phase snapshot was drawn (tests, recordings)
-    received = QtCore.Signal(dict)  # an iteration's phases arrived: its last snapshot (new curve rows)
+    shown = QtCore.Signal(object)   # a phase frame was drawn (tests, recordings)
 
     def __init__(self, win):
         super().__init__(win)
-        self.win = win
-        self.snaps: list[dict] = []
+        self.win, self.session = win, win.session
+        self.frames: list = []
         self.index = -1
         self.waiting = False
         self.caption = CaptionBar()
-        win.centralWidget().layout().insertWidget(1, self.caption)  # under the alert banner, over the view
+        win.add_strip(self.caption)
         self.overlays = {"2d": Overlay2D(win.views["2d"].plot), "1d": Overlay1D(win.views["1d"])}
-        self.act = win._action("Slow motion", self.set_active, ["M"],
-                               "Step walks through one iteration phase by phase (\u2190 \u2192), with captions")
+        self.act = win.add_action("Slow motion", self.set_active, ["M"],
+                                  "Step walks through one iteration phase by phase (\u2190 \u2192), with captions")
         self.act.setCheckable(True)
         self.act.triggered.disconnect()
         self.act.toggled.connect(self.set_active)
-        self.act_back = win._action("Previous phase", self.back, ["Left"], "slow motion: one phase back")
+        self.act_back = win.add_action("Previous phase", self.back, ["Left"], "slow motion: one phase back")
         self.act_back.setEnabled(False)
         win.frame_drawn.connect(self._on_frame)
-        win.problem.connect(self._on_problem)
+        self.session.phases.connect(self.on_phases)
+        self.session.problem.connect(self._on_problem)
 
     def _on_problem(self, *_) -> None:
         self.waiting = False  # e.g. the iteration diverged: Step may ask again
@@ -188,8 +188,8 @@ class SlowMotion(QtCore.QObject):
     def active(self) -> bool:
         return self.act.isChecked()
 
-    def current(self) -> dict | None:
-        return self.snaps[self.index] if 0 <= self.index < len(self.snaps) else None
+    def current(self):
+        return self.frames[self.index] if 0 <= self.index < len(self.frames) else None
 
     # ------------------------------------------------------------------ user
     def set_active(self, on: bool) -> None:
@@ -198,11 +198,11 @@ class SlowMotion(QtCore.QObject):
             return
         self.act_back.setEnabled(on)
         if on:
-            self.win.set_playing(False)
+            self.session.set_playing(False)
             self.caption.show_hint()
             self.caption.show()
         else:
-            last = self.snaps[-1] if self.snaps and self.index >= 0 else None
+            last = self.frames[-1] if self.frames and self.index >= 0 else None
             self._forget()
             self.caption.hide()
             if last is not None:  # the trainer's state now: the last phase's picture, unmarked
@@ -212,14 +212,12 @@ class SlowMotion(QtCore.QObject):
         """Step with slow motion on: the next phase, or the next iteration. False when off."""
         if not self.active:
             return False
-        if self.current() is not None and self.index < len(self.snaps) - 1:
+        if self.current() is not None and self.index < len(self.frames) - 1:
             self.index += 1
             self._show()
-        elif not self.waiting and self.win.worker_alive():
+        elif not self.waiting and self.session.alive():
             self.waiting = True
-            self.win.playing = False
-            self.win._show_play_state()
-            self.win.send("phases")
+            self.session.slow_step()
         return True
 
     def back(self) -> None:
@@ -227,27 +225,24 @@ class SlowMotion(QtCore.QObject):
             self.index -= 1
             self._show()
 
-    # ------------------------------------------------------------------ from the worker
-    def on_phases(self, snaps: list) -> None:
+    # ------------------------------------------------------------------ from the trainer
+    def on_phases(self, frames: list) -> None:
         self.waiting = False
-        if not snaps:
+        if not frames:
             return
-        self.win.curves.update_from(snaps[-1])  # the iteration's new rows, once
-        self.received.emit(snaps[-1])
         if not self.active:
-            self._draw_plain(snaps[-1])
+            self._draw_plain(frames[-1])
             return
-        self.snaps, self.index = snaps, 0
+        self.frames, self.index = frames, 0
         self._show()
 
-    def _on_frame(self, snap: dict) -> None:
-        """A normal snapshot was drawn. The same state as our last phase: keep the phase on screen;
+    def _on_frame(self, frame) -> None:
+        """A normal frame was drawn. The same state as our last phase: keep the phase on screen;
         a different one (played, stepped D or G, reset): the walk-through is over."""
-        cur = self.current()
-        if cur is None:
+        if self.current() is None:
             return
-        last = self.snaps[-1]
-        if snap.get("run") == last.get("run") and snap["step"] == last["step"] and not snap.get("playing"):
+        last = self.frames[-1]
+        if frame.generation == last.generation and frame.step == last.step and not frame.playing:
             self._show()
         else:
             self._forget()
@@ -256,24 +251,23 @@ class SlowMotion(QtCore.QObject):
 
     # ------------------------------------------------------------------ drawing
     def _forget(self) -> None:
-        self.snaps, self.index = [], -1
+        self.frames, self.index = [], -1
         for overlay in self.overlays.values():
             overlay.hide()
 
-    def _draw_plain(self, snap: dict) -> None:
-        win = self.win
-        if snap["kind"] != win.current_view().kind:
-            win.show_view(snap["kind"])
-        win.current_view().draw(snap)
-        win.last_snap = snap
+    def _picture(self, frame):
+        return frame.pictures.get(self.session.selected) or next(iter(frame.pictures.values()))
+
+    def _draw_plain(self, frame) -> None:
+        self.win.show_picture(self._picture(frame))
 
     def _show(self) -> None:
-        snap = self.current()
-        win = self.win
-        self._draw_plain(snap)
-        win.lbl_step.setText(f"step {snap['step']:,} / {snap.get('target_steps', 0):,}")
+        frame = self.current()
+        picture = self._picture(frame)
+        self.win.show_picture(picture)
+        self.win.show_step(frame.step, frame.target_steps)
         for kind, overlay in self.overlays.items():
-            overlay.show(snap) if kind == snap["kind"] else overlay.hide()
-        self.caption.show_phase(snap)
+            overlay.show(frame, picture) if kind == picture.kind else overlay.hide()
+        self.caption.show_phase(frame)
         self.caption.show()
-        self.shown.emit(snap)
+        self.shown.emit(frame)

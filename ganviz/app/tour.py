@@ -40,27 +40,28 @@ class Tour(QtCore.QObject):
 
     def __init__(self, win):
         super().__init__(win)
-        self.win = win
+        self.win, self.session = win, win.session
         self.index = -1        # the stage playing or last played; -1: no tour running
         self.serial = 0        # id of the last stage sent: the worker's snapshots name it
         self.sent_at = 0       # commands sent when the stage was: later snapshots reflect it
         self.done = False
         self.bar = TourBar()
-        win.centralWidget().layout().insertWidget(1, self.bar)  # under the alert banner, over the view
+        win.add_strip(self.bar)
         self.bar.restart.clicked.connect(self.start)
         self.bar.next.clicked.connect(self.next)
         self.bar.end.clicked.connect(self.end)
-        self.act = win._action("Walk through", self.start, ["T"],
-                               "play the preset's tour stage by stage, with captions")
-        self.act_next = win._action("Next stage", self.next, ["N", "PgDown"], "the tour's next stage")
+        self.act = win.add_action("Walk through", self.start, ["T"],
+                                  "play the preset's tour stage by stage, with captions")
+        self.act_next = win.add_action("Next stage", self.next, ["N", "PgDown"], "the tour's next stage")
         win.narration.tour_button.clicked.connect(self.start)
         win.frame_drawn.connect(self._on_frame)
-        win.problem.connect(lambda *_: self._interrupted())
+        self.session.problem.connect(lambda *_: self._interrupted())
+        self.session.preset_changed.connect(lambda _: self.preset_changed())
         self.preset_changed()
 
     @property
     def stages(self) -> list:
-        return self.win.preset.tour
+        return self.session.preset.tour
 
     @property
     def active(self) -> bool:
@@ -86,9 +87,10 @@ class Tour(QtCore.QObject):
         win = self.win
         if getattr(win, "slowmo", None) is not None and win.slowmo.active:
             win.slowmo.set_active(False)
-        win.controls.set_config(win.preset.config(), applied=False)
-        win.reset()  # the preset's own settings and seed: the tour shows the same run every time
-        self._play(0)
+        # the preset's own settings and seed, one run: the tour shows the same run every time
+        if self.session.reset([self.session.preset.config()]):
+            win.banner.clear()
+            self._play(0)
 
     def next(self) -> None:
         if not self.active:
@@ -105,18 +107,14 @@ class Tour(QtCore.QObject):
 
     # ------------------------------------------------------------------ stages
     def _play(self, i: int) -> None:
-        win = self.win
-        if not win.worker_alive():
+        session = self.session
+        if not session.alive():
             return
         stage = self.stages[i]
         self.index, self.done = i, False
-        if stage.settings:
-            win.controls.set_config(stage.settings, applied=False)  # the panel shows what the stage set
         self.serial += 1
-        win.send("stage", self.serial, stage.to_dict())
-        self.sent_at = win.handle.sent if win.handle is not None else 0
-        win.playing = stage.steps > 0
-        win._show_play_state()
+        session.play_stage(self.serial, stage)
+        self.sent_at = session.handle.sent
         self.act_next.setEnabled(True)
         self._caption(f"{stage.steps:,} {WHAT[stage.run]}\u2026" if stage.steps else "")
         self.bar.show()
@@ -129,10 +127,10 @@ class Tour(QtCore.QObject):
         last = self.index + 1 == n
         self.bar.next.setText("Finish \u2713" if last and self.done else "Next \u25b6")
 
-    def _on_frame(self, snap: dict) -> None:
+    def _on_frame(self, frame) -> None:
         if not self.active or self.done:
             return
-        stage = snap.get("stage")
+        stage = frame.stage
         if stage is not None and stage[0] == self.serial:
             left = int(stage[1])
             if left <= 0:
@@ -140,7 +138,7 @@ class Tour(QtCore.QObject):
             else:
                 self._caption(f"{self.stages[self.index].steps - left:,} of "
                               f"{self.stages[self.index].steps:,} {WHAT[self.stages[self.index].run]}")
-        elif snap.get("handled", 0) >= self.sent_at:
+        elif frame.handled >= self.sent_at:
             self._interrupted()  # the worker saw our stage and is no longer playing it
 
     def _finish(self) -> None:

@@ -1,9 +1,9 @@
 """The main window: the view of the data kind, curves under it, the story on the left,
 settings on the right, transport on top, and the step counter and rates in the status bar.
 
-The window only talks to the trainer through WorkerHandle.send and Bridge's signals; it never
-waits for the worker. Every snapshot it draws is answered with ("frame_done",), which allows
-the worker to compute the next one.
+The window shows a Session (session.py) and acts through it; it never waits for the training
+process. Its public parts (add_action, menu, add_strip, views, curves, show_picture, tell, ...)
+are what the lecture tools use.
 """
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .. import protocol as p
 from ..core import config
 from ..core.errors import GanvizError
 from ..core.fileio import write_with
-from .bridge import Bridge, WorkerHandle
-from .chrome import WindowChrome
+from ..session import Session
 from . import lecture
+from .bridge import Bridge
+from .chrome import WindowChrome
 from .controls import ControlsPanel
 from .export import grab_2x
 from .panels import Banner, NarrationPanel, SpeedControl
@@ -33,35 +35,24 @@ DIED = "The trainer stopped unexpectedly. Reset starts a fresh one (your setting
 
 
 class MainWindow(WindowChrome, QtWidgets.QMainWindow):
-    # object, not dict: PySide converts a dict argument through QVariantMap and back for every slot,
-    # a fresh copy of the snapshot's rows and scalars per slot and frame (the slots get the original)
-    frame_drawn = QtCore.Signal(object)        # after a snapshot has been drawn (tests, scripted runs)
-    changed = QtCore.Signal(dict, int)         # the trainer confirmed a live change
-    problem = QtCore.Signal(str, str)          # kind, message: what the user was told
+    frame_drawn = QtCore.Signal(object)        # a protocol.Frame, after it has been drawn (tools, tests)
 
-    def __init__(self, preset: config.Preset, cfg: config.Config, handle: WorkerHandle | None = None,
-                 t0: float | None = None):
+    def __init__(self, session: Session, t0: float | None = None):
         super().__init__()
+        self.session = session
         self.t0 = time.perf_counter() if t0 is None else t0
-        self.preset, self.cfg = preset, cfg
-        self.handle: WorkerHandle | None = None
         self.bridge: Bridge | None = None
-        self.playing = False
-        self.run_id = None
-        self.last_snap: dict | None = None
         self.frames = 0
-        self.frame_ms: collections.deque = collections.deque(maxlen=10_000)  # ms to apply a snapshot
+        self.frame_ms: collections.deque = collections.deque(maxlen=10_000)  # ms to draw a frame
         self.first_frame_s: float | None = None
         self._frame_clock: collections.deque = collections.deque(maxlen=120)
-        self._sent_cfg = cfg.to_dict()
         self._closing = False
         self._draw_failed = False
         self._box: QtWidgets.QMessageBox | None = None
-        self.setWindowTitle(f"ganviz \u2014 {preset.title}")
 
         self.views = {v.kind: v for v in (Density1DView(), Scatter2DView(), ImageGridView())}
         self.curves = CurvesView()
-        self.controls = ControlsPanel(cfg)
+        self.controls = ControlsPanel(session)
         self.narration = NarrationPanel()
         self.banner = Banner()
         self.speed = SpeedControl()
@@ -70,20 +61,32 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self._build_status()
-        self.narration.set_preset(preset.title, preset.description, preset.narration)
         for view in self.views.values():
             view.request.connect(self._view_request)
-        self.controls.live_changed.connect(self._live_changed)
-        self.controls.pending_changed.connect(self._pending_changed)
         self.banner.reset_clicked.connect(self.reset)
-        self.speed.speed_changed.connect(lambda s: self.send("speed", s))
-        self.show_view(guess_kind(cfg.data))
+        self.speed.speed_changed.connect(session.speed)
         self._fps_timer = QtCore.QTimer(self, interval=500, timeout=self._update_rates)
         self._fps_timer.start()
-        lecture.install(self)  # slow motion, presentation mode, export, data drop (app/lecture.py)
+        s = session
+        s.frame.connect(self._draw)  # first: the tools that listen to frames find them drawn
+        s.preset_changed.connect(self._show_preset)
+        s.playing_changed.connect(self._show_play_state)
+        s.pending_changed.connect(self._pending_changed)
+        s.process_started.connect(self._attach)
+        s.new_generation.connect(self._new_generation)
+        s.history_changed.connect(self._history_changed)
+        s.branched.connect(self.curves.branch)
+        s.changed.connect(self._on_changed)
+        s.problem.connect(self._on_problem)
+        s.saved.connect(lambda path: self.statusBar().showMessage(f"session saved to {path}", 6000))
+        s.loaded.connect(self._on_loaded)
+        s.selected_changed.connect(lambda _: self._redraw_selected())
+        self._show_preset(session.preset)
+        self.show_view(guess_kind(session.values["data"]))
+        lecture.install(self)  # slow motion, tours, presentation mode, export, data drop (app/lecture.py)
         self.timeline_bar = TimelineBar(self)  # kept states: scrub back, branch from there
-        if handle is not None:
-            self.attach(handle)
+        if session.handle is not None:
+            self._attach(session.handle)
 
     # ------------------------------------------------------------------ layout
     def _build_layout(self) -> None:
@@ -98,7 +101,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         split.setSizes([750, 250])  # proportions: the view gets three quarters at any window height
         split.setChildrenCollapsible(False)
         central = QtWidgets.QWidget()
-        col = QtWidgets.QVBoxLayout(central)
+        self._column = col = QtWidgets.QVBoxLayout(central)
         col.setContentsMargins(4, 4, 4, 0)
         col.setSpacing(4)
         col.addWidget(self.banner)
@@ -110,108 +113,72 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self.controls_dock.setMinimumWidth(320)
         self.resizeDocks([self.story_dock, self.controls_dock], [270, 330], QtCore.Qt.Orientation.Horizontal)
 
-    # ------------------------------------------------------------------ worker
-    def attach(self, handle: WorkerHandle) -> None:
-        """Listen to a (new) worker; it starts with default view overlays and full speed."""
-        self.handle = handle
-        self.run_id = None  # a new process counts its runs from 1 again
+    def add_strip(self, widget: QtWidgets.QWidget) -> None:
+        """A strip right above the view, under the alert banner (tour and slow-motion captions)."""
+        self._column.insertWidget(1, widget)
+
+    def add_below(self, widget: QtWidgets.QWidget) -> None:
+        """A strip under the view and its curves (the timeline bar)."""
+        self._column.addWidget(widget)
+
+    # ------------------------------------------------------------------ the training process
+    def _attach(self, handle) -> None:
+        """Listen to a (new) training process; it starts with the views' overlays and the speed set."""
+        self._detach_bridge()
         self.bridge = Bridge(handle)
-        self.bridge.snapshot.connect(self._on_snapshot)
-        self.bridge.changed.connect(self._on_changed)
-        self.bridge.error.connect(self._on_error)
-        self.bridge.saved.connect(lambda p: self.statusBar().showMessage(f"session saved to {p}", 6000))
-        self.bridge.loaded.connect(self._on_loaded)
+        self.bridge.frame_ready.connect(self._on_frame)
+        self.bridge.message.connect(self.session.receive)
         self.bridge.died.connect(self._on_died)
-        self.bridge.phases.connect(self.slowmo.on_phases)
         self.bridge.start()
-        self.send("view", self.current_view().wanted())
+        self._send_view()
         if self.speed.value():
-            self.send("speed", self.speed.value())
+            self.session.speed(self.speed.value())
 
-    def send(self, *cmd) -> None:
-        if self.handle is not None:
-            self.handle.send(*cmd)
-
-    def worker_alive(self) -> bool:
-        return self.handle is not None and self.handle.alive()
-
-    def restart_worker(self, cfg_dict: dict) -> None:
-        self._detach()
-        self.attach(WorkerHandle(cfg_dict))
-
-    def _detach(self) -> None:
+    def _detach_bridge(self) -> None:
         if self.bridge is not None:
-            for sig in (self.bridge.snapshot, self.bridge.changed, self.bridge.error, self.bridge.saved,
-                        self.bridge.loaded, self.bridge.died):
+            for sig in (self.bridge.frame_ready, self.bridge.message, self.bridge.died):
                 sig.disconnect()
-        if self.handle is not None:
-            self.handle.stop()
-        if self.bridge is not None:
             self.bridge.stop()
-        self.handle = self.bridge = None
+            self.bridge = None
+
+    def _send_view(self) -> None:
+        want = self.current_view().wanted()
+        self.session.view(p.View(runs=(self.session.selected,), **want))
 
     # ------------------------------------------------------------------ commands
     def toggle_play(self) -> None:
-        self.set_playing(not self.playing)
-
-    def set_playing(self, on: bool) -> None:
-        if on and not self.worker_alive():
-            return
-        self.playing = on
-        self.send("play" if on else "pause")
-        self._show_play_state()
-
-    def _show_play_state(self) -> None:
-        self.act_play.setText("\u275a\u275a Pause" if self.playing else "\u25b6 Play")
-        self.lbl_state.setText("playing" if self.playing else "paused")
+        self.session.toggle_play()
 
     def step(self, which: str) -> None:
         if which == "both" and self.slowmo.forward():  # slow motion: the next phase instead
             return
-        self.playing = False
-        self._show_play_state()
-        self.send("step", which)
+        self.session.step(which)
 
     def reset(self) -> None:
         """Start again from step 0 with the edited settings; restarts the trainer if it died."""
-        try:
-            cfg = self.controls.config()
-        except GanvizError as err:
-            self.tell("input", str(err))
-            return
-        self.cfg = cfg
-        self._sent_cfg = cfg.to_dict()
-        self.banner.clear()
-        self.playing = False
-        self._show_play_state()
-        if self.worker_alive():
-            self.send("reset", self._sent_cfg)
-        else:
-            self.restart_worker(self._sent_cfg)
+        self.controls.flush()
+        if self.session.reset():
+            self.banner.clear()
 
     def choose_preset(self, name: str) -> None:
-        try:
-            preset = config.load_preset(name)
-        except GanvizError as err:
-            self.tell("input", str(err))
-            return
-        self.preset = preset
-        self.preset_box.setCurrentText(name)
+        self.session.choose_preset(name)
+
+    def _show_preset(self, preset: config.Preset) -> None:
+        self.preset_box.setCurrentText(preset.name)
         self.setWindowTitle(f"ganviz \u2014 {preset.title}")
         self.narration.set_preset(preset.title, preset.description, preset.narration)
-        self.tour.preset_changed()
-        self.controls.set_config(preset.config(), applied=False)
-        self.reset()
 
-    def _live_changed(self, values: dict) -> None:
-        self.send("set", values)
+    def _show_play_state(self, playing: bool | None = None) -> None:
+        playing = self.session.playing if playing is None else playing
+        self.act_play.setText("\u275a\u275a Pause" if playing else "\u25b6 Play")
+        self.lbl_state.setText("playing" if playing else "paused")
 
     def _pending_changed(self, n: int) -> None:
         self.act_reset.setText(f"\u21bb Reset ({n} to apply)" if n else "\u21bb Reset")
 
-    def _view_request(self, wanted: dict) -> None:
+    def _view_request(self, _wanted: dict) -> None:
         if self.sender() is self.current_view():
-            self.send("view", wanted)
+            self._send_view()
 
     # ------------------------------------------------------------------ files
     def save_session(self) -> None:
@@ -220,19 +187,16 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         if path:
             if not path.endswith(".safetensors"):
                 path += ".safetensors"
-            self.send("save", path)
+            self.session.save(path)
 
     def open_session(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open session", "", "ganviz session (*.safetensors)")
         if path:
-            if not self.worker_alive():
-                self.restart_worker(self.cfg.to_dict())
-            self.send("load", path)
+            self.session.load(path)
 
     def open_data(self) -> None:
         path = self.controls.ask_data_path()
-        if path:
-            self.controls.set_value("data", path)
+        if path and self.session.edit("data", path):
             self.reset()
 
     def draw_data(self) -> None:
@@ -253,7 +217,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self.setWindowState(self.windowState() ^ QtCore.Qt.WindowState.WindowFullScreen)
         self.act_full.setChecked(self.isFullScreen())
 
-    # ------------------------------------------------------------------ messages from the worker
+    # ------------------------------------------------------------------ frames
     def current_view(self):
         return self.stack.currentWidget()
 
@@ -261,91 +225,100 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         view = self.views[kind]
         if view is not self.stack.currentWidget():
             self.stack.setCurrentWidget(view)
-            self.send("view", view.wanted())
+            self._send_view()
         for a in self._overlay_actions:
             self.overlay_bar.removeAction(a)
         self._overlay_actions = list(view.toggles)
         self.overlay_bar.addActions(self._overlay_actions)
 
-    def _on_snapshot(self) -> None:
-        snap = self.bridge.take() if self.bridge is not None else None
-        if snap is None:
+    def show_picture(self, picture) -> None:
+        """Draw a picture (core/snapshot.py) in the view of its kind."""
+        if picture.kind != self.current_view().kind:
+            self.show_view(picture.kind)
+        self.current_view().draw(picture)
+
+    def show_step(self, step: int, target: int) -> None:
+        self.lbl_step.setText(f"step {step:,} / {target:,}")
+
+    def _on_frame(self) -> None:
+        frame = self.bridge.take() if self.bridge is not None else None
+        if frame is None:
             return
         t = time.perf_counter()
-        try:
-            self._draw(snap)
-        except Exception as err:  # a bug in a view: say so once, and keep the window alive
-            if not self._draw_failed:
-                self._draw_failed = True
-                self.tell("crash", f"{type(err).__name__} while drawing: {err}\n{traceback.format_exc()}")
-        finally:
-            self.send("frame_done")  # always: without it the worker would wait for this frame forever
+        self.session.receive(frame)  # the session takes it in, then we draw (_draw, connected first)
         self.frame_ms.append((time.perf_counter() - t) * 1000)
         self.frames += 1
         self._frame_clock.append(time.perf_counter())
         if self.first_frame_s is None:
             self.first_frame_s = time.perf_counter() - self.t0
-        self.frame_drawn.emit(snap)
+        self.frame_drawn.emit(frame)
 
-    def _draw(self, snap: dict) -> None:
-        if snap["kind"] != self.current_view().kind:
-            self.show_view(snap["kind"])
-        view = self.current_view()
-        if snap.get("run") != self.run_id:
-            self.run_id = snap.get("run")
-            view.new_run()
-            self.controls.set_applied(self._sent_cfg)
-        self.last_snap = snap
-        view.draw(snap)
-        self.curves.update_from(snap)
-        if snap.get("handled", 0) >= self.handle.sent:  # no command of ours is still on its way
-            self.playing = bool(snap["playing"])
-        self._show_play_state()
-        self.lbl_step.setText(f"step {snap['step']:,} / {snap.get('target_steps', 0):,}")
+    def _draw(self, frame: p.Frame) -> None:
+        try:
+            picture = frame.pictures.get(self.session.selected)
+            if picture is not None:
+                self.show_picture(picture)
+            if self.curves.set_kind(frame.kind or self.current_view().kind):
+                self.curves.clear()  # another kind of data, another metric: show the history again
+                self._history_changed(self.session.selected, 0)
+            self.curves.refresh_if_due(frame.playing)
+            self.show_step(frame.step, frame.target_steps)
+        except Exception as err:  # a bug in a view: say so once, and keep the window alive
+            if not self._draw_failed:
+                self._draw_failed = True
+                self.tell("crash", f"{type(err).__name__} while drawing: {err}\n{traceback.format_exc()}")
+
+    def _redraw_selected(self) -> None:
+        self._send_view()
+        self._new_generation()
+        self._history_changed(self.session.selected, 0)
+
+    def _new_generation(self) -> None:
+        self.current_view().new_run()
+        self.curves.clear()
+
+    def _history_changed(self, run: int, start: int) -> None:
+        if run == self.session.selected:
+            self.curves.show_history(self.session.history[run], self.session.changes[run], start)
 
     def _update_rates(self) -> None:
         now = time.perf_counter()
         recent = [t for t in self._frame_clock if now - t <= 1.0]
         self.lbl_fps.setText(f"{len(recent)} frames/s")
-        rate = self.last_snap.get("steps_per_s", 0.0) if self.last_snap and self.playing else 0.0
+        last = self.session.last
+        rate = last.steps_per_s if last is not None and self.session.playing else 0.0
         self.lbl_rate.setText(f"{rate:,.0f} steps/s")
 
     def _on_changed(self, changes: dict, step: int) -> None:
-        text = ", ".join(f"{k} {old} \u2192 {new}" for k, (old, new) in changes.items())
+        mine = changes.get(self.session.selected, {})
+        text = ", ".join(f"{k} {old} \u2192 {new}" for k, (old, new) in mine.items())
         if text:
             self.statusBar().showMessage(f"step {step}: {text}", 5000)
-        self.changed.emit(changes, step)
 
-    def _on_loaded(self, path: str, cfg_dict: dict) -> None:
-        self.controls.set_config(cfg_dict, applied=True)
-        self._sent_cfg = dict(self.controls.values)
-        self.cfg = config.from_dict(cfg_dict)
+    def _on_loaded(self, path: str) -> None:
         self.banner.clear()
         self.setWindowTitle(f"ganviz \u2014 {Path(path).name}")
         self.statusBar().showMessage(f"session {path} loaded", 6000)
 
-    def _on_error(self, kind: str, message: str) -> None:
+    def _on_problem(self, kind: str, message: str) -> None:
         if kind == "diverged":
-            self.playing = False
-            self._show_play_state()
             self.banner.show_message("diverged", f"<b>Training diverged.</b> {message}. "
                                      "Training is paused; Reset starts again from step 0.")
-            self.problem.emit(kind, message)
+        elif kind == "died":
+            self.lbl_state.setText("trainer stopped")
+            self.banner.show_message("died", f"<b>{DIED}</b>")
         else:
-            self.tell(kind, message)
+            self._box_for(kind, message)
 
     def _on_died(self, exitcode) -> None:
-        if self._closing:
-            return
-        self.playing = False
-        self._show_play_state()
-        self.lbl_state.setText("trainer stopped")
-        self.banner.show_message("died", f"<b>{DIED}</b>")
-        self.problem.emit("died", f"exit code {exitcode}")
+        if not self._closing:
+            self.session.died(exitcode)
 
     def tell(self, kind: str, message: str) -> None:
-        """A message box that does not block: the views keep drawing behind it."""
-        self.problem.emit(kind, message)
+        """Tell the user (a message box that does not block: the views keep drawing behind it)."""
+        self.session.problem.emit(kind, message)
+
+    def _box_for(self, kind: str, message: str) -> None:
         first, _, rest = message.partition("\n")
         box = QtWidgets.QMessageBox(self)
         box.setIcon(QtWidgets.QMessageBox.Icon.Warning if kind == "input" else QtWidgets.QMessageBox.Icon.Critical)
@@ -363,16 +336,17 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop the worker (quit, ≤ 1 s, then terminate/kill) and the bridge thread."""
+        """Stop the training process (quit, <= 1 s, then terminate/kill) and the bridge thread."""
         if self._closing:
             return
         self._closing = True
         self._fps_timer.stop()
-        self._detach()
+        self._detach_bridge()
+        self.session.stop()
 
 
 def guess_kind(data: str) -> str:
-    """The view to show before the first snapshot says (a user's file: its snapshot decides)."""
+    """The view to show before the first frame says (a user's file: its frame decides)."""
     from ..core.data import BUILTINS
     return BUILTINS.get(data, ("1d", ""))[0]
 

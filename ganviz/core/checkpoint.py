@@ -1,7 +1,7 @@
 """Sessions and weights on disk, in safetensors (tensors) + JSON (everything else). Never pickle.
 
-A session file holds all a Trainer needs to continue exactly: weights, optimiser moments, RNG
-states, step, config, curves and change markers. Tensors go in the safetensors body, the rest in
+A session file holds all a population needs to continue exactly: for each run its weights,
+optimiser moments, generator state, config, curves and change markers; and the step. Tensors go in the safetensors body, the rest in
 its JSON metadata, so one file is written atomically and read without executing anything.
 """
 from __future__ import annotations
@@ -14,11 +14,11 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from .config import from_dict
 from .errors import CheckpointError, GanvizError
 from .fileio import write_with
 
-FORMAT = "ganviz-session/1"
+FORMAT = "ganviz-session/2"
+OLD_FORMATS = ("ganviz-session/1",)
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # protocol-2+ pickles and torch.save's zip archives
 
 
@@ -45,26 +45,24 @@ def _restore(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
     return obj
 
 
-def _int_keys(opt_state: dict) -> dict:
-    """JSON turned the optimiser's integer parameter ids into strings; torch wants them back."""
-    opt_state["state"] = {int(k): v for k, v in opt_state["state"].items()}
-    return opt_state
-
-
-def save(path: str | Path, trainer) -> None:
-    """Write trainer's whole state to one session file, atomically."""
+def save(path: str | Path, pop, runs: list[int] | None = None) -> None:
+    """Write the population's whole state (or that of some of its runs) to one session file, atomically."""
+    state = pop.state_dict()
+    if runs is not None:
+        state["runs"] = [state["runs"][i] for i in runs]
     tensors: dict[str, torch.Tensor] = {}
-    state = trainer.state_dict()
     meta = _flatten("s", state, tensors)
     metadata = {"format": FORMAT, "state": json.dumps(meta, allow_nan=True)}
     write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
 
-def save_weights(path: str | Path, trainer) -> None:
-    """G's and D's weights alone (G.*, D.*), with the config in the metadata: for other tools."""
-    tensors = {f"G.{k}": v.contiguous().clone() for k, v in trainer.G.state_dict().items()}
-    tensors.update({f"D.{k}": v.contiguous().clone() for k, v in trainer.D.state_dict().items()})
-    metadata = {"format": "ganviz-weights/1", "config": json.dumps(trainer.cfg.to_dict())}
+def save_weights(path: str | Path, pop, run: int = 0) -> None:
+    """One run's weights alone (G.*, D.*: its slice of every stacked parameter and batch norm statistic;
+    linear weights are (in, out)), with its config in the metadata: for other tools."""
+    t, j = pop.where[run]
+    tensors = {f"{name}.{k}": v[j].contiguous().clone() for name, net in (("G", t.G), ("D", t.D))
+               for k, v in net.state_dict().items()}
+    metadata = {"format": "ganviz-weights/2", "config": json.dumps(pop.cfgs[run].to_dict())}
     write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
 
@@ -89,29 +87,28 @@ def read(path: str | Path) -> dict[str, Any]:
     except Exception as err:  # safetensors raises several types for corrupt or truncated files
         raise CheckpointError(f"'{path}' is not a readable safetensors file ({str(err).splitlines()[0][:80]}); "
                               "it may be truncated or corrupt") from None
+    if metadata.get("format") in OLD_FORMATS:
+        raise CheckpointError(f"'{path}' was saved by ganviz 0.1, whose training state this version cannot "
+                              "continue; train it again from its settings (config.toml beside it, or the preset)")
     if metadata.get("format") != FORMAT:
         raise CheckpointError(f"'{path}' is a safetensors file but not a ganviz session; "
                               "use a trainer.safetensors written by ganviz")
     try:
         state = _restore(json.loads(metadata["state"]), tensors)
-        for key in ("opt_d", "opt_g"):
-            state[key] = _int_keys(state[key])
+        state["runs"][0]["config"]  # noqa: B018 -- the shape every session has
         return state
     except (KeyError, ValueError, TypeError) as err:
         raise CheckpointError(f"'{path}' has a damaged ganviz state ({err}); it cannot be resumed") from None
 
 
-def load_trainer(path: str | Path, data=None):
-    """A Trainer continued from a session file, exactly where it stopped."""
-    from .trainer import Trainer
+def load_population(path: str | Path, data=None):
+    """A population continued from a session file, exactly where it stopped."""
+    from .population import Population
     state = read(path)
-    cfg = from_dict(state["config"])
-    trainer = Trainer(cfg, data)
     try:
-        trainer.load_state_dict(state)
+        return Population.from_state(state, data)
     except GanvizError:
         raise
     except Exception as err:
         raise CheckpointError(f"'{path}' does not match its own settings ({str(err).splitlines()[0][:80]})") \
             from None
-    return trainer

@@ -12,6 +12,8 @@ import dataclasses
 import difflib
 import tomllib
 from dataclasses import dataclass, field, fields
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +30,27 @@ UPDATES = ("alternating", "simultaneous")
 D_TARGETS = ("generator", "noise")
 
 
-def _f(default, help, *, live=False, lo=None, hi=None, choices=None, group="training", step=None, log=False):
+# How a setting may differ between the runs of a population (core/population.py):
+RUN = "run"                # per run, within one set of stacked nets (seeds, learning rates, loss, ...)
+ARCHITECTURE = "arch"      # runs that differ here train as separate groups of the same population
+SHARED = "shared"          # the same for every run: the data, and the lockstep's own clock
+
+
+def _f(default, help, *, live=False, lo=None, hi=None, choices=None, group="training", step=None, log=False,
+       scope=ARCHITECTURE):
     """A config field with the metadata the CLI, the validator and the GUI controls share."""
     return field(default=default, metadata=dict(
-        help=help, live=live, lo=lo, hi=hi, choices=choices, group=group, step=step, log=log))
+        help=help, live=live, lo=lo, hi=hi, choices=choices, group=group, step=step, log=log, scope=scope))
 
 
 @dataclass
 class Config:
     # --- data (changing any of these starts a fresh run) ---
-    data: str = _f("ring8", "data set: a built-in name or a file/folder path", group="data")
+    data: str = _f("ring8", "data set: a built-in name or a file/folder path", group="data", scope=SHARED)
     n_data: int = _f(20000, "points drawn for a built-in 1D/2D data set (images: at most this many)",
-                     lo=100, hi=1_000_000, group="data")
-    image_size: int = _f(0, "side images are resized to (0 = keep the data's own size)", lo=0, hi=64, group="data")
+                     lo=100, hi=1_000_000, group="data", scope=SHARED)
+    image_size: int = _f(0, "side images are resized to (0 = keep the data's own size)", lo=0, hi=64, group="data",
+                         scope=SHARED)
 
     # --- models ---
     model: str = _f("mlp", "architecture of G and D", choices=MODELS, group="model")
@@ -57,15 +67,16 @@ class Config:
 
     # --- loss (Algorithm 1 and its usual variants) ---
     loss: str = _f("ns", "minimax: G minimises log(1-D(G(z))); ns: G maximises log D(G(z)); "
-                   "lsgan; wgan (weight clipping); wgan-gp; hinge", choices=LOSSES, live=True, group="loss")
+                   "lsgan; wgan (weight clipping); wgan-gp; hinge", choices=LOSSES, live=True, group="loss", scope=RUN)
     label_smoothing: float = _f(0.0, "one-sided label smoothing: D's target for real data is 1 - this",
-                                lo=0.0, hi=0.5, live=True, group="loss", step=0.05)
+                                lo=0.0, hi=0.5, live=True, group="loss", step=0.05, scope=RUN)
     instance_noise: float = _f(0.0, "std of Gaussian noise added to D's inputs, annealed to 0 over noise_anneal steps",
-                               lo=0.0, hi=5.0, live=True, group="loss", step=0.05)
+                               lo=0.0, hi=5.0, live=True, group="loss", step=0.05, scope=RUN)
     noise_anneal: int = _f(2000, "steps over which instance noise decays linearly to 0", lo=1, hi=10_000_000,
-                           live=True, group="loss")
-    clip: float = _f(0.01, "WGAN weight clipping bound c", lo=1e-5, hi=10.0, live=True, group="loss", log=True)
-    gp_weight: float = _f(10.0, "WGAN-GP gradient penalty weight", lo=0.0, hi=1000.0, live=True, group="loss")
+                           live=True, group="loss", scope=RUN)
+    clip: float = _f(0.01, "WGAN weight clipping bound c", lo=1e-5, hi=10.0, live=True, group="loss", log=True,
+                     scope=RUN)
+    gp_weight: float = _f(10.0, "WGAN-GP gradient penalty weight", lo=0.0, hi=1000.0, live=True, group="loss", scope=RUN)
     d_batch: str = _f("separate", "D sees real and fake in two minibatches or one mixed batch",
                       choices=D_BATCHES, live=True, group="loss")
     d_target: str = _f("generator", "D's fakes: G's samples (Algorithm 1) or noise annealed toward the data",
@@ -74,14 +85,14 @@ class Config:
     # --- optimisation ---
     optimizer: str = _f("adam", "optimiser of both nets: SGD with momentum (the paper's), Adam, RMSprop",
                         choices=OPTIMIZERS, live=True)
-    lr_d: float = _f(1e-3, "learning rate of D", lo=1e-7, hi=10.0, live=True, log=True)
-    lr_g: float = _f(1e-3, "learning rate of G", lo=1e-7, hi=10.0, live=True, log=True)
-    beta1: float = _f(0.5, "Adam beta1", lo=0.0, hi=0.999, live=True, step=0.05)
-    beta2: float = _f(0.999, "Adam beta2", lo=0.0, hi=0.9999, live=True, step=0.001)
-    momentum: float = _f(0.5, "SGD momentum (the paper: 0.5)", lo=0.0, hi=0.999, live=True, step=0.05)
+    lr_d: float = _f(1e-3, "learning rate of D", lo=1e-7, hi=10.0, live=True, log=True, scope=RUN)
+    lr_g: float = _f(1e-3, "learning rate of G", lo=1e-7, hi=10.0, live=True, log=True, scope=RUN)
+    beta1: float = _f(0.5, "Adam beta1", lo=0.0, hi=0.999, live=True, step=0.05, scope=RUN)
+    beta2: float = _f(0.999, "Adam beta2", lo=0.0, hi=0.9999, live=True, step=0.001, scope=RUN)
+    momentum: float = _f(0.5, "SGD momentum (the paper: 0.5)", lo=0.0, hi=0.999, live=True, step=0.05, scope=RUN)
     batch_size: int = _f(256, "minibatch size m (of real and of fake samples)", lo=1, hi=8192, live=True)
-    k_d: int = _f(1, "D steps per iteration (Algorithm 1's k)", lo=1, hi=100, live=True)
-    k_g: int = _f(1, "G steps per iteration", lo=1, hi=100, live=True)
+    k_d: int = _f(1, "D steps per iteration (Algorithm 1's k)", lo=1, hi=100, live=True, scope=RUN)
+    k_g: int = _f(1, "G steps per iteration", lo=1, hi=100, live=True, scope=RUN)
     update: str = _f("alternating", "alternating: D then G (Algorithm 1); simultaneous: both from the same state",
                      choices=UPDATES, live=True)
     reuse_fake: bool = _f(True, "G's step reuses the last D step's z and G(z) instead of drawing new noise "
@@ -89,12 +100,13 @@ class Config:
 
     # --- run ---
     steps: int = _f(5000, "training iterations (each: k_d D steps + k_g G steps)", lo=0, hi=100_000_000,
-                    live=True, group="run")
+                    live=True, group="run", scope=SHARED)
     seed: int = _f(0, "seed of every random draw: same seed + same settings = the same run", lo=0,
-                   hi=2**31 - 1, group="run")
-    log_every: int = _f(10, "write a metrics row every this many steps", lo=1, hi=1_000_000, live=True, group="run")
+                   hi=2**31 - 1, group="run", scope=RUN)
+    log_every: int = _f(10, "write a metrics row every this many steps", lo=1, hi=1_000_000, live=True, group="run",
+                        scope=SHARED)
     eval_every: int = _f(250, "compute the sample-based metrics (JSD, modes, Parzen) every this many steps",
-                         lo=1, hi=1_000_000, live=True, group="run")
+                         lo=1, hi=1_000_000, live=True, group="run", scope=SHARED)
 
     def replace(self, **changes) -> "Config":
         return validated(dataclasses.replace(self, **changes))
@@ -105,6 +117,8 @@ class Config:
 
 FIELDS = {f.name: f for f in fields(Config)}
 LIVE_KEYS = frozenset(name for name, f in FIELDS.items() if f.metadata["live"])
+SHARED_KEYS = tuple(name for name, f in FIELDS.items() if f.metadata["scope"] == SHARED)
+ARCHITECTURE_KEYS = tuple(name for name, f in FIELDS.items() if f.metadata["scope"] == ARCHITECTURE)
 
 
 def meta(key: str) -> dict:
@@ -186,6 +200,48 @@ def validated(cfg: Config) -> Config:
     return cfg
 
 
+def ignored(cfg: Config | dict[str, Any]) -> dict[str, str]:
+    """The settings that cfg's model, update rule, loss and optimiser never read, each with the reason.
+
+    The window greys these out and the CLI warns about the ones a user set: they are legal, only inert.
+    (The trainer's lone Step D / Step G use d_target and reuse_fake even when update=simultaneous.)
+    """
+    c = cfg.to_dict() if isinstance(cfg, Config) else cfg
+    out: dict[str, str] = {}
+
+    def skip(keys: tuple[str, ...], why: str) -> None:
+        for key in keys:
+            out.setdefault(key, why)  # the first reason is the one shown
+
+    if c["model"] == "linear":
+        skip(("g_hidden", "d_hidden", "g_depth", "d_depth", "activation", "dropout", "d_batchnorm"),
+             "model=linear has no hidden layers")
+    elif c["model"] == "dcgan":
+        skip(("g_depth", "d_depth"), "model=dcgan has a fixed depth")
+        skip(("activation",), "model=dcgan has its own (ReLU in G, leaky ReLU in D)")
+    if c["model"] == "linear" or not c["d_batchnorm"]:
+        skip(("d_batch",), "D has no batch norm, so one batch or two are the same")
+    if c["update"] == "simultaneous":
+        skip(("k_d", "k_g"), "update=simultaneous takes one step of each net")
+        skip(("reuse_fake",), "update=simultaneous computes G(z) once for both nets")
+        skip(("d_target",), "update=simultaneous trains D against G's samples")
+    elif c["d_target"] == "noise":
+        skip(("reuse_fake",), "with d_target=noise D's step makes no G(z) to reuse")
+    if c["instance_noise"] == 0 and (c["d_target"] != "noise" or c["update"] == "simultaneous"):
+        skip(("noise_anneal",), "instance_noise is 0, so there is no noise to anneal")
+    if c["loss"] in ("wgan", "wgan-gp", "hinge"):
+        skip(("label_smoothing",), f"loss={c['loss']} has no labels to smooth")
+    if c["loss"] != "wgan":
+        skip(("clip",), "only loss=wgan clips D's weights")
+    if c["loss"] != "wgan-gp":
+        skip(("gp_weight",), "only loss=wgan-gp has a gradient penalty")
+    if c["optimizer"] != "sgd":
+        skip(("momentum",), "only optimizer=sgd uses momentum")
+    if c["optimizer"] != "adam":
+        skip(("beta1", "beta2"), "only optimizer=adam uses betas")
+    return out
+
+
 def from_dict(values: dict[str, Any], base: Config | None = None) -> Config:
     cfg = dataclasses.replace(base) if base is not None else Config()
     for key, value in values.items():
@@ -208,7 +264,8 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- presets
 
-PRESET_DIR = Path(__file__).resolve().parents[2] / "assets" / "presets"
+# Package data (pyproject.toml), so an installed wheel has them: a folder, or a place in a zip.
+PRESET_DIR: Traversable = resources.files("ganviz") / "presets"
 
 
 @dataclass
@@ -218,16 +275,16 @@ class Preset:
     description: str
     narration: list[str]
     settings: dict[str, Any]
-    path: Path
+    path: Path | Traversable  # a user's file, or one of PRESET_DIR's
     tour: list = field(default_factory=list)  # tour.Stage: the stages a lecture walks through
 
     def config(self) -> Config:
         return from_dict(self.settings)
 
 
-def read_toml(path: Path, what: str = "file") -> dict:
+def read_toml(path: Path | Traversable, what: str = "file") -> dict:
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"{what} '{path}' does not exist") from None
@@ -240,10 +297,10 @@ def read_toml(path: Path, what: str = "file") -> dict:
 
 
 def load_preset(name_or_path: str) -> Preset:
-    path = Path(name_or_path)
+    path: Path | Traversable = Path(name_or_path)
     if path.suffix != ".toml":
         path = PRESET_DIR / f"{name_or_path}.toml"
-        if not path.exists():
+        if not path.is_file():
             names = preset_names()
             close = difflib.get_close_matches(name_or_path, names, n=1, cutoff=0.4)
             hint = f"did you mean '{close[0]}'?" if close else "run 'ganviz presets' for the list"
@@ -252,10 +309,11 @@ def load_preset(name_or_path: str) -> Preset:
     settings = doc.get("settings", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"preset '{path}' needs a [settings] table")
-    preset = Preset(name=path.stem, title=str(doc.get("title", path.stem)),
+    name = path.name.removesuffix(".toml")
+    preset = Preset(name=name, title=str(doc.get("title", name)),
                     description=str(doc.get("description", "")),
                     narration=[str(s) for s in doc.get("narration", [])], settings=settings, path=path,
-                    tour=tour.parse(doc.get("tour"), path.stem))
+                    tour=tour.parse(doc.get("tour"), name))
     preset.config()  # validate now, so a bad preset fails with its own name in the message
     return preset
 
@@ -265,7 +323,7 @@ def preset_names() -> list[str]:
     order = ["figure1", "linear1d", "saturating", "d-strong", "d-weak", "mode-collapse", "mixed-batches",
              "noise-target", "helvetica", "ring8", "grid25", "digits", "shapes", "loss-minimax", "loss-ns",
              "loss-lsgan", "loss-wgan", "loss-wgan-gp", "loss-hinge"]
-    found = sorted(p.stem for p in PRESET_DIR.glob("*.toml"))
+    found = sorted(p.name.removesuffix(".toml") for p in PRESET_DIR.iterdir() if p.name.endswith(".toml"))
     return [n for n in order if n in found] + [n for n in found if n not in order]
 
 

@@ -1,4 +1,4 @@
-"""The sample-based metrics of a trainer's current G and D, by kind of data (see metrics.py).
+"""The sample-based metrics of a run's current G and D, by kind of data (see metrics.py).
 
 Samples come from a fixed evaluation seed, so metrics move only when the models do.
 """
@@ -30,19 +30,20 @@ def to01(x: np.ndarray) -> np.ndarray:
     return ((np.clip(x, -1, 1) + 1) / 2).reshape(len(x), -1).astype(np.float64)
 
 
-def evaluate(trainer) -> dict[str, float]:
-    data = trainer.data
+def evaluate(run) -> dict[str, float]:
+    """Metrics of one run of a population (population.Run)."""
+    data = run.data
     if data.kind == "1d":
         grid = grid_1d(data)
-        d = trainer.discriminate(torch.from_numpy(data.from_units(grid[:, None]).astype(np.float32))).numpy()
+        d = run.discriminate(torch.from_numpy(data.from_units(grid[:, None]).astype(np.float32))).numpy()
         p_data = data.density(grid) if data.density is not None else None
-        out = metrics.metrics_1d(real_samples(data, N_EVAL_1D2D)[:, 0], trainer.sample(N_EVAL_1D2D)[:, 0],
+        out = metrics.metrics_1d(real_samples(data, N_EVAL_1D2D)[:, 0], run.sample(N_EVAL_1D2D)[:, 0],
                                  grid, d, p_data)
     elif data.kind == "2d":
-        out = metrics.metrics_2d(real_samples(data, N_EVAL_1D2D), trainer.sample(N_EVAL_1D2D),
+        out = metrics.metrics_2d(real_samples(data, N_EVAL_1D2D), run.sample(N_EVAL_1D2D),
                                  data.modes, data.mode_std)
     else:
-        fake = to01(data.from_units(trainer.sample(N_PARZEN)))
+        fake = to01(data.from_units(run.sample(N_PARZEN)))
         held = to01(data.held_out)
         half = len(held) // 2
         out = metrics.metrics_image(fake, to01(data.train), held[:half], held[half:])

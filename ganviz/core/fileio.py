@@ -55,3 +55,20 @@ def write_with(path, writer: Callable[[Path], None]) -> None:
     """Call writer(tmp_path) and move the result into place: for libraries that write files themselves."""
     with atomic_path(path) as tmp:
         writer(tmp)
+
+
+def check_folder(folder: str | os.PathLike, option: str) -> None:
+    """Create `folder` if needed and write and remove a file in it, or raise GanvizError naming `option`.
+
+    Before a long run: a folder that cannot take the results is then refused at once, not after
+    training. Only a real write tells (root ignores permissions, /proc and read-only mounts refuse).
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".ganviz-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise GanvizError(f"{option} folder '{folder}' cannot be written to ({err.strerror or err}); "
+                          "choose another folder") from None

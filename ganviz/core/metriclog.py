@@ -8,6 +8,9 @@ Reading gives back dicts equal to what was appended, NaN values and key order in
 """
 from __future__ import annotations
 
+import csv
+import io
+import math
 from array import array
 from collections.abc import Iterable, Iterator
 
@@ -61,6 +64,13 @@ class MetricLog:
         del self._values[start:]
         return row
 
+    def truncate(self, n: int) -> None:
+        """Keep the first n rows (the timeline went back to an earlier step)."""
+        if n < len(self):
+            del self._values[self._row_start[n]:]
+            del self._row_start[n:]
+            del self._row_schema[n:]
+
     def __iter__(self) -> Iterator[dict[str, float]]:
         return (self._row(i) for i in range(len(self)))
 
@@ -73,3 +83,26 @@ class MetricLog:
 
     def __repr__(self) -> str:
         return f"MetricLog({len(self)} rows)"
+
+
+COUNTS = ("step", "modes", "n_modes")  # written as whole numbers
+
+
+def metrics_csv(rows: Iterable[dict]) -> str:
+    """metrics.csv: one line per row, a column per key in order of first appearance, empty for NaN or missing."""
+    rows = list(rows)
+    keys: list[str] = []
+    for row in rows:
+        keys += [k for k in row if k not in keys]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(keys)
+    for row in rows:
+        writer.writerow(["" if k not in row or math.isnan(row[k]) else _fmt(k, row[k]) for k in keys])
+    return buf.getvalue()
+
+
+def _fmt(key: str, v: float) -> str:
+    if key in COUNTS and float(v).is_integer():
+        return str(int(v))
+    return repr(float(v))

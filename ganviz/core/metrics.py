@@ -140,6 +140,28 @@ def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(np.abs(cdf_a - cdf_b) * np.diff(pts)))
 
 
+def _outside(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    return (samples < grid[0]) | (samples > grid[-1])
+
+
+def _density_on_grid(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The samples' density on the grid, normalised over all of them. The KDE sees only the samples on the
+    grid's range: far-away ones would widen its automatic bandwidth and blur the part that is on it."""
+    inside = samples[~_outside(samples, grid)]
+    if len(inside) == 0:
+        return np.zeros_like(grid)
+    return kde_1d(inside, grid) * (len(inside) / len(samples))
+
+
+def _masses(on_grid: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """Masses on the grid plus one last cell for the samples outside its range (as _hist2d's in 2D): the
+    on-grid masses make up the inside share exactly (kernels reach past the edges), the last cell the rest."""
+    share_out = float(outside.mean())
+    total = on_grid.sum()
+    inside = on_grid * ((1 - share_out) / total) if total > 0 else np.zeros_like(on_grid)
+    return np.append(inside, share_out)
+
+
 def metrics_1d(real: np.ndarray, fake: np.ndarray, grid: np.ndarray, d_on_grid: np.ndarray,
                p_data: np.ndarray | None = None) -> dict:
     """JSD and |D - D*| on the grid, W1 and KS between the samples (all in the data's own units)."""
@@ -147,15 +169,16 @@ def metrics_1d(real: np.ndarray, fake: np.ndarray, grid: np.ndarray, d_on_grid: 
     d = np.asarray(d_on_grid, dtype=np.float64).reshape(-1)
     if d.shape != grid.shape:
         raise ValueError(f"d_on_grid must have one value per grid point ({len(grid)}), got {np.shape(d_on_grid)}")
-    p = kde_1d(real, grid) if p_data is None else np.asarray(p_data, dtype=np.float64).reshape(-1)
+    p = _density_on_grid(real, grid) if p_data is None else np.asarray(p_data, dtype=np.float64).reshape(-1)
     if p.shape != grid.shape:
         raise ValueError(f"p_data must have one value per grid point ({len(grid)}), got {np.shape(p_data)}")
-    q = kde_1d(fake, grid)
+    q = _density_on_grid(fake, grid)
     w = _trapezoid_weights(grid)
     # D* from the raw densities: renormalising on a grid that cuts off part of p_g would inflate p_g in the frame
     d_star = optimal_d(p, q)
     where_data = p >= 0.01 * p.max() if p.max() > 0 else np.ones_like(p, dtype=bool)
-    return {"jsd": jsd(p * w, q * w),
+    # G's samples off the grid match nothing; so do the data's own (few or none: the grid spans the data)
+    return {"jsd": jsd(_masses(p * w, _outside(real, grid)), _masses(q * w, _outside(fake, grid))),
             "w1": wasserstein_1d(real, fake),
             "d_gap": float(np.max(np.abs(d - d_star)[where_data])),
             "ks": ks_statistic(real, fake)}

@@ -1,36 +1,221 @@
-"""Generators and discriminators: linear, MLP and a small DCGAN. D always returns a logit.
+"""Generators and discriminators -- linear, MLP and a small DCGAN -- for N runs at once.
 
-G works in the data's standardised space: 1D/2D outputs are unbounded, images end in tanh
-(the data is scaled to [-1, 1]). Shapes: G(z) is (B, dim) or (B, C, H, W); D(x) is (B,).
+Every layer holds the weights of N runs stacked along a leading run axis, so one kernel call
+computes all N: `torch.baddbmm` for linear layers, grouped convolutions (groups = N) for the
+DCGAN. A single run is N = 1. Activations flow as (N, B, features); images as (N, B, C, H, W).
+
+G works in the data's standardised space: 1D/2D outputs are unbounded, images end in tanh (the
+data is scaled to [-1, 1]). G(z): (N, B, zd) -> (N, B, *shape); D(x): (N, B, *shape) -> (N, B)
+logits. `runs` (a slice or an index tensor) computes a subset of the runs with their own weights,
+as the views do for the runs they show.
+
+Each run is initialised from its own generator exactly as torch.nn initialises Linear and Conv
+layers (uniform in +-1/sqrt(fan_in)), so a run's start depends on its seed alone, never on the
+runs beside it.
 """
 from __future__ import annotations
 
+import math
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .config import Config
 from .errors import ConfigError
 
-ACTIVATION = {
-    "relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2), "tanh": nn.Tanh,
-    "elu": nn.ELU, "softplus": nn.Softplus,
+ACTIVATIONS = {
+    "relu": F.relu, "leaky_relu": lambda x: F.leaky_relu(x, 0.2), "tanh": torch.tanh,
+    "elu": F.elu, "softplus": F.softplus,
 }
+BN_MOMENTUM, BN_EPS = 0.1, 1e-5   # torch.nn.BatchNorm's defaults
+MAX_WEIGHTS = 50_000_000  # per run, ~0.8 GB with gradients and Adam's moments: the most a laptop should train
 
 
-def _mlp(n_in: int, hidden: int, depth: int, n_out: int, act: str, *,
-         dropout: float = 0.0, batchnorm: bool = False) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    width = n_in
-    for _ in range(depth):
-        layers.append(nn.Linear(width, hidden))
-        if batchnorm:
-            layers.append(nn.BatchNorm1d(hidden))
-        layers.append(ACTIVATION[act]())
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = hidden
-    layers.append(nn.Linear(width, n_out))
-    return nn.Sequential(*layers)
+def _pick(p: torch.Tensor, runs) -> torch.Tensor:
+    return p if runs is None else p[runs]
+
+
+def run_ids(n: int, runs) -> list[int]:
+    """The run numbers `runs` (None, a slice or an index tensor) picks out of n."""
+    if runs is None:
+        return list(range(n))
+    if isinstance(runs, slice):
+        return list(range(n)[runs])
+    return [int(i) for i in runs]
+
+
+class Stacked(nn.Module):
+    """A layer with a parameter per run along axis 0; fan_in for torch.nn's default initialisation."""
+
+    def reset(self, run: int, generator: torch.Generator) -> None:
+        bound = 1 / math.sqrt(self.fan_in)
+        with torch.no_grad():
+            for p in self.parameters(recurse=False):
+                nn.init.uniform_(p[run], -bound, bound, generator=generator)
+
+
+class Linear(Stacked):
+    def __init__(self, n: int, n_in: int, n_out: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n, n_in, n_out))
+        self.bias = nn.Parameter(torch.empty(n, 1, n_out))
+        self.fan_in = n_in
+
+    def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
+        return torch.baddbmm(_pick(self.bias, runs), x, _pick(self.weight, runs))
+
+
+class Conv(Stacked):
+    """Conv2d (or ConvTranspose2d) of N runs as one grouped convolution; activations in the grouped
+    layout (B, N*C, H, W), where run i owns channels i*C .. (i+1)*C."""
+
+    def __init__(self, n: int, c_in: int, c_out: int, transposed: bool = False):
+        super().__init__()
+        self.transposed = transposed
+        shape = (c_in, c_out) if transposed else (c_out, c_in)
+        self.weight = nn.Parameter(torch.empty(n, *shape, 4, 4))  # kernel 4, stride 2, padding 1: x2 or /2
+        self.bias = nn.Parameter(torch.empty(n, c_out))
+        self.fan_in = shape[1] * 16  # torch.nn's: the weight's second axis times the kernel's area
+
+    def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
+        w, b = _pick(self.weight, runs), _pick(self.bias, runs)
+        k = len(w)
+        w, b = w.reshape(k * w.shape[1], *w.shape[2:]), b.reshape(-1)
+        if self.transposed:
+            return F.conv_transpose2d(x, w, b, stride=2, padding=1, groups=k)
+        return F.conv2d(x, w, b, stride=2, padding=1, groups=k)
+
+
+class BatchNorm(nn.Module):
+    """Batch normalisation of N runs, each over its own batch: F.batch_norm on the runs' features side
+    by side. Takes (N, B, F) or the grouped image layout (B, N*C, H, W)."""
+
+    def __init__(self, n: int, features: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(n, features))
+        self.bias = nn.Parameter(torch.zeros(n, features))
+        self.register_buffer("running_mean", torch.zeros(n, features))
+        self.register_buffer("running_var", torch.ones(n, features))
+
+    def reset(self, run: int, generator: torch.Generator) -> None:
+        with torch.no_grad():
+            self.weight[run].fill_(1.0)
+            self.bias[run].zero_()
+
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+        """track=False: the batch's statistics without touching the running ones, so that drawing
+        samples never changes a run."""
+        points = x.dim() == 3
+        if points:  # (N, B, F) -> (B, N*F): every run's features become channels of one batch
+            n, b, f = x.shape
+            x = x.transpose(0, 1).reshape(b, n * f)
+        if self.training and not track:
+            mean = var = None
+        else:
+            if self.training and runs is not None:
+                raise ValueError("a subset of runs cannot update its running statistics")
+            # views of the buffers: F.batch_norm updates them in place while training
+            mean, var = _pick(self.running_mean, runs).reshape(-1), _pick(self.running_var, runs).reshape(-1)
+        y = F.batch_norm(x, mean, var, _pick(self.weight, runs).reshape(-1), _pick(self.bias, runs).reshape(-1),
+                         training=self.training, momentum=BN_MOMENTUM, eps=BN_EPS)
+        return y.reshape(b, n, f).transpose(0, 1) if points else y
+
+
+class Dropout(nn.Module):
+    """Dropout whose masks come from each run's own generator (torch's dropout draws from one global
+    generator, which would tie a run's masks to the runs beside it)."""
+
+    def __init__(self, p: float, generators: list[torch.Generator]):
+        super().__init__()
+        self.p, self.generators = p, generators
+
+    def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
+        if not self.training or self.p <= 0:
+            return x
+        gens = [self.generators[i] for i in run_ids(len(self.generators), runs)]
+        keep = torch.stack([torch.rand(x.shape[1:], generator=g) >= self.p for g in gens])
+        return x * keep / (1 - self.p)
+
+
+class MLP(nn.Module):
+    """Linear layers with an activation between them (and optional batch norm and dropout)."""
+
+    def __init__(self, n: int, sizes: list[int], act: str, *, batchnorm: bool = False, dropout: float = 0.0,
+                 generators: list[torch.Generator] | None = None):
+        super().__init__()
+        self.linears = nn.ModuleList(Linear(n, a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        hidden = sizes[1:-1]
+        self.norms = nn.ModuleList(BatchNorm(n, h) for h in hidden) if batchnorm else None
+        self.drop = Dropout(dropout, generators) if dropout > 0 else None
+        self.act = ACTIVATIONS[act]
+
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+        last = len(self.linears) - 1
+        for k, linear in enumerate(self.linears):
+            x = linear(x, runs)
+            if k < last:
+                if self.norms is not None:
+                    x = self.norms[k](x, runs, track)
+                x = self.act(x)
+                if self.drop is not None:
+                    x = self.drop(x, runs)
+        return x
+
+
+def _grouped(x: torch.Tensor) -> torch.Tensor:
+    """(N, B, C, H, W) -> (B, N*C, H, W), the layout of grouped convolutions."""
+    n, b = x.shape[:2]
+    return x.transpose(0, 1).reshape(b, n * x.shape[2], *x.shape[3:])
+
+
+def _ungrouped(x: torch.Tensor, n: int) -> torch.Tensor:
+    """(B, N*C, H, W) -> (N, B, C, H, W)."""
+    b = x.shape[0]
+    return x.reshape(b, n, -1, *x.shape[2:]).transpose(0, 1)
+
+
+class DCGANGenerator(nn.Module):
+    """DCGAN's G (Radford et al. 2016) scaled down: z -> linear -> 2 stride-2 transposed convs, batch norm."""
+
+    def __init__(self, n: int, z_dim: int, ch: int, shape: tuple[int, int, int]):
+        super().__init__()
+        c, h, w = shape
+        self.top = (2 * ch, h // 4, w // 4)
+        self.fc = Linear(n, z_dim, 2 * ch * (h // 4) * (w // 4))
+        self.bn0, self.up1, self.bn1 = BatchNorm(n, 2 * ch), Conv(n, 2 * ch, ch, True), BatchNorm(n, ch)
+        self.up2 = Conv(n, ch, c, True)
+
+    def forward(self, z: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+        k = z.shape[0]
+        x = _grouped(self.fc(z, runs).reshape(k, z.shape[1], *self.top))
+        x = F.relu(self.bn0(x, runs, track))
+        x = F.relu(self.bn1(self.up1(x, runs), runs, track))
+        return _ungrouped(self.up2(x, runs), k)
+
+
+class DCGANDiscriminator(nn.Module):
+    """DCGAN's D scaled down: 2 stride-2 convs with leaky ReLU (optional batch norm, dropout), then linear."""
+
+    def __init__(self, n: int, ch: int, shape: tuple[int, int, int], *, batchnorm: bool, dropout: float,
+                 generators: list[torch.Generator]):
+        super().__init__()
+        c, h, w = shape
+        self.down1, self.down2 = Conv(n, c, ch), Conv(n, ch, 2 * ch)
+        self.bn = BatchNorm(n, 2 * ch) if batchnorm else None
+        self.drop = Dropout(dropout, generators) if dropout > 0 else None
+        self.fc = Linear(n, 2 * ch * (h // 4) * (w // 4), 1)
+
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+        k, b = x.shape[:2]
+        x = F.leaky_relu(self.down1(_grouped(x), runs), 0.2)
+        x = self.down2(x, runs)
+        if self.bn is not None:
+            x = self.bn(x, runs, track)
+        x = _ungrouped(F.leaky_relu(x, 0.2), k).reshape(k, b, -1)
+        if self.drop is not None:
+            x = self.drop(x, runs)
+        return self.fc(x, runs)
 
 
 class Generator(nn.Module):
@@ -38,11 +223,11 @@ class Generator(nn.Module):
         super().__init__()
         self.body, self.out_shape, self.squash = body, out_shape, squash
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        x = self.body(z)
+    def forward(self, z: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+        x = self.body(z, runs, track)
         if self.squash:
             x = torch.tanh(x)
-        return x.reshape(z.shape[0], *self.out_shape)
+        return x.reshape(*z.shape[:2], *self.out_shape)
 
 
 class Discriminator(nn.Module):
@@ -50,75 +235,103 @@ class Discriminator(nn.Module):
         super().__init__()
         self.body, self.flatten = body, flatten
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
         if self.flatten:
-            x = x.reshape(x.shape[0], -1)
-        return self.body(x).reshape(-1)
-
-    def set_dropout(self, p: float) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Dropout):
-                m.p = p
+            x = x.reshape(*x.shape[:2], -1)
+        return self.body(x, runs, track).reshape(x.shape[0], x.shape[1])
 
 
-def _dcgan(cfg: Config, shape: tuple[int, int, int]) -> tuple[nn.Module, nn.Module]:
-    """DCGAN (Radford et al. 2016) scaled down: two stride-2 (de)convolutions, batch norm in G."""
-    c, h, w = shape
-    if h % 4 or w % 4:
-        raise ConfigError(f"model=dcgan needs image sides divisible by 4, the data has {h}x{w}; "
-                          "set image_size to a multiple of 4 or use model=mlp")
-    g_ch, d_ch = cfg.g_hidden, cfg.d_hidden
-    g = nn.Sequential(
-        nn.Linear(cfg.z_dim, 2 * g_ch * (h // 4) * (w // 4)),
-        nn.Unflatten(1, (2 * g_ch, h // 4, w // 4)),
-        nn.BatchNorm2d(2 * g_ch), nn.ReLU(),
-        nn.ConvTranspose2d(2 * g_ch, g_ch, 4, 2, 1), nn.BatchNorm2d(g_ch), nn.ReLU(),
-        nn.ConvTranspose2d(g_ch, c, 4, 2, 1),
-    )
-    d = nn.Sequential(
-        nn.Conv2d(c, d_ch, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(d_ch, 2 * d_ch, 4, 2, 1),
-        *( [nn.BatchNorm2d(2 * d_ch)] if cfg.d_batchnorm else [] ),
-        nn.LeakyReLU(0.2),
-        nn.Dropout(cfg.dropout) if cfg.dropout > 0 else nn.Identity(),
-        nn.Flatten(), nn.Linear(2 * d_ch * (h // 4) * (w // 4), 1),
-    )
+def build(cfg: Config, data_shape: tuple[int, ...], n: int = 1, generators: list[torch.Generator] | None = None,
+          seeds: list[int] | None = None) -> tuple[Generator, Discriminator]:
+    """G and D for N runs of data shaped (dim,) or (C, H, W). Run i's weights are drawn from seeds[i]
+    (0 when not given), G's then D's; `generators` draw the runs' dropout masks."""
+    g, d = _build(cfg, data_shape, n, generators)
+    for i, seed in enumerate(seeds or [0] * n):
+        init = torch.Generator().manual_seed(seed)
+        initialise(g, i, init)
+        initialise(d, i, init)
     return g, d
 
 
-def build(cfg: Config, data_shape: tuple[int, ...]) -> tuple[Generator, Discriminator]:
-    """Build G and D for data of shape (dim,) or (C, H, W), as cfg says."""
+def _build(cfg: Config, data_shape: tuple[int, ...], n: int = 1,
+           generators: list[torch.Generator] | None = None) -> tuple[Generator, Discriminator]:
+    generators = generators if generators is not None else [torch.Generator() for _ in range(n)]
     is_image = len(data_shape) == 3
-    dim = 1
-    for s in data_shape:
-        dim *= s
+    dim = math.prod(data_shape)
     if cfg.model == "dcgan":
         if not is_image:
             raise ConfigError("model=dcgan is for image data; use model=mlp or model=linear for 1D/2D data")
-        g_body, d_body = _dcgan(cfg, data_shape)
+        c, h, w = data_shape
+        if h % 4 or w % 4:
+            raise ConfigError(f"model=dcgan needs image sides divisible by 4, the data has {h}x{w}; "
+                              "set image_size to a multiple of 4 or use model=mlp")
+        g_body = DCGANGenerator(n, cfg.z_dim, cfg.g_hidden, data_shape)
+        d_body = DCGANDiscriminator(n, cfg.d_hidden, data_shape, batchnorm=cfg.d_batchnorm, dropout=cfg.dropout,
+                                    generators=generators)
         return Generator(g_body, data_shape, squash=True), Discriminator(d_body, flatten=False)
     if cfg.model == "linear":
         # The paper's simplest pair: G(z) = w·z + b and D(x) = sigmoid(w·x + b).
-        g_body, d_body = nn.Linear(cfg.z_dim, dim), nn.Linear(dim, 1)
+        g_sizes, d_sizes = [cfg.z_dim, dim], [dim, 1]
     else:
-        g_body = _mlp(cfg.z_dim, cfg.g_hidden, cfg.g_depth, dim, cfg.activation)
-        d_body = _mlp(dim, cfg.d_hidden, cfg.d_depth, 1, cfg.activation, dropout=cfg.dropout,
-                      batchnorm=cfg.d_batchnorm)
+        g_sizes = [cfg.z_dim] + [cfg.g_hidden] * cfg.g_depth + [dim]
+        d_sizes = [dim] + [cfg.d_hidden] * cfg.d_depth + [1]
+    g_body = MLP(n, g_sizes, cfg.activation)
+    d_body = MLP(n, d_sizes, cfg.activation, batchnorm=cfg.d_batchnorm and cfg.model == "mlp",
+                 dropout=cfg.dropout if cfg.model == "mlp" else 0.0, generators=generators)
     return Generator(g_body, data_shape, squash=is_image), Discriminator(d_body, flatten=is_image)
 
 
-MAX_WEIGHTS = 50_000_000  # ~0.8 GB with gradients and Adam's moments: the most a laptop should train
+def initialise(net: nn.Module, run: int, generator: torch.Generator) -> None:
+    """Run `run`'s weights as torch.nn initialises them, drawn from `generator` (layer by layer, in order)."""
+    for module in net.modules():
+        if hasattr(module, "reset"):
+            module.reset(run, generator)
 
 
 def check_size(cfg: Config, data_shape: tuple[int, ...]) -> None:
     """Refuse models too large for a laptop, counted exactly on the meta device (nothing allocated)."""
     with torch.device("meta"):
-        g, d = build(cfg, data_shape)
+        g, d = _build(cfg, data_shape)
     n = sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())
     if n > MAX_WEIGHTS:
         raise ConfigError(f"G and D would have {n / 1e6:.0f}M weights, too many for this tool "
                           f"(at most {MAX_WEIGHTS // 1_000_000}M); lower g_hidden/d_hidden or g_depth/d_depth")
 
 
-def has_batch_statistics(module: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
+def has_batch_statistics(net: nn.Module) -> bool:
+    return any(isinstance(m, BatchNorm) for m in net.modules())
+
+
+class FlatParameters:
+    """All parameters of a net as views into one (N, P) buffer, run-major: `data[i]` is run i's whole
+    parameter vector. The optimisers (optim.py) then update every weight of every run with a handful of
+    tensor operations instead of a handful per weight, which is most of a small step's cost."""
+
+    def __init__(self, net: nn.Module, n: int):
+        self.params = list(net.parameters())
+        self.sizes = [p[0].numel() for p in self.params]
+        self.data = torch.cat([p.detach().reshape(n, -1) for p in self.params], 1)
+        self.n = n
+        offset = 0
+        for (owner, name), p, size in zip(_owners(net), self.params, self.sizes):
+            # A Parameter made from a view shares the view's memory: writing `data` moves the weights.
+            view = self.data[:, offset:offset + size].view(p.shape)
+            setattr(owner, name, nn.Parameter(view, requires_grad=True))
+            offset += size
+        self.params = list(net.parameters())
+
+    def flatten(self, grads) -> torch.Tensor:
+        """Per-weight gradients (as autograd.grad returns them for self.params) -> (N, P)."""
+        return torch.cat([g.reshape(self.n, -1) for g in grads], 1)
+
+
+def _owners(net: nn.Module) -> list[tuple[nn.Module, str]]:
+    """(module, attribute name) of each parameter, in net.parameters() order."""
+    out = []
+    for name, _ in net.named_parameters():
+        *path, attr = name.split(".")
+        owner = net
+        for part in path:
+            owner = getattr(owner, part)
+        out.append((owner, attr))
+    return out

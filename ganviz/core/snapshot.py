@@ -1,32 +1,30 @@
-"""What the views draw, as plain numpy arrays, computed next to the trainer (in the worker).
+"""What the views draw (pictures.py), computed next to the trainer: one picture per run shown.
 
-A snapshot is a dict; every array is float32 (uint8 for image pixels) and C-contiguous, in the
-data's own units. Generated points come from fixed noise drawn once per run, so a frame differs
-from the last only because G changed: points glide instead of flickering.
-
-Keys, by kind (always: "kind", "step", "stats", "view_range"):
-  1d:    x, p_data, p_g, d, d_star, hist_edges, hist_density, z_line, z_x, z_label, fake
-  2d:    real, fake, d_grid (ny, nx; rows = y) over heat_range ((x0, x1), (y0, y1)): the view's
-         whole plot area when the view gave its aspect, else view_range; arrows (n, 4: x, y, dx, dy)
-         when asked, manifold (gz, gz, 2) when asked
-  image: fake_u8 (n, H, W, C), d_fake (n,), real_u8 (k, H, W, C), nn_u8 (n, H, W, C), nn_dist (n,)
+Generated points come from fixed noise drawn once per run from its own
+seed, so a frame differs from the last only because G changed: points glide instead of flickering.
+The runs of a comparison are drawn together: one batched forward pass per Trainer for all of them.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from .data import DATA_SEED
+from .pictures import Density1D, ImageGrid, Picture, Scatter2D
+from .population import Population
+from .trainer import noise
 
+# Sizes of what is drawn. A ring8 snapshot costs ~3 ms of one core at these sizes (docs/performance.md).
 N_POINTS_2D = 2000   # points of each kind drawn in 2D
 N_FAKE_1D = 4000     # samples behind p_g's density estimate
 N_Z_LINE = 41        # z values with arrows to G(z) in the Figure 1 view
-HEATMAP = 50         # D's heatmap resolution (HEATMAP x HEATMAP points, fewer across than along a wide
-                     # plot); the view interpolates it. 100 x 100 cost 7.7 ms of D per frame on one
-                     # laptop core, a quarter of ring8's training time
+HEATMAP = 50         # D's heatmap: about HEATMAP x HEATMAP points whatever the plot's shape; the view
+                     # interpolates it (100 x 100 cost a quarter of ring8's training time on one core)
 N_ARROWS = 300
 MANIFOLD = 20
 N_TILES = 64         # the fixed-noise image grid, 8 x 8
 N_REAL_TILES = 8
+FIXED_NOISE_SEED = 3  # fixed noise of run with seed s: seed s + 3 (+ seed_offset); training draws from s + 1
 
 F32 = np.float32
 
@@ -40,36 +38,113 @@ def _u8(images01: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray((np.clip(images01, 0, 1) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1))
 
 
-class SnapshotMaker:
-    def __init__(self, trainer, seed_offset: int = 3):
-        self.t = trainer
-        self.rng = torch.Generator().manual_seed(trainer.cfg.seed + seed_offset)
-        self.kind = trainer.data.kind
-        self.fixed_z: torch.Tensor | None = None
-        self._z_dim = None
-        self._static: dict[str, np.ndarray] = {}
-        self._prepare()
+def _runs_arg(js: list[int]):
+    """A slice for a contiguous range of a trainer's runs (weights are views then), else an index tensor."""
+    if js == list(range(js[0], js[-1] + 1)):
+        return slice(js[0], js[-1] + 1)
+    return torch.tensor(js)
 
-    def _prepare(self) -> None:
-        """Fixed noise and the parts that never change during a run (real points, p_data, grids)."""
-        t, data = self.t, self.t.data
-        n = {"1d": N_FAKE_1D, "2d": N_POINTS_2D, "image": N_TILES}[self.kind]
-        self.fixed_z = t.noise(n, self.rng)
-        self._z_dim, self._prior = t.cfg.z_dim, t.cfg.prior
+
+class SnapshotMaker:
+    """Pictures of a population's runs. `make(runs)` draws the runs asked for, batched per Trainer."""
+
+    def __init__(self, pop: Population, seed_offset: int = 0):
+        self.pop, self.kind = pop, pop.data.kind
+        self.seed_offset = seed_offset
+        self._fixed: dict[int, tuple[tuple, torch.Tensor]] = {}  # run -> ((prior, z_dim), fixed z)
+        self._d_grids: dict[int, np.ndarray] = {}
+        self._heat_aspect = -1.0
+        data, seed = pop.data, DATA_SEED  # the real points shown are the same for every run
         if self.kind == "2d":
-            self._heat_aspect = -1.0
             self._heat_grid(None)
-            idx = np.random.default_rng(t.cfg.seed).choice(len(data.train), min(N_POINTS_2D, len(data.train)),
-                                                          replace=False)
-            self._static["real"] = _c(data.to_units(data.train[idx]))
+            idx = np.random.default_rng(seed).choice(len(data.train), min(N_POINTS_2D, len(data.train)),
+                                                     replace=False)
+            self._real_2d = _c(data.to_units(data.train[idx]))
         elif self.kind == "1d":
-            real = data.to_units(data.train[:10_000])[:, 0]
-            self._real_1d = real
+            self._real_1d = data.to_units(data.train[:10_000])[:, 0]
         else:
-            idx = np.random.default_rng(t.cfg.seed).choice(len(data.train), N_REAL_TILES, replace=False)
-            self._static["real_u8"] = _u8((data.train[idx] + 1) / 2)
+            idx = np.random.default_rng(seed).choice(len(data.train), N_REAL_TILES, replace=False)
+            self._real_u8 = _u8((data.train[idx] + 1) / 2)
             self._train01 = torch.from_numpy(((data.train + 1) / 2).reshape(len(data.train), -1))
 
+    def fixed_noise(self, run: int) -> torch.Tensor:
+        """The run's fixed noise; drawn again when its prior changes (live), from its own generator."""
+        cfg = self.pop.cfgs[run]
+        key = (cfg.prior, cfg.z_dim, cfg.seed)
+        if run not in self._fixed or self._fixed[run][0] != key:
+            rng = torch.Generator().manual_seed(cfg.seed + FIXED_NOISE_SEED + self.seed_offset)
+            n = {"1d": N_FAKE_1D, "2d": N_POINTS_2D, "image": N_TILES}[self.kind]
+            self._fixed[run] = (key, noise(cfg, n, rng))
+        return self._fixed[run][1]
+
+    def make(self, runs: list[int] | None = None, arrows: bool = False, manifold: bool = False,
+             aspect: float | None = None, heat: bool = True) -> dict[int, Picture]:
+        """{run: picture} for `runs` (all when None). arrows/manifold: compute those overlays (2D);
+        aspect: the 2D plot's width / height; heat=False: D's 2D map as last computed (while playing,
+        every other frame: D's map drifts slowly, the points are what moves)."""
+        runs = list(range(len(self.pop))) if runs is None else list(runs)
+        by_trainer: dict[int, list[int]] = {}
+        for r in runs:
+            t, _ = self.pop.where[r]
+            by_trainer.setdefault(id(t), []).append(r)
+        out: dict[int, Picture] = {}
+        if self.kind == "2d":
+            self._heat_grid(aspect)
+        for group in by_trainer.values():
+            t = self.pop.where[group[0]][0]
+            js = [self.pop.where[r][1] for r in group]
+            order = sorted(range(len(group)), key=lambda k: js[k])
+            group, js = [group[k] for k in order], [js[k] for k in order]
+            sel = _runs_arg(js)
+            z = torch.stack([self.fixed_noise(r) for r in group])
+            fake = t.generate(z, sel)
+            make = {"1d": self._make_1d, "2d": self._make_2d, "image": self._make_image}[self.kind]
+            for k, pic in enumerate(make(t, sel, group, fake, arrows=arrows, manifold=manifold, heat=heat)):
+                out[group[k]] = pic
+        return {r: out[r] for r in runs}
+
+    def _base(self, run: int) -> dict:
+        return {"run": run, "step": self.pop.step_count, "view_range": _c(self.pop.data.view_range)}
+
+    # ------------------------------------------------------------------ 1D: Figure 1
+    def _make_1d(self, t, sel, group, fake_std, **_) -> list[Density1D]:
+        # Imported here: metrics pulls in scipy (~0.5 s), which 2D and image windows need only at
+        # their first evaluation, not for their first frame.
+        from .evaluate import grid_1d
+        from .metrics import kde_1d, optimal_d
+        data = self.pop.data
+        fakes = data.to_units(fake_std.numpy())[..., 0]
+        z_line, z_label = self._z_line(self.pop.cfgs[group[0]])
+        z_x = data.to_units(t.generate(z_line.expand(len(group), -1, -1), sel).numpy())[..., 0]
+        x = grid_1d(data)
+        lo = min(x[0], float(np.percentile(fakes, 0.5)))
+        hi = max(x[-1], float(np.percentile(fakes, 99.5)))
+        if lo < x[0] or hi > x[-1]:  # G wandered outside the frame: widen the grid so p_g stays drawn
+            x = np.linspace(lo, hi, len(x))
+        x_std = torch.from_numpy(data.from_units(x[:, None]).astype(F32))
+        d_all = t.discriminate(x_std.expand(len(group), -1, -1), sel).numpy()
+        p_data = data.density(x) if data.density is not None else kde_1d(self._real_1d, x)
+        out = []
+        for k, run in enumerate(group):
+            fake = fakes[k]
+            p_g = kde_1d(fake, x)
+            counts, edges = np.histogram(fake, bins=60, range=(x[0], x[-1]), density=True)
+            out.append(Density1D(**self._base(run), x=_c(x), p_data=_c(p_data), p_g=_c(p_g), d=_c(d_all[k]),
+                                 d_star=_c(optimal_d(p_data, p_g)), hist_edges=_c(edges), hist_density=_c(counts),
+                                 z_line=_c(z_line[:, 0].numpy()), z_x=_c(z_x[k]), z_label=z_label,
+                                 fake=_c(fake[:1000])))
+        return out
+
+    @staticmethod
+    def _z_line(cfg) -> tuple[torch.Tensor, str]:
+        """Evenly spaced z (quantiles of the prior) along z's first axis, the others held at 0."""
+        q = torch.linspace(0.01, 0.99, N_Z_LINE)
+        z1 = q * 2 - 1 if cfg.prior == "uniform" else torch.special.ndtri(q)
+        z = torch.zeros(N_Z_LINE, cfg.z_dim)
+        z[:, 0] = z1
+        return z, "z" if cfg.z_dim == 1 else "z\u2081 (other z at 0)"
+
+    # ------------------------------------------------------------------ 2D
     def _heat_grid(self, aspect: float | None) -> None:
         """The points where D is drawn: the data's view range, widened to the plot's aspect (width /
         height in pixels) when the view gave it. The plot keeps one scale for x and y, so a wide plot
@@ -78,8 +153,8 @@ class SnapshotMaker:
         if aspect == self._heat_aspect:
             return
         self._heat_aspect = aspect
-        self._d_grid = None  # a new grid: D's map is computed again, whatever the frame
-        (x0, x1), (y0, y1) = self.t.data.view_range
+        self._d_grids = {}  # a new grid: D's map is computed again, whatever the frame
+        (x0, x1), (y0, y1) = self.pop.data.view_range
         w, h = x1 - x0, y1 - y0
         ratio = 1.0
         if aspect is not None:
@@ -92,106 +167,51 @@ class SnapshotMaker:
         ny = max(2, round(HEATMAP / ratio ** 0.5))
         gx, gy = np.meshgrid(np.linspace(x0, x1, nx), np.linspace(y0, y1, ny))
         own = np.stack([gx.ravel(), gy.ravel()], 1)
-        self._grid_std = torch.from_numpy(self.t.data.from_units(own).astype(F32))
+        self._grid_std = torch.from_numpy(self.pop.data.from_units(own).astype(F32))
         self._grid_shape = (ny, nx)
         self._heat_range = np.array([[x0, x1], [y0, y1]], F32)
 
-    def _refresh_noise(self) -> None:
-        # A live change of prior means new fixed noise; the RNG is ours, so training is unaffected.
-        if self.t.cfg.prior != self._prior:
-            self.rng.manual_seed(self.t.cfg.seed + 3)
-            self._prepare()
+    def _make_2d(self, t, sel, group, fake_std, arrows=False, manifold=False, heat=True) -> list[Scatter2D]:
+        data, k = self.pop.data, len(group)
+        if heat or any(r not in self._d_grids for r in group):
+            d = t.discriminate(self._grid_std.expand(k, -1, -1), sel).numpy()
+            for i, r in enumerate(group):
+                self._d_grids[r] = _c(d[i].reshape(self._grid_shape))
+        pushes = self._arrows(t, sel, fake_std[:, :N_ARROWS]) if arrows else None
+        grids = self._manifold(t, sel, self.pop.cfgs[group[0]], k) if manifold else None
+        fakes = data.to_units(fake_std.numpy())
+        return [Scatter2D(**self._base(r), real=self._real_2d, fake=_c(fakes[i]), d_grid=self._d_grids[r],
+                          heat_range=self._heat_range.copy(), arrows=None if pushes is None else pushes[i],
+                          manifold=None if grids is None else grids[i]) for i, r in enumerate(group)]
 
-    def make(self, arrows: bool = False, manifold: bool = False, aspect: float | None = None,
-             heat: bool = True) -> dict:
-        """A snapshot; arrows/manifold: compute those overlays; aspect: the 2D plot's width / height;
-        heat=False: D's 2D map as last computed (while playing, every other frame: a third of a
-        ring8 snapshot's cost; D's map drifts slowly, the points are what moves)."""
-        self._refresh_noise()
-        t = self.t
-        snap = {"kind": self.kind, "step": t.step_count, "view_range": _c(t.data.view_range)}
-        if self.kind == "2d":
-            snap.update(self._make_2d(arrows, manifold, aspect, heat))
-        else:
-            snap.update(getattr(self, f"_make_{self.kind}")(arrows, manifold))
-        snap.update(self._static)
-        return snap
-
-    # ------------------------------------------------------------------ 1D: Figure 1
-    def _make_1d(self, arrows: bool, manifold: bool) -> dict:
-        # Imported here: metrics pulls in scipy (~0.5 s), which 2D and image windows need only at
-        # their first evaluation, not for their first frame.
-        from .evaluate import grid_1d
-        from .metrics import kde_1d, optimal_d
-        t, data = self.t, self.t.data
-        fake = data.to_units(t.generate(self.fixed_z).numpy())[:, 0]
-        x = grid_1d(data)
-        lo, hi = float(np.percentile(fake, 0.5)), float(np.percentile(fake, 99.5))
-        if lo < x[0] or hi > x[-1]:  # G wandered outside the frame: widen the grid so p_g stays drawn
-            span = (min(x[0], lo), max(x[-1], hi))
-            x = np.linspace(*span, len(x))
-        p_data = data.density(x) if data.density is not None else kde_1d(self._real_1d, x)
-        p_g = kde_1d(fake, x)
-        d = t.discriminate(torch.from_numpy(data.from_units(x[:, None]).astype(F32))).numpy()
-        counts, edges = np.histogram(fake, bins=60, range=(x[0], x[-1]), density=True)
-        z_line, z_label = self._z_line()
-        z_x = data.to_units(t.generate(z_line).numpy())[:, 0]
-        return {"x": _c(x), "p_data": _c(p_data), "p_g": _c(p_g), "d": _c(d), "d_star": _c(optimal_d(p_data, p_g)),
-                "hist_edges": _c(edges), "hist_density": _c(counts), "z_line": _c(z_line[:, 0].numpy()),
-                "z_x": _c(z_x), "z_label": z_label, "fake": _c(fake[:1000])}
-
-    def _z_line(self) -> tuple[torch.Tensor, str]:
-        """Evenly spaced z (quantiles of the prior) along z's first axis, the others held at 0."""
-        q = torch.linspace(0.01, 0.99, N_Z_LINE)
-        z1 = q * 2 - 1 if self.t.cfg.prior == "uniform" else torch.special.ndtri(q)
-        z = torch.zeros(N_Z_LINE, self.t.cfg.z_dim)
-        z[:, 0] = z1
-        label = "z" if self.t.cfg.z_dim == 1 else "z\u2081 (other z at 0)"
-        return z, label
-
-    # ------------------------------------------------------------------ 2D
-    def _make_2d(self, arrows: bool, manifold: bool, aspect: float | None = None, heat: bool = True) -> dict:
-        t, data = self.t, self.t.data
-        fake_std = t.generate(self.fixed_z)
-        out = {"fake": _c(data.to_units(fake_std.numpy()))}
-        self._heat_grid(aspect)
-        if heat or self._d_grid is None:
-            self._d_grid = _c(t.discriminate(self._grid_std).numpy().reshape(self._grid_shape))
-        out["d_grid"], out["heat_range"] = self._d_grid, self._heat_range.copy()
-        if arrows:
-            out["arrows"] = self._arrows(fake_std[:N_ARROWS])
-        if manifold:
-            out["manifold"] = self._manifold()
-        return out
-
-    def _arrows(self, x_std: torch.Tensor) -> np.ndarray:
+    def _arrows(self, t, sel, x_std: torch.Tensor) -> np.ndarray:
         """Where G's update pushes each sample: -d(G's loss)/dx at the sample, in own units."""
-        t = self.t
-        g = t.loss_gradient_at(x_std)
-        pos = t.data.to_units(x_std.numpy())
-        direction = -g.numpy() * t.data.scale  # chain rule into own units keeps arrows true to the axes
-        return _c(np.concatenate([pos, direction], 1))
+        g = t.loss_gradient_at(x_std, sel)
+        data = self.pop.data
+        pos = data.to_units(x_std.numpy())
+        direction = -g.numpy() * data.scale  # chain rule into own units keeps arrows true to the axes
+        return _c(np.concatenate([pos, direction], -1))
 
-    def _manifold(self) -> np.ndarray:
-        t = self.t
-        r = 1.0 if t.cfg.prior == "uniform" else 2.0
+    def _manifold(self, t, sel, cfg, k: int) -> np.ndarray:
+        r = 1.0 if cfg.prior == "uniform" else 2.0
         a = torch.linspace(-r, r, MANIFOLD)
-        z = torch.zeros(MANIFOLD, MANIFOLD, t.cfg.z_dim)
+        z = torch.zeros(MANIFOLD, MANIFOLD, cfg.z_dim)
         z[..., 0] = a[None, :]
-        if t.cfg.z_dim > 1:
+        if cfg.z_dim > 1:
             z[..., 1] = a[:, None]
-        x = t.generate(z.reshape(-1, t.cfg.z_dim)).numpy()
-        return _c(t.data.to_units(x).reshape(MANIFOLD, MANIFOLD, 2))
+        x = t.generate(z.reshape(1, -1, cfg.z_dim).expand(k, -1, -1), sel).numpy()
+        return _c(self.pop.data.to_units(x).reshape(k, MANIFOLD, MANIFOLD, 2))
 
     # ------------------------------------------------------------------ images
-    def _make_image(self, arrows: bool, manifold: bool) -> dict:
-        t = self.t
-        fake = t.generate(self.fixed_z)
-        d = t.discriminate(fake).numpy()
-        fake01 = ((fake.clamp(-1, 1) + 1) / 2)
-        dist = torch.cdist(fake01.reshape(len(fake01), -1), self._train01)
-        nn_dist, nn_idx = dist.min(1)
-        npix = fake01[0].numel()
-        nn = self._train01[nn_idx].reshape(fake01.shape).numpy()
-        return {"fake_u8": _u8(fake01.numpy()), "d_fake": _c(d), "nn_u8": _u8(nn),
-                "nn_dist": _c(nn_dist.numpy() / np.sqrt(npix))}
+    def _make_image(self, t, sel, group, fake, **_) -> list[ImageGrid]:
+        d = t.discriminate(fake, sel).numpy()
+        out = []
+        for i, r in enumerate(group):
+            fake01 = (fake[i].clamp(-1, 1) + 1) / 2
+            dist = torch.cdist(fake01.reshape(len(fake01), -1), self._train01)
+            nn_dist, nn_idx = dist.min(1)
+            npix = fake01[0].numel()
+            nn = self._train01[nn_idx].reshape(fake01.shape).numpy()
+            out.append(ImageGrid(**self._base(r), fake_u8=_u8(fake01.numpy()), d_fake=_c(d[i]), real_u8=self._real_u8,
+                                 nn_u8=_u8(nn), nn_dist=_c(nn_dist.numpy() / np.sqrt(npix))))
+        return out

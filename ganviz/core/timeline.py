@@ -1,4 +1,4 @@
-"""Kept states of a run, to scrub back in time and branch from an earlier moment.
+"""Kept states of a run (or of a population of runs), to scrub back in time and branch from an earlier moment.
 
 Memory is bounded: when the kept states outgrow `max_bytes`, every other older state is
 dropped (the newest is always kept), so the timeline stays sparse far back and dense near now.
@@ -96,12 +96,12 @@ class Timeline:
     def steps(self) -> list[int]:
         return [k.step for k in self.kept]
 
-    def keep(self, trainer) -> None:
-        """Remember the trainer's state now (curves excluded: they are cut, not copied, on restore)."""
-        layout, packed = _pack(trainer.state_dict(curves=False))  # copies: the live weights go on changing
-        if self.kept and self.kept[-1].step == trainer.step_count:
+    def keep(self, pop) -> None:
+        """Remember the population's state now (curves excluded: they are cut, not copied, on restore)."""
+        layout, packed = _pack(pop.state_dict(curves=False))  # copies: the live weights go on changing
+        if self.kept and self.kept[-1].step == pop.step_count:
             self.kept.pop()
-        self.kept.append(Kept(trainer.step_count, layout, packed))
+        self.kept.append(Kept(pop.step_count, layout, packed))
         self._thin()
 
     def _thin(self) -> None:
@@ -115,12 +115,13 @@ class Timeline:
             raise LookupError("nothing kept yet")
         return min(self.kept, key=lambda k: (abs(k.step - step), -k.step))
 
-    def restore(self, trainer, step: int) -> int:
-        """Put trainer back to the kept state nearest `step`; its curves are cut there. Returns that step."""
+    def restore(self, pop, step: int) -> int:
+        """Put the population back to the kept state nearest `step`; its curves are cut there. Returns that step."""
         kept = self.nearest(step)
-        state = _unpack(kept.layout, kept.packed, copy=True)  # the trainer's own copy: it trains on it
-        state["log"] = [r for r in trainer.log if r["step"] <= kept.step]
-        state["changes"] = [c for c in trainer.changes if c[0] <= kept.step]
-        trainer.load_state_dict(state)
+        state = _unpack(kept.layout, kept.packed, copy=True)  # the population's own copy: it trains on it
+        for run, log, changes in zip(state["runs"], pop.logs, pop.changes):
+            run["log"] = [r for r in log if r["step"] <= kept.step]
+            run["changes"] = [c for c in changes if c[0] <= kept.step]
+        pop.load_state_dict(state)
         self.kept = [k for k in self.kept if k.step <= kept.step]  # the future from here is a new branch
         return kept.step

@@ -79,17 +79,17 @@ def parse(raw: Any, where: str) -> list[Stage]:
     return stages
 
 
-def advance(trainer, run: str) -> None:
-    """One update of the stage's kind: an iteration of Algorithm 1, or D or G alone."""
+def advance(pop, run: str) -> None:
+    """One update of the stage's kind for every run: an iteration of Algorithm 1, or D or G alone."""
     if run == "both":
-        trainer.step()
+        pop.step()
     else:
-        trainer.single(run, force_log=False)
+        pop.single(run, force_log=False)
 
 
-def run_stage(trainer, stage: Stage) -> dict[str, tuple[Any, Any]]:
-    """Apply the stage's settings and run its updates; returns the settings changed."""
-    changed = trainer.set(**stage.settings) if stage.settings else {}
+def run_stage(pop, stage: Stage) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """Apply the stage's settings and run its updates; returns the settings changed, per run."""
+    changed = pop.set(**stage.settings) if stage.settings else {}
     for _ in range(stage.steps):
-        advance(trainer, stage.run)
+        advance(pop, stage.run)
     return changed

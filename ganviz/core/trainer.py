@@ -1,38 +1,29 @@
-"""Algorithm 1 of Goodfellow et al. (2014) and its usual variants, one step at a time.
+"""Algorithm 1 of Goodfellow et al. (2014) and its usual variants, for N runs in lockstep.
 
     for each iteration:
         k_d times: sample m noise and m data points, update D to ascend V(D, G)
         k_g times: sample m noise points, update G to descend its loss
 
-`step_d()`, `step_g()` and `step()` can be called in any order (the GUI's Step D / Step G /
-Step buttons); `set()` changes live settings between two steps; `state_dict()` captures
-everything (weights, optimiser moments, RNG states, step, log) so a run resumes exactly.
+A Trainer holds N runs of one architecture: their weights stacked along a run axis (models.py),
+so each line below trains all of them with one set of kernel calls. A single run is N = 1.
+Runs may differ in their seed and in every per-run setting (config.RUN: learning rates, betas,
+loss, label smoothing, instance noise, k_d, k_g, ...); each draws its batches, noise and dropout
+masks from its own generator, so a run's course does not depend on the runs beside it.
 
-Speed (small nets on 2 cores are overhead-bound, so every op counts):
-- D sees real and fake in one forward pass unless its batch statistics would mix them;
-- G's step reuses the last D step's z and G(z) (as pytorch/examples' DCGAN does) when
-  `reuse_fake` is on: G's weights did not change in between, so G(z) is the same tensor;
-- only the gradients that are needed are computed (autograd.grad on G's weights for G's step);
-- MLPs and linear nets skip autograd's graph: their backward pass is written out in backprop.py,
-  the same ATen calls in the same order, so the same bits, ~1.2x faster on ring8 and figure1;
-- scalars reach Python only on logged steps, except one finiteness check per step.
-Display and evaluation draw from their own RNGs, so watching a run never changes it.
+`step_d()`, `step_g()` and `step()` can be called in any order (the GUI's Step D / Step G /
+Step buttons); population.py keeps the step count, the logs and the live settings.
+Display and evaluation draw from their own generators, so watching a run never changes it.
 """
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
-from . import backprop, losses
-from .config import LIVE_KEYS, Config, diff
-from .data import Dataset, load
-from .errors import ConfigError, DivergedError
-from .fastpath import FusedStep, inplace_relu
-from .metriclog import MetricLog
-from .models import build, check_size, has_batch_statistics
+from . import losses, optim
+from .config import Config
+from .models import FlatParameters, build, has_batch_statistics
 
 PHASES = {  # slow motion: each phase of one iteration with the caption shown for it
     "sample": "1. Draw a minibatch: m points from the data and m noise vectors z from the prior.",
@@ -44,401 +35,280 @@ PHASES = {  # slow motion: each phase of one iteration with the caption shown fo
 STAT_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "value", "grad_d", "grad_g")
 
 
-def _grad_norm(grads) -> torch.Tensor:
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(list(grads))))
+def noise(cfg: Config, m: int, generator: torch.Generator) -> torch.Tensor:
+    """m draws of z from the prior: N(0, I) or U(-1, 1)."""
+    if cfg.prior == "uniform":
+        return torch.rand(m, cfg.z_dim, generator=generator) * 2 - 1
+    return torch.randn(m, cfg.z_dim, generator=generator)
 
 
 class Trainer:
-    def __init__(self, cfg: Config, data: Dataset | None = None, hand_backprop: bool = True):
-        self.cfg = cfg.replace()  # a validated copy: the caller's config is never mutated
-        self.data = data if data is not None else load(self.cfg.data, seed=self.cfg.seed, n=self.cfg.n_data,
-                                                       image_size=self.cfg.image_size or None)
-        torch.manual_seed(self.cfg.seed)  # weight init and dropout masks
-        shape = self.data.train.shape[1:]
-        check_size(self.cfg, tuple(shape))
-        self.G, self.D = build(self.cfg, tuple(shape))
-        inplace_relu(self.G, self.D)   # speed: same values, one allocation less per ReLU (fastpath.py)
-        self._g_params, self._d_params = list(self.G.parameters()), list(self.D.parameters())
-        self.pool = torch.from_numpy(np.ascontiguousarray(self.data.train))
-        self.rng = torch.Generator().manual_seed(self.cfg.seed + 1)       # data and noise draws
-        self.step_count = 0
-        self.log = MetricLog()   # one row per logged step (and per evaluation)
-        self.changes: list[tuple[int, str]] = []  # (step, "lr_d 0.001 -> 0.0001") for curve markers
-        # z of the last D step and its G(z): a graph (autograd) or a backprop.Pass; None: compute again
-        self._kept: tuple[torch.Tensor, Any] | None = None
-        # hand_backprop=False: autograd for every net (tests compare the two, bit for bit)
-        self._hand = ((backprop.Net(self.G), backprop.Net(self.D))
-                      if hand_backprop and backprop.supports(self.G) and backprop.supports(self.D) else None)
-        self._stats: dict[str, torch.Tensor] = {}
-        self._make_optimizers()
-        self.D.set_dropout(self.cfg.dropout)
+    """N runs of one architecture (the same model, sizes, batch, prior, optimiser and update rule)."""
 
-    # ------------------------------------------------------------------ sampling
-    def noise(self, m: int, rng: torch.Generator | None = None) -> torch.Tensor:
-        rng = rng or self.rng
-        if self.cfg.prior == "uniform":
-            return torch.rand(m, self.cfg.z_dim, generator=rng) * 2 - 1
-        return torch.randn(m, self.cfg.z_dim, generator=rng)
+    def __init__(self, cfgs: list[Config], data, step: Callable[[], int] = lambda: 0):
+        self.cfgs, self.data, self.n = list(cfgs), data, len(cfgs)
+        self.step_count = step  # the population's clock: instance noise anneals with it
+        self.pool = torch.from_numpy(np.ascontiguousarray(data.train))
+        self.rngs = [torch.Generator().manual_seed(c.seed + 1) for c in self.cfgs]  # batches, noise, masks
+        shape = tuple(self.pool.shape[1:])
+        # weights as torch.nn draws them, each run's from its own seed
+        self.G, self.D = build(self.cfgs[0], shape, self.n, self.rngs, seeds=[c.seed for c in self.cfgs])
+        self.flat_g, self.flat_d = FlatParameters(self.G, self.n), FlatParameters(self.D, self.n)
+        self.separate_batches = has_batch_statistics(self.D)  # else real and fake share D's forward pass
+        self.kept: tuple[torch.Tensor, torch.Tensor | None] | None = None  # z of the last D step, its G(z)
+        self.stats: dict[str, torch.Tensor] = {}  # the last step's numbers, one per run
+        self.diverged: list[tuple[int, str] | None] = [None] * self.n  # (step, what) once a run's loss is NaN/Inf
+        self.opt_d = self.opt_g = None
+        self.configure(self.cfgs)
 
-    def real_batch(self, m: int) -> torch.Tensor:
-        return self.pool[torch.randint(len(self.pool), (m,), generator=self.rng)]
+    @property
+    def cfg(self) -> Config:
+        """The settings every run of this trainer shares (its architecture) are those of any run."""
+        return self.cfgs[0]
 
-    def _instance_noise(self, x: torch.Tensor) -> torch.Tensor:
-        sigma = self.cfg.instance_noise * max(0.0, 1.0 - self.step_count / self.cfg.noise_anneal)
-        if sigma <= 0:
+    # ------------------------------------------------------------------ settings
+    def configure(self, cfgs: list[Config]) -> None:
+        """Apply (new) settings of the same runs: per-run columns, optimisers (fresh if their kind changed)."""
+        old = self.cfg.optimizer if self.opt_d is not None else None
+        self.cfgs = list(cfgs)
+        col = lambda key: optim.column(getattr(c, key) for c in self.cfgs)  # noqa: E731
+        self.loss_kinds = [c.loss for c in self.cfgs]
+        self.smoothing: torch.Tensor | float = col("label_smoothing") if any(
+            c.label_smoothing for c in self.cfgs) else 0.0
+        self.k_d, self.k_g = [c.k_d for c in self.cfgs], [c.k_g for c in self.cfgs]
+        self.clip = col("clip").masked_fill(torch.tensor([[c.loss != "wgan"] for c in self.cfgs]), float("inf"))
+        self.gp_weight = torch.tensor([c.gp_weight if c.loss == "wgan-gp" else 0.0 for c in self.cfgs])
+        betas = col("beta1"), col("beta2"), col("momentum")
+        if old != self.cfg.optimizer:  # a different optimiser starts with fresh moments
+            self.opt_d = optim.make(self.cfg.optimizer, self.flat_d.data, col("lr_d"), *betas)
+            self.opt_g = optim.make(self.cfg.optimizer, self.flat_g.data, col("lr_g"), *betas)
+        else:
+            self.opt_d.configure(col("lr_d"), *betas)
+            self.opt_g.configure(col("lr_g"), *betas)
+        if self.cfg.d_target == "noise":
+            self.kept = None
+
+    # ------------------------------------------------------------------ sampling, one draw per run
+    def _draw(self, fn: Callable[[torch.Generator], torch.Tensor], active: list[bool] | None) -> torch.Tensor:
+        """fn(run's generator) for each run, stacked; runs not active draw nothing (zeros stand in)."""
+        if active is None:
+            return torch.stack([fn(g) for g in self.rngs])
+        drawn = [fn(g) if on else None for g, on in zip(self.rngs, active)]
+        like = next(d for d in drawn if d is not None)
+        return torch.stack([d if d is not None else torch.zeros_like(like) for d in drawn])
+
+    def real_batch(self, m: int, active=None) -> torch.Tensor:
+        return self._draw(lambda g: self.pool[torch.randint(len(self.pool), (m,), generator=g)], active)
+
+    def noise(self, m: int, active=None) -> torch.Tensor:
+        return self._draw(lambda g: noise(self.cfg, m, g), active)
+
+    def _instance_noise(self, x: torch.Tensor, active=None) -> torch.Tensor:
+        """Gaussian noise on D's inputs, its std annealed linearly to 0 (each run its own schedule)."""
+        t = self.step_count()
+        sigma = [c.instance_noise * max(0.0, 1.0 - t / c.noise_anneal) for c in self.cfgs]
+        if not any(s > 0 for s in sigma):
             return x
-        return x + sigma * torch.randn(x.shape, generator=self.rng)
+        on = [s > 0 and (active is None or a) for s, a in zip(sigma, active or [True] * self.n)]
+        eps = self._draw(lambda g: torch.randn(x.shape[1:], generator=g), on)
+        return x + optim.column(sigma).reshape(-1, *[1] * (x.dim() - 1)) * eps
 
-    def _noise_fakes(self, m: int) -> torch.Tensor:
+    def _blurred_data(self, m: int, active=None) -> torch.Tensor:
         """Data blurred by noise that shrinks over noise_anneal steps: D's fakes when d_target=noise."""
-        sigma = max(0.1, 2.0 * (1.0 - self.step_count / self.cfg.noise_anneal))
-        x = self.real_batch(m)
-        return x + sigma * torch.randn(x.shape, generator=self.rng)
-
-    # ------------------------------------------------------------------ optimisers
-    def _optimizer(self, params, lr: float) -> torch.optim.Optimizer:
-        c = self.cfg
-        # Fused kernels update every weight in one call: on small nets that is ~5x less optimiser time.
-        if c.optimizer == "sgd":
-            return torch.optim.SGD(params, lr=lr, momentum=c.momentum, fused=True)
-        if c.optimizer == "rmsprop":
-            return torch.optim.RMSprop(params, lr=lr, foreach=True)
-        return torch.optim.Adam(params, lr=lr, betas=(c.beta1, c.beta2), fused=True)
-
-    def _make_optimizers(self) -> None:
-        # Built on first use: the first torch optimiser of a process imports torch._dynamo (about a
-        # second), and the window's first picture of the untrained G and D needs none (worker.py).
-        self._opts: tuple | None = None
-
-    def _optimizers(self) -> tuple:
-        if self._opts is None:
-            opt_d = self._optimizer(self._d_params, self.cfg.lr_d)
-            opt_g = self._optimizer(self._g_params, self.cfg.lr_g)
-            # Speed: the fused kernel without torch.optim's per-call Python (fastpath.py); same results.
-            self._opts = (opt_d, opt_g, FusedStep(opt_d), FusedStep(opt_g))
-        return self._opts
-
-    def warm_up(self) -> None:
-        """Build the optimisers now, so that the first step does not wait for them."""
-        self._optimizers()
-
-    opt_d = property(lambda self: self._optimizers()[0])
-    opt_g = property(lambda self: self._optimizers()[1])
-    _update_d = property(lambda self: self._optimizers()[2])
-    _update_g = property(lambda self: self._optimizers()[3])
-
-    def _apply_hyperparameters(self) -> None:
-        c = self.cfg
-        self.D.set_dropout(c.dropout)
-        if self._opts is None:
-            return  # they will be built from the new settings
-        for opt, lr in ((self.opt_d, c.lr_d), (self.opt_g, c.lr_g)):
-            for group in opt.param_groups:
-                group["lr"] = lr
-                if "betas" in group:
-                    group["betas"] = (c.beta1, c.beta2)
-                if "momentum" in group and c.optimizer == "sgd":
-                    group["momentum"] = c.momentum
-
-    # ------------------------------------------------------------------ live settings
-    def set(self, **changes: Any) -> dict[str, tuple[Any, Any]]:
-        """Apply live settings from the next step on; returns {key: (old, new)} of what changed.
-
-        Settings that rebuild the models or the data (see config.LIVE_KEYS) raise ConfigError:
-        the caller starts a new Trainer for those.
-        """
-        new = self.cfg.replace(**changes)
-        changed = diff(self.cfg, new)
-        frozen = [k for k in changed if k not in LIVE_KEYS]
-        if frozen:
-            raise ConfigError(f"{', '.join(frozen)} cannot change while training; reset to apply")
-        rebuild_opt = "optimizer" in changed
-        self.cfg = new
-        if rebuild_opt:
-            self._make_optimizers()  # a different optimiser starts with fresh moments
-        self._apply_hyperparameters()
-        if {"batch_size", "prior", "d_target"} & changed.keys():
-            self._kept = None
-        for key, (old, val) in changed.items():
-            self.changes.append((self.step_count, f"{key} {old} \u2192 {val}"))
-        return changed
+        t = self.step_count()
+        x = self.real_batch(m, active)
+        sigma = optim.column(max(0.1, 2.0 * (1.0 - t / c.noise_anneal)) for c in self.cfgs)
+        return x + sigma.reshape(-1, *[1] * (x.dim() - 1)) * self._draw(
+            lambda g: torch.randn(x.shape[1:], generator=g), active)
 
     # ------------------------------------------------------------------ D
-    def _hand_nets(self) -> tuple[backprop.Net, backprop.Net] | None:
-        """(G, D) for hand-written backprop, or None: autograd. The gradient penalty differentiates
-        D's gradient, which only autograd can do."""
-        if self._hand is None or (self.cfg.loss == "wgan-gp" and self.cfg.gp_weight > 0):
-            return None
-        return self._hand
-
     def _d_logits(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        separate = self.cfg.d_batch == "separate" and has_batch_statistics(self.D)
-        if separate:
-            return self.D(real), self.D(fake)
-        out = self.D(torch.cat([real, fake]))  # one pass; identical maths when D has no batch statistics
-        return out[: len(real)], out[len(real):]
+        if self.separate_batches and self.cfg.d_batch == "separate":
+            return self.D(real), self.D(fake)  # batch statistics of the real and of the fake batch
+        out = self.D(torch.cat([real, fake], 1))  # one pass; the same maths when D has no batch statistics
+        m = real.shape[1]
+        return out[:, :m], out[:, m:]
 
-    def step_d(self, real: torch.Tensor | None = None, z: torch.Tensor | None = None) -> None:
-        """One D update; `real` and `z` may be given (slow motion shows the batch before it is used)."""
+    def _d_loss(self, l_real: torch.Tensor, l_fake: torch.Tensor, real, fake) -> torch.Tensor:
+        loss = losses.per_run(self.loss_kinds, lambda k: losses.d_loss(k, l_real, l_fake, self.smoothing))
+        if bool(self.gp_weight.any()):  # only the runs with a penalty draw its interpolation weights
+            eps = self._draw(lambda g: torch.rand(real.shape[1], generator=g), (self.gp_weight > 0).tolist())
+            loss = loss + self.gp_weight * losses.gradient_penalty(self.D, real, fake, eps)
+        return loss
+
+    def step_d(self, active: list[bool] | None = None, real: torch.Tensor | None = None,
+               z: torch.Tensor | None = None) -> None:
+        """One update of D for the `active` runs (all when None). `real` and `z` may be given (slow
+        motion shows the batch before it is used)."""
         c, m = self.cfg, self.cfg.batch_size
-        hand = self._hand_nets()
-        real = self.real_batch(m) if real is None else real
-        self._kept = None
+        real = self.real_batch(m, active) if real is None else real
         if c.d_target == "noise":
-            fake = self._noise_fakes(m)
+            fake, self.kept = self._blurred_data(m, active), None
         else:
-            z = self.noise(m) if z is None else z
-            if hand is not None:
-                g_pass = hand[0].forward(z)
-                fake = g_pass.out
-                if c.reuse_fake:
-                    self._kept = (z, g_pass)
-            elif c.reuse_fake:
+            z = self.noise(m, active) if z is None else z
+            if c.reuse_fake:
                 g_out = self.G(z)
-                self._kept = (z, g_out)
                 fake = g_out.detach()
+                self._keep(z, g_out, active)
             else:
                 with torch.no_grad():
                     fake = self.G(z)
-        real_in, fake_in = self._instance_noise(real), self._instance_noise(fake)
-        if hand is not None:
-            d_pass = hand[1].forward(torch.cat([real_in, fake_in]))  # no batch statistics: one pass
-            l_real, l_fake = d_pass.out[:m], d_pass.out[m:]
-            loss, g_real, g_fake = losses.d_loss_and_grads(c.loss, l_real, l_fake, c.label_smoothing)
-            grads = d_pass.backward(torch.cat([g_real, g_fake]))[0]
-        else:
-            l_real, l_fake = self._d_logits(real_in, fake_in)
-            loss = losses.d_loss(c.loss, l_real, l_fake, c.label_smoothing)
-            if c.loss == "wgan-gp" and c.gp_weight > 0:
-                loss = loss + c.gp_weight * losses.gradient_penalty(self.D, real_in, fake_in, self.rng)
-            grads = torch.autograd.grad(loss, self._d_params)  # handed to the optimiser: no .grad, no zeroing
-        self._check_finite(loss, "D's loss")
-        self._update_d.update(grads)
-        if c.loss == "wgan":
+        real_in, fake_in = self._instance_noise(real, active), self._instance_noise(fake, active)
+        l_real, l_fake = self._d_logits(real_in, fake_in)
+        loss = self._d_loss(l_real, l_fake, real_in, fake_in)
+        grads = self.flat_d.flatten(torch.autograd.grad(loss.sum(), self.flat_d.params))
+        self._update(self.opt_d, grads, loss, active, "D's loss")
+        if "wgan" in self.loss_kinds:  # weight clipping keeps the critic Lipschitz
             with torch.no_grad():
-                for p in self.D.parameters():
-                    p.clamp_(-c.clip, c.clip)
-        self._stats.update(loss_d=loss.detach(), l_real=l_real.detach(), l_fake=l_fake.detach())
-        if self._due(self.cfg.log_every):
-            self._stats["grad_d"] = _grad_norm(grads)
+                self.flat_d.data.clamp_(-self.clip, self.clip)
+        self.stats.update(loss_d=loss.detach(), l_real=l_real.detach(), l_fake=l_fake.detach(), grad_d=grads)
+
+    def _keep(self, z: torch.Tensor, g_out: torch.Tensor, active) -> None:
+        """G's step reuses the z and G(z) of each run's own last D step (as pytorch/examples' DCGAN does)."""
+        if active is None or self.kept is None:
+            self.kept = (z, g_out)
+            return
+        on = torch.tensor(active).reshape(-1, 1, 1)
+        self.kept = (torch.where(on, z, self.kept[0]), None)  # G(z) computed again for the mixture
 
     # ------------------------------------------------------------------ G
-    def step_g(self) -> None:
+    def step_g(self, active: list[bool] | None = None) -> None:
+        """One update of G for the `active` runs, along the gradient of its loss through D."""
         c = self.cfg
-        hand = self._hand_nets()
-        kept = self._kept if c.reuse_fake else None
-        self._kept = None
-        z = kept[0] if kept is not None else self.noise(c.batch_size)
-        g_out = kept[1] if kept is not None else None
-        if hand is not None:
-            # G(z) of the D step when it was kept by this path; else the same numbers again
-            g_pass = g_out if isinstance(g_out, backprop.Pass) else hand[0].forward(z)
-            d_pass = hand[1].forward(self._instance_noise(g_pass.out))
-            loss, g_logits = losses.g_loss_and_grad(c.loss, d_pass.out)
-            # through D to its input (D's own gradients are not needed), then through G
-            grads = g_pass.backward(d_pass.backward(g_logits, weights=False, inputs=True)[1])[0]
-        else:
-            fake = g_out if isinstance(g_out, torch.Tensor) else self.G(z)
-            logits = self.D(self._instance_noise(fake))
-            loss = losses.g_loss(c.loss, logits)
-            grads = torch.autograd.grad(loss, self._g_params)  # G's weights only: not D's
-        self._check_finite(loss, "G's loss")
-        self._update_g.update(grads)
-        self._stats["loss_g"] = loss.detach()
-        if self._due(self.cfg.log_every):
-            self._stats["grad_g"] = _grad_norm(grads)
+        kept = self.kept if c.reuse_fake and c.d_target != "noise" else None
+        self.kept = None
+        z = kept[0] if kept is not None else self.noise(c.batch_size, active)
+        fake = kept[1] if kept is not None and kept[1] is not None else self.G(z)
+        logits = self.D(self._instance_noise(fake, active))
+        loss = losses.per_run(self.loss_kinds, lambda k: losses.g_loss(k, logits))
+        grads = self.flat_g.flatten(torch.autograd.grad(loss.sum(), self.flat_g.params))  # G's weights only
+        self._update(self.opt_g, grads, loss, active, "G's loss")
+        self.stats.update(loss_g=loss.detach(), grad_g=grads)
 
-    # ------------------------------------------------------------------ iteration
-    def step_simultaneous(self) -> None:
-        """Both players move from the same state: D's and G's gradients come from one forward pass."""
-        c, m = self.cfg, self.cfg.batch_size
+    def step_simultaneous(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both players from the same state: D's and G's gradients from one forward pass."""
+        m = self.cfg.batch_size
         real, fake = self.real_batch(m), self.G(self.noise(m))
-        l_real, l_fake = self._d_logits(self._instance_noise(real), self._instance_noise(fake))
-        loss_d = losses.d_loss(c.loss, l_real, l_fake, c.label_smoothing)
-        if c.loss == "wgan-gp" and c.gp_weight > 0:
-            loss_d = loss_d + c.gp_weight * losses.gradient_penalty(self.D, real, fake.detach(), self.rng)
-        loss_g = losses.g_loss(c.loss, l_fake)
-        d_params, g_params = self._d_params, self._g_params
-        grads_d = torch.autograd.grad(loss_d, d_params, retain_graph=True)
-        grads_g = torch.autograd.grad(loss_g, g_params)
-        self._check_finite(loss_d + loss_g, "the losses")
-        self._update_d.update(grads_d)
-        self._update_g.update(grads_g)
-        if c.loss == "wgan":
+        real_in, fake_in = self._instance_noise(real), self._instance_noise(fake)
+        l_real, l_fake = self._d_logits(real_in, fake_in)
+        loss_d = self._d_loss(l_real, l_fake, real_in, fake_in.detach())
+        loss_g = losses.per_run(self.loss_kinds, lambda k: losses.g_loss(k, l_fake))
+        grads_d = self.flat_d.flatten(torch.autograd.grad(loss_d.sum(), self.flat_d.params, retain_graph=True))
+        grads_g = self.flat_g.flatten(torch.autograd.grad(loss_g.sum(), self.flat_g.params))
+        self._update(self.opt_d, grads_d, loss_d + loss_g, None, "the losses")
+        self._update(self.opt_g, grads_g, loss_d + loss_g, None, "the losses")
+        if "wgan" in self.loss_kinds:
             with torch.no_grad():
-                for p in d_params:
-                    p.clamp_(-c.clip, c.clip)
-        self._stats.update(loss_d=loss_d.detach(), loss_g=loss_g.detach(),
-                           l_real=l_real.detach(), l_fake=l_fake.detach())
-        if self._due(c.log_every):
-            self._stats["grad_d"], self._stats["grad_g"] = _grad_norm(grads_d), _grad_norm(grads_g)
+                self.flat_d.data.clamp_(-self.clip, self.clip)
+        self.stats.update(loss_d=loss_d.detach(), loss_g=loss_g.detach(), l_real=l_real.detach(),
+                          l_fake=l_fake.detach(), grad_d=grads_d, grad_g=grads_g)
 
     def step(self) -> None:
-        """One iteration of Algorithm 1 (k_d D steps, then k_g G steps), then logging when due."""
+        """One iteration of Algorithm 1 for every run: k_d D steps, then k_g G steps (a run with fewer
+        steps than its neighbours sits the extra ones out)."""
         if self.cfg.update == "simultaneous":
             self.step_simultaneous()
-        else:
-            for _ in range(self.cfg.k_d):
-                self.step_d()
-            for _ in range(self.cfg.k_g):
-                self.step_g()
-        self.step_count += 1
-        self._after_step()
-
-    def single(self, which: str, force_log: bool = True) -> None:
-        """A lone D or G update: counted as a step of its own; the GUI's buttons log it at once."""
-        (self.step_d if which == "d" else self.step_g)()
-        self.step_count += 1
-        self._after_step(force=force_log)
-
-    def phases(self):
-        """One alternating iteration (one D step, one G step) paused after each phase, for slow motion.
-
-        Yields (phase, tensors) with phase in PHASES; the models change only at "update_d" and
-        "update_g", exactly as step() would change them with k_d = k_g = 1.
-        """
-        m = self.cfg.batch_size
-        real, z = self.real_batch(m), self.noise(m)
-        yield "sample", {"real": real, "z": z}
-        fake = self.generate(z)
-        yield "generate", {"real": real, "z": z, "fake": fake}
-        seen = {"real": real, "z": z, "fake": fake, "d_real": self.discriminate(real), "d_fake": self.discriminate(fake)}
-        yield "discriminate", seen
-        self.step_d(real=real, z=z)
-        yield "update_d", {**seen, "d_real": self.discriminate(real), "d_fake": self.discriminate(fake)}
-        self.step_g()
-        self.step_count += 1
-        self._after_step(force=True)
-        yield "update_g", {**seen, "fake_after": self.generate(z)}
-
-    def run(self, n: int) -> None:
-        for _ in range(n):
-            self.step()
-
-    # ------------------------------------------------------------------ logging
-    def _due(self, every: int) -> bool:
-        # Called during step number step_count + 1 (the counter moves after the step).
-        return (self.step_count + 1) % every == 0
-
-    def _check_finite(self, loss: torch.Tensor, what: str) -> None:
-        if not math.isfinite(float(loss.detach())):
-            raise DivergedError(self.step_count + 1, what)
-
-    def _after_step(self, force: bool = False) -> None:
-        s = self.step_count
-        log_due, eval_due = s % self.cfg.log_every == 0, s % self.cfg.eval_every == 0
-        if not (log_due or eval_due or force):
             return
-        row = {"step": float(s), **self.stats()}
-        if eval_due:
-            from .evaluate import evaluate  # evaluation pulls in scipy; only load it when first due
-            row.update(evaluate(self))
-        self.log.append(row)
+        for j in range(max(self.k_d)):
+            self.step_d(None if min(self.k_d) > j else [k > j for k in self.k_d])
+        for j in range(max(self.k_g)):
+            self.step_g(None if min(self.k_g) > j else [k > j for k in self.k_g])
 
-    def evaluate_now(self) -> dict[str, float]:
-        """Stats and sample-based metrics at the current step; logged unless this step already was."""
-        if self.log and self.log[-1]["step"] == self.step_count and len(self.log[-1]) > 1 + len(STAT_KEYS):
-            return {k: v for k, v in self.log[-1].items() if k != "step"}
-        from .evaluate import evaluate
-        row = {"step": float(self.step_count), **self.stats(), **evaluate(self)}
-        if self.log and self.log[-1]["step"] == self.step_count:
-            self.log[-1] = row
-        else:
-            self.log.append(row)
-        return {k: v for k, v in row.items() if k != "step"}
+    def _update(self, opt: optim.RunOptimizer, grads: torch.Tensor, loss: torch.Tensor, active, what: str) -> None:
+        """opt.step for the active runs whose loss is finite; a run whose loss is NaN or Inf has diverged:
+        it keeps its last finite weights and takes no further step."""
+        finite = torch.isfinite(loss.detach())
+        if not bool(finite.all()):
+            for i in torch.nonzero(~finite).reshape(-1).tolist():
+                if self.diverged[i] is None and (active is None or active[i]):
+                    self.diverged[i] = (self.step_count() + 1, what)
+        alive = [d is None for d in self.diverged]
+        if active is not None:
+            alive = [a and b for a, b in zip(alive, active)]
+        opt.step(grads, None if all(alive) else torch.tensor(alive).reshape(-1, 1))
 
-    def stats(self) -> dict[str, float]:
-        """The most recent step's numbers as Python floats (NaN for what has not been computed yet)."""
-        st, c = self._stats, self.cfg
-        vals: dict[str, float] = {k: float("nan") for k in STAT_KEYS}
+    # ------------------------------------------------------------------ numbers
+    def stat_rows(self) -> list[dict[str, float]]:
+        """The last step's numbers of each run as Python floats (NaN for what has not been computed)."""
+        st = self.stats
+        cols: dict[str, torch.Tensor] = {}
         if "l_real" in st:
             lr, lf = st["l_real"], st["l_fake"]
-            packed = torch.stack([losses.probability(c.loss, lr).mean(), losses.probability(c.loss, lf).mean(),
-                                  losses.value(lr, lf)]).tolist()
-            vals["d_real"], vals["d_fake"], vals["value"] = packed
-        for key in ("loss_d", "loss_g", "grad_d", "grad_g"):
+            cols["d_real"] = losses.per_run(self.loss_kinds, lambda k: losses.probability(k, lr).mean(1))
+            cols["d_fake"] = losses.per_run(self.loss_kinds, lambda k: losses.probability(k, lf).mean(1))
+            cols["value"] = losses.value(lr, lf)
+        for key in ("loss_d", "loss_g"):
             if key in st:
-                vals[key] = float(st[key])
-        return vals
+                cols[key] = st[key]
+        for key in ("grad_d", "grad_g"):
+            if key in st:
+                cols[key] = torch.linalg.vector_norm(st[key], dim=1)
+        nan = float("nan")
+        table = torch.stack(list(cols.values()), 1).tolist() if cols else [[] for _ in range(self.n)]
+        return [{k: dict(zip(cols, row)).get(k, nan) for k in STAT_KEYS} for row in table]
 
     # ------------------------------------------------------------------ views of the models
     @torch.no_grad()
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """G(z) in standardised units, computed as training computes it (batch norm on the batch's own
-        statistics, as pytorch/examples' DCGAN draws its fixed-noise grid). Batch norm's running
-        statistics are put back afterwards, so drawing never changes the run, and a D step never
-        changes the drawn samples."""
-        if self._hand is not None:  # the same numbers as G(z) without module calls (backprop.py)
-            return self._hand[0].forward(z).out
-        buffers = {name: b.clone() for name, b in self.G.named_buffers()}
-        if not buffers:
-            return self.G(z)
-        # Batch norm updates the copies, not G's own buffers (which a kept autograd graph may hold).
-        return torch.func.functional_call(self.G, buffers, (z,))
+    def generate(self, z: torch.Tensor, runs=None) -> torch.Tensor:
+        """G(z) in standardised units for the runs picked (z: (k, n, z_dim)), computed as training computes
+        it: batch norm on the batch's own statistics (as pytorch/examples' DCGAN draws its fixed-noise grid),
+        leaving the running statistics alone, so drawing never changes a run."""
+        return self.G(z, runs, track=False)
 
     @torch.no_grad()
-    def discriminate(self, x: torch.Tensor) -> torch.Tensor:
-        """D(x) as a probability in [0, 1], x standardised, D in eval mode."""
-        if self._hand is not None:  # no dropout, no batch norm: eval mode would change nothing
-            return losses.probability(self.cfg.loss, self._hand[1].forward(x).out)
-        was = self.D.training
+    def discriminate(self, x: torch.Tensor, runs=None) -> torch.Tensor:
+        """D(x) as a probability in [0, 1], x standardised (k, n, ...), D in eval mode."""
+        kinds = self._kinds(runs)
         self.D.eval()
         try:
-            return losses.probability(self.cfg.loss, self.D(x))
+            logits = self.D(x, runs)
         finally:
-            self.D.train(was)
+            self.D.train()
+        return losses.per_run(kinds, lambda k: losses.probability(k, logits))
 
-    def loss_gradient_at(self, x: torch.Tensor) -> torch.Tensor:
-        """d(G's loss)/dx for each point of x on its own (D in eval mode): minus it is where G's next
+    def loss_gradient_at(self, x: torch.Tensor, runs=None) -> torch.Tensor:
+        """d(G's loss)/dx at each point of x on its own (D in eval mode): minus it is where G's next
         update pushes a sample at x (the 2D view's arrows)."""
-        n = len(x)
-        if self._hand is not None:
-            d_pass = self._hand[1].forward(x)
-            _, g_logits = losses.g_loss_and_grad(self.cfg.loss, d_pass.out)
-            return d_pass.backward(g_logits * n, weights=False, inputs=True)[1]
+        kinds = self._kinds(runs)
         x = x.detach().clone().requires_grad_(True)
-        was = self.D.training
         self.D.eval()
         try:
-            (g,) = torch.autograd.grad(losses.g_loss(self.cfg.loss, self.D(x)) * n, x)
+            logits = self.D(x, runs)
+            loss = losses.per_run(kinds, lambda k: losses.g_loss(k, logits)) * x.shape[1]
+            (g,) = torch.autograd.grad(loss.sum(), x)
         finally:
-            self.D.train(was)
+            self.D.train()
         return g
 
-    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
-        """n generated samples in the data's own units, from an RNG of their own."""
-        rng = torch.Generator().manual_seed(self.cfg.seed + 2 if seed is None else seed)
-        out = [self.generate(self.noise(min(4096, n - i), rng)) for i in range(0, n, 4096)]
-        return self.data.to_units(torch.cat(out).numpy())
+    def _kinds(self, runs) -> list[str]:
+        from .models import run_ids
+        return [self.loss_kinds[i] for i in run_ids(self.n, runs)]
 
-    # ------------------------------------------------------------------ state
-    def state_dict(self, curves: bool = True) -> dict[str, Any]:
-        """Everything a run needs to continue exactly; curves=False leaves out the log and changes
-        (the timeline keeps states every few seconds and cuts the curves itself)."""
-        state = {
-            "G": self.G.state_dict(), "D": self.D.state_dict(),
-            "opt_d": self.opt_d.state_dict(), "opt_g": self.opt_g.state_dict(),
-            "rng": self.rng.get_state(), "torch_rng": torch.get_rng_state(),
-            "step": self.step_count, "config": self.cfg.to_dict(),
-            "kept_z": None if self._kept is None else self._kept[0].clone(),
-        }
-        if curves:
-            state.update(log=list(self.log), changes=list(self.changes))
-        return state
+    # ------------------------------------------------------------------ state of one run
+    def run_state(self, i: int) -> dict[str, Any]:
+        """Everything run i needs to continue exactly (weights, batch norm statistics, moments, generator,
+        the z its next G step reuses), as tensors of its own."""
+        buffers = {f"{net}.{name}": b[i].clone() for net, m in (("G", self.G), ("D", self.D))
+                   for name, b in m.named_buffers()}
+        return {"G": self.flat_g.data[i].clone(), "D": self.flat_d.data[i].clone(), "buffers": buffers,
+                "opt_d": self.opt_d.run_state(i), "opt_g": self.opt_g.run_state(i), "rng": self.rngs[i].get_state(),
+                "kept_z": None if self.kept is None else self.kept[0][i].clone()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self._update_d.forget()  # new state tensors (and param groups): look them up again
-        self._update_g.forget()
-        self.rng.set_state(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
-        self.step_count = int(state["step"])
-        self.log = MetricLog(state.get("log", []))
-        self.changes = [(int(s), str(t)) for s, t in state.get("changes", [])]
+    @torch.no_grad()
+    def load_run_state(self, i: int, state: dict[str, Any]) -> None:
+        self.flat_g.data[i] = state["G"]
+        self.flat_d.data[i] = state["D"]
+        nets = {"G": self.G, "D": self.D}
+        for key, value in state["buffers"].items():
+            net, name = key.split(".", 1)
+            nets[net].get_buffer(name)[i] = value
+        self.opt_d.load_run_state(i, state["opt_d"])
+        self.opt_g.load_run_state(i, state["opt_g"])
+        self.rngs[i].set_state(state["rng"])
         z = state.get("kept_z")
-        self._kept = None if z is None else (z, None)  # G(z) is computed again when G steps
-        self._stats = {}
-        self._apply_hyperparameters()
+        if z is None:
+            self.kept = None
+        else:  # G(z) is computed again when G steps
+            kept = self.kept[0] if self.kept is not None else torch.zeros(self.n, *z.shape)
+            kept[i] = z
+            self.kept = (kept, None)

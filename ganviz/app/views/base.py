@@ -15,25 +15,6 @@ def finite(a: np.ndarray) -> np.ndarray:
     return np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
 
 
-def move_points(item, x: np.ndarray, y: np.ndarray) -> None:
-    """Move a ScatterPlotItem's points in place when only their positions changed.
-
-    setData rebuilds every point's style record (about 5 ms for 2,000 points on a laptop); the
-    styles of fixed-noise samples never change, so only x and y are written. Falls back to
-    setData when the count differs. (Relies on pyqtgraph 0.14's record array, which is pinned.)
-    """
-    data = getattr(item, "data", None)
-    if data is None or len(data) != len(x) or len(x) == 0:
-        item.setData(x, y)
-        return
-    data["x"] = x
-    data["y"] = y
-    item.prepareGeometryChange()
-    item.informViewBoundsChanged()
-    item.bounds = [None, None]
-    item.invalidate()
-
-
 class View(QtWidgets.QWidget):
     """A view of one kind of data. Plot items are built once in __init__; draw() only updates them."""
 
@@ -64,5 +45,6 @@ class View(QtWidgets.QWidget):
     def new_run(self) -> None:
         """A fresh run (reset, load, preset): forget ranges and selections of the old one."""
 
-    def draw(self, snap: dict) -> None:
+    def draw(self, picture) -> None:
+        """Show a picture (core/snapshot.py) of this view's kind."""
         raise NotImplementedError

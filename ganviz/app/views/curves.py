@@ -1,9 +1,10 @@
 """Training curves: losses, mean D on real and fake, the data kind's main metric, gradient norms.
 
-Rows arrive in each snapshot (only the new ones); they are appended to preallocated numpy
-buffers that double when full, and each curve is drawn with pyqtgraph's peak downsampling,
-so a run of a million steps costs the same per frame as one of a thousand.
-A dashed vertical marker, labelled with the change, marks each live change of a setting.
+The curves show one run's history (session.py); its new rows are appended to bounded numpy
+buffers (Series) and each curve is drawn with pyqtgraph's peak downsampling, so a run of a
+million steps costs the same per frame as one of a thousand. A dashed vertical marker, labelled
+with the change, marks each live change of a setting. When the timeline branches, the curves
+drawn so far stay as a faint grey layer and the live curves are cut at the branch.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ MIN_HEIGHT = 130       # px: a title, two or three y ticks, the step numbers; th
 STEP_LABEL_MIN_H = 180  # px: a shorter row drops the "step" axis titles
 MAX_MARKERS = 12       # older change markers are removed: a marker forest reads as noise
 REFRESH_S = 0.5        # while playing, curves are redrawn twice a second: enough for a trend
+GHOST_PEN = (128, 128, 128, 64)  # grey at alpha 0.25: an abandoned branch reads as background
+MAX_GHOSTS = 3                   # earlier branches beyond this are forgotten (a clutter of grey helps no one)
 METRIC = "#7b3294"
 c = theme.coloured
 
@@ -189,8 +192,10 @@ class CurvesView(QtWidgets.QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.series: dict[str, Series] = {}
         self.markers: list[list[pg.InfiniteLine]] = []
+        self.ghosts: list[dict[str, pg.PlotDataItem]] = []  # one layer per branch: {key: faint curve}
         self.kind = None
         self._dirty: set[str] = set()
+        self._fed = self._fed_changes = 0  # rows and changes of the history shown so far
         for col, name in enumerate(("losses", "d", "metric", "grads")):
             axes = {"left": (LogAxis if name == "grads" else FittedAxis)("left"), "bottom": FittedAxis("bottom")}
             plot = self.glw.addPlot(row=0, col=col, axisItems=axes)
@@ -233,10 +238,11 @@ class CurvesView(QtWidgets.QWidget):
             self.curves[key] = curve
             self.series.setdefault(key, Series()).clear()
 
-    def set_kind(self, kind: str) -> None:
-        """The metric panel shows the data kind's own measure (JSD, modes, Parzen)."""
+    def set_kind(self, kind: str) -> bool:
+        """The metric panel shows the data kind's own measure (JSD, modes, Parzen). True when the kind
+        changed: the history is then to be shown again (clear(), show_history())."""
         if kind == self.kind or kind not in METRIC_PANEL:
-            return
+            return False
         for key, _ in METRIC_PANEL.get(self.kind, ("", []))[1]:
             self.curves.pop(key, None)
             self.series.pop(key, None)
@@ -246,6 +252,7 @@ class CurvesView(QtWidgets.QWidget):
         self._panel("metric", title, keys, log, yr)
         self.waiting.setVisible(True)
         self._remove_markers()
+        return True
 
     def resizeEvent(self, event) -> None:
         # Four titles side by side set the panel's minimum width: on a narrow window, smaller titles.
@@ -274,6 +281,25 @@ class CurvesView(QtWidgets.QWidget):
         for key in self.curves:
             self.curves[key].setData([], [])
         self._remove_markers()
+        self.clear_ghosts()
+        self._fed = self._fed_changes = 0
+
+    def show_history(self, log, changes: list, start: int | None = None) -> None:
+        """Follow a run's history: append its new rows and markers. `start`: the first row that is new;
+        below what was shown, the history was cut there (the timeline went back) and so are the curves."""
+        if start is not None and start < self._fed:
+            step = log[start - 1]["step"] if start > 0 else -1.0
+            for key, series in self.series.items():
+                series.cut(step)
+                self._dirty.add(key)
+            self._fed = start
+        if len(changes) < self._fed_changes:
+            self._remove_markers()
+            self._fed_changes = 0
+        self.add_rows(log[self._fed:])
+        self._fed = len(log)
+        self.add_changes(changes[self._fed_changes:])
+        self._fed_changes = len(changes)
 
     def add_rows(self, rows: list[dict]) -> None:
         for row in rows:
@@ -287,6 +313,8 @@ class CurvesView(QtWidgets.QWidget):
                     continue
                 s.append(step, value)
                 self._dirty.add(key)
+            if "n_modes" in row:  # modes captured reads best on a fixed 0..K axis
+                self.plots["metric"].setYRange(0, row["n_modes"] + 0.3, padding=0)
 
     def add_changes(self, changes: list) -> None:
         for step, text in changes:
@@ -321,6 +349,44 @@ class CurvesView(QtWidgets.QWidget):
                 label.format = text
                 label.valueChanged()
 
+    # ------------------------------------------------------------------ branches
+    def branch(self, step: int) -> None:
+        """The curves drawn so far become a faint layer (the old branch); the live ones are cut at step
+        when the history is."""
+        self.refresh()
+        layer = {}
+        for key, curve in self.curves.items():
+            s = self.series.get(key)
+            plot = next((pl for pl in self.plots.values() if curve in pl.listDataItems()), None)
+            if s is None or plot is None or not s.n:
+                continue
+            x, y = s.view()
+            ghost = plot.plot(x.copy(), y.copy(), pen=pg.mkPen(GHOST_PEN, width=2))
+            ghost.setZValue(-5)
+            layer[key] = ghost
+        self.ghosts.append(layer)
+        while len(self.ghosts) > MAX_GHOSTS:
+            self._remove_layer(self.ghosts.pop(0))
+
+    def _remove_layer(self, layer: dict) -> None:
+        for ghost in layer.values():
+            for plot in self.plots.values():
+                if ghost in plot.items:  # a panel rebuilt for another data kind has dropped it already
+                    plot.removeItem(ghost)
+
+    def clear_ghosts(self) -> None:
+        for layer in self.ghosts:
+            self._remove_layer(layer)
+        self.ghosts = []
+
+    def ghost_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The newest faint curve of `key` (empty if none): what the old branch showed."""
+        for layer in reversed(self.ghosts):
+            if key in layer:
+                x, y = layer[key].getData()
+                return (np.asarray(x), np.asarray(y))
+        return np.empty(0), np.empty(0)
+
     def marker_texts(self) -> list[str]:
         return [lines[0].label.full_text for lines in self.markers]
 
@@ -339,16 +405,8 @@ class CurvesView(QtWidgets.QWidget):
             self.curves[key].setData(x.copy(), y.copy())  # copies: the series merges points in place
         self._dirty.clear()
 
-    def update_from(self, snap: dict) -> None:
-        self.set_kind(snap["kind"])
-        if snap.get("first_rows"):
-            self.clear()
-        self.add_rows(snap.get("rows", ()))
-        self.add_changes(snap.get("changes", ()))
-        n_modes = next((r["n_modes"] for r in snap.get("rows", ()) if "n_modes" in r), None)
-        if n_modes:  # modes captured reads best on a fixed 0..K axis
-            self.plots["metric"].setYRange(0, n_modes + 0.3, padding=0)
-        if not snap.get("playing") or time.perf_counter() - self._last_refresh >= REFRESH_S:
+    def refresh_if_due(self, playing: bool) -> None:
+        if self._dirty and (not playing or time.perf_counter() - self._last_refresh >= REFRESH_S):
             self.refresh()
 
     def values(self, key: str) -> np.ndarray:

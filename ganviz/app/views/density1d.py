@@ -127,20 +127,20 @@ class Density1DView(View):
         self._xrange = None
 
     # ------------------------------------------------------------------ per frame
-    def draw(self, snap: dict) -> None:
+    def draw(self, snap) -> None:
         self._last = snap
-        x = snap["x"]
-        p_data, p_g = finite(snap["p_data"]), finite(snap["p_g"])
+        x = snap.x
+        p_data, p_g = finite(snap.p_data), finite(snap.p_g)
         self.p_data.setData(x, p_data)
         self.p_g.setData(x, p_g)
-        self.d.setData(x, finite(snap["d"]))
+        self.d.setData(x, finite(snap.d))
         if self.a_dstar.isChecked():
-            self.d_star.setData(x, self._masked_d_star(snap["d_star"], p_data, p_g))
+            self.d_star.setData(x, self._masked_d_star(snap.d_star, p_data, p_g))
         if self.a_hist.isChecked():
-            self.hist.setData(snap["hist_edges"], finite(snap["hist_density"]))
+            self.hist.setData(snap.hist_edges, finite(snap.hist_density))
         self._set_ranges(snap, p_data, p_g)
         self._draw_z(snap)
-        label = snap.get("z_label", "z")
+        label = snap.z_label
         if label != getattr(self, "_z_label", None):
             self._z_label = label
             self.z_axis.setTicks([[(0.0, label if len(label) < 6 else "z"), (1.0, "x")]])
@@ -153,11 +153,11 @@ class Density1DView(View):
         out[mass < 0.02 * float(mass.max() or 1.0)] = np.nan
         return out
 
-    def _set_ranges(self, snap: dict, p_data: np.ndarray, p_g: np.ndarray) -> None:
+    def _set_ranges(self, snap, p_data: np.ndarray, p_g: np.ndarray) -> None:
         if self.a_fixed.isChecked():
-            lo, hi = (float(v) for v in snap["view_range"][0])
+            lo, hi = (float(v) for v in snap.view_range[0])
         else:
-            lo, hi = float(snap["x"][0]), float(snap["x"][-1])
+            lo, hi = float(snap.x[0]), float(snap.x[-1])
         if self._xrange != (lo, hi):
             self._xrange = (lo, hi)
             self.top.setXRange(lo, hi, padding=0)
@@ -173,8 +173,8 @@ class Density1DView(View):
             return
         self.top.setYRange(0, self._ymax, padding=0)
 
-    def _draw_z(self, snap: dict) -> None:
-        z, zx = snap["z_line"], finite(snap["z_x"])
+    def _draw_z(self, snap) -> None:
+        z, zx = snap.z_line, finite(snap.z_x)
         lo, hi = self._xrange
         span = float(z.max() - z.min()) or 1.0
         margin = 0.04 * (hi - lo)

@@ -135,9 +135,9 @@ class ImageGridView(View):
         self.lay = None
 
     # ------------------------------------------------------------------ layout (once per shape)
-    def _build(self, snap: dict) -> None:
-        n, h, w, _ = snap["fake_u8"].shape
-        k = len(snap["real_u8"])
+    def _build(self, snap) -> None:
+        n, h, w, _ = snap.fake_u8.shape
+        k = len(snap.real_u8)
         self.lay = lay = Layout(h, w, n, k)
         self._canvas = np.full((lay.height, lay.width, 3), 255, np.uint8)
         for item in self.score_items + self.titles:
@@ -198,8 +198,8 @@ class ImageGridView(View):
                 self.draw(self._last)
 
     # ------------------------------------------------------------------ per frame
-    def draw(self, snap: dict) -> None:
-        fake, d = snap["fake_u8"], np.nan_to_num(snap["d_fake"], nan=0.5)
+    def draw(self, snap) -> None:
+        fake, d = snap.fake_u8, np.nan_to_num(snap.d_fake, nan=0.5)
         if self.lay is None or (self.lay.n, self.lay.h, self.lay.w) != fake.shape[:3]:
             self._build(snap)
         self._last = snap
@@ -208,7 +208,7 @@ class ImageGridView(View):
         cells = framed(fake, colours, lay.b)
         fake_grid = grid(cells, COLS, lay.cw, lay.ch)
         canvas[:fake_grid.shape[0], :fake_grid.shape[1]] = fake_grid
-        real = snap["real_u8"]
+        real = snap.real_u8
         grey = np.full((len(real), 3), 150, np.uint8)
         column = grid(framed(real, grey, lay.b), 1, lay.cw, lay.ch)
         canvas[:column.shape[0], lay.real_x:lay.real_x + column.shape[1]] = column
@@ -221,14 +221,14 @@ class ImageGridView(View):
                     self._texts[i] = text
                     item.show_text(text)
 
-    def _draw_inspector(self, snap: dict, colours: np.ndarray) -> None:
+    def _draw_inspector(self, snap, colours: np.ndarray) -> None:
         lay, i = self.lay, self.selected
         big = lambda t: np.repeat(np.repeat(t, ZOOM, 0), ZOOM, 1)  # noqa: E731
         x0 = lay.insp_x
-        sel = framed(big(snap["fake_u8"][i])[None], colours[i:i + 1], lay.b)[0]
+        sel = framed(big(snap.fake_u8[i])[None], colours[i:i + 1], lay.b)[0]
         self._canvas[0:lay.insp_h, x0:x0 + lay.insp_w] = sel
         accent = np.array([[0xd9, 0x5f, 0x02]], np.uint8)
-        nn = framed(big(snap["nn_u8"][i])[None], accent, lay.b)[0]
+        nn = framed(big(snap.nn_u8[i])[None], accent, lay.b)[0]
         self._canvas[lay.insp_y2:lay.insp_y2 + lay.insp_h, x0:x0 + lay.insp_w] = nn
-        dist = float(snap["nn_dist"][i])
-        self.nn_label.show_text(f"RMS distance {dist:.3f}\n(tile {i + 1}, D = {float(snap['d_fake'][i]):.2f})")
+        dist = float(snap.nn_dist[i])
+        self.nn_label.show_text(f"RMS distance {dist:.3f}\n(tile {i + 1}, D = {float(snap.d_fake[i]):.2f})")

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
-from .base import View, finite, move_points
+from .base import View, finite
 
 HEAT_PIXELS = 240      # D's coarse grid is interpolated to this many cells along its longer side
 ARROW_FRACTION = 0.08  # the longest arrow spans this share of the view's width
@@ -139,28 +139,28 @@ class Scatter2DView(View):
         self._real_key = None
 
     # ------------------------------------------------------------------ per frame
-    def draw(self, snap: dict) -> None:
-        (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in snap["view_range"])
-        (hx0, hx1), (hy0, hy1) = (tuple(float(v) for v in r) for r in snap["heat_range"])
+    def draw(self, snap) -> None:
+        (x0, x1), (y0, y1) = (tuple(float(v) for v in r) for r in snap.view_range)
+        (hx0, hx1), (hy0, hy1) = (tuple(float(v) for v in r) for r in snap.heat_range)
         if self.a_heat.isChecked() or self._range is None:
-            self.heat.setImage(self._smooth(finite(snap["d_grid"])), autoLevels=False, levels=(0.0, 1.0))
+            self.heat.setImage(self._smooth(finite(snap.d_grid)), autoLevels=False, levels=(0.0, 1.0))
         if self._range != (x0, x1, y0, y1):
             self._range = (x0, x1, y0, y1)
             self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         if self._heat_rect != (hx0, hy0, hx1, hy1):  # after setImage: setRect scales by the image's size
             self._heat_rect = (hx0, hy0, hx1, hy1)
             self.heat.setRect(hx0, hy0, hx1 - hx0, hy1 - hy0)
-        real = snap["real"]
+        real = snap.real
         key = (real.shape, float(real[0, 0]) if len(real) else 0.0)
         if key != self._real_key:  # the data never changes within a run: set it once
             self._real_key = key
             self.real.setData(real[:, 0], real[:, 1])
-        fake = finite(snap["fake"])
-        move_points(self.fake, fake[:, 0], fake[:, 1])
-        if self.a_arrows.isChecked() and "arrows" in snap:
-            self._draw_arrows(finite(snap["arrows"]), x1 - x0)
-        if self.a_manifold.isChecked() and "manifold" in snap:
-            x, y, connect = mesh_lines(finite(snap["manifold"]))
+        fake = finite(snap.fake)
+        self.fake.setData(fake[:, 0], fake[:, 1])
+        if self.a_arrows.isChecked() and snap.arrows is not None:
+            self._draw_arrows(finite(snap.arrows), x1 - x0)
+        if self.a_manifold.isChecked() and snap.manifold is not None:
+            x, y, connect = mesh_lines(finite(snap.manifold))
             self.manifold.setData(x, y, connect=connect)
 
     def _smooth(self, grid: np.ndarray) -> np.ndarray:

@@ -1,0 +1,295 @@
+"""A population: 1 to 16 runs trained in lockstep, each step one iteration of Algorithm 1 for every run.
+
+Runs share the data set and the clock (config.SHARED: data, steps, log_every, eval_every). Runs of
+the same architecture are one Trainer, their weights stacked (trainer.py); runs that differ in
+architecture (config.ARCHITECTURE: model, sizes, batch size, prior, optimiser, ...) are separate
+Trainers of the same population. A single run is a population of one.
+
+This file keeps what is the population's rather than Algorithm 1's: the step count, each run's
+log of numbers and its live changes, live settings (regrouping the runs when a change moves a run
+to another architecture), divergence, and the whole state for sessions and the timeline.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+
+from .config import ARCHITECTURE_KEYS, LIVE_KEYS, SHARED_KEYS, Config, diff
+from .data import Dataset, load
+from .errors import ConfigError, DivergedError
+from .metriclog import MetricLog
+from .models import check_size
+from .trainer import PHASES, Trainer, noise
+from .vary import check_shared
+
+SAMPLE_CHUNK = 4096
+
+
+def _architecture(cfg: Config) -> tuple:
+    return tuple(getattr(cfg, k) for k in ARCHITECTURE_KEYS)
+
+
+def partition(cfgs: list[Config]) -> list[list[int]]:
+    """Run numbers grouped by architecture, in order of first appearance."""
+    groups: dict[tuple, list[int]] = {}
+    for i, c in enumerate(cfgs):
+        groups.setdefault(_architecture(c), []).append(i)
+    return list(groups.values())
+
+
+class Population:
+    def __init__(self, cfgs: list[Config] | Config, data: Dataset | None = None):
+        cfgs = [cfgs] if isinstance(cfgs, Config) else [c.replace() for c in cfgs]  # validated copies
+        check_shared(cfgs)
+        c = cfgs[0]
+        self.data = data if data is not None else load(c.data, n=c.n_data, image_size=c.image_size or None)
+        shape = tuple(self.data.train.shape[1:])
+        for cfg in {_architecture(x): x for x in cfgs}.values():
+            check_size(cfg, shape)
+        self.cfgs = cfgs
+        self.step_count = 0
+        self.logs = [MetricLog() for _ in cfgs]                     # one row per logged step, per run
+        self.changes: list[list[tuple[int, str]]] = [[] for _ in cfgs]  # (step, "lr_d 0.001 -> 0.0001")
+        self._build(partition(cfgs))
+
+    def _build(self, groups: list[list[int]]) -> None:
+        self.groups = groups
+        self.trainers = [Trainer([self.cfgs[i] for i in g], self.data, lambda: self.step_count) for g in groups]
+        self.where = {i: (t, j) for t, g in zip(self.trainers, groups) for j, i in enumerate(g)}
+
+    def __len__(self) -> int:
+        return len(self.cfgs)
+
+    @property
+    def cfg(self) -> Config:
+        """The first run's settings (those of the run itself for a population of one)."""
+        return self.cfgs[0]
+
+    @property
+    def runs(self) -> list["Run"]:
+        return [Run(self, i) for i in range(len(self))]
+
+    # ------------------------------------------------------------------ training
+    def step(self) -> None:
+        """One iteration of Algorithm 1 for every run, then logging when due."""
+        for t in self.trainers:
+            t.step()
+        self._after_step()
+
+    def single(self, which: str, force_log: bool = True) -> None:
+        """A lone D or G update of every run, counted as a step of its own (the GUI's Step D / Step G)."""
+        for t in self.trainers:
+            t.step_d() if which == "d" else t.step_g()
+        self._after_step(force=force_log)
+
+    def run(self, n: int) -> None:
+        for _ in range(n):
+            self.step()
+
+    def phases(self) -> Iterator[tuple[str, list[dict[str, torch.Tensor]]]]:
+        """One alternating iteration (one D step, one G step) of every run, paused after each phase, for
+        slow motion. Yields (phase, tensors of each run); the models change only at "update_d" and
+        "update_g", exactly as step() would change them with k_d = k_g = 1."""
+        walks = [_phases(t) for t in self.trainers]
+        for phase in PHASES:
+            per_trainer = [next(w) for w in walks]
+            if phase == "update_g":
+                self._after_step(force=True)
+            by_run: list[dict[str, torch.Tensor]] = [{} for _ in self.cfgs]
+            for g, tensors in zip(self.groups, per_trainer):
+                for j, i in enumerate(g):
+                    by_run[i] = {k: v[j] for k, v in tensors.items()}
+            yield phase, by_run
+
+    def _after_step(self, force: bool = False) -> None:
+        self.step_count += 1
+        self._raise_if_all_diverged()
+        s, c = self.step_count, self.cfg
+        log_due, eval_due = s % c.log_every == 0, s % c.eval_every == 0
+        if not (log_due or eval_due or force):
+            return
+        for t, g in zip(self.trainers, self.groups):
+            for j, (i, row) in enumerate(zip(g, t.stat_rows())):
+                if t.diverged[j] is not None and t.diverged[j][0] < s:
+                    continue  # its curves end where it diverged
+                row = {"step": float(s), **row}
+                if eval_due:
+                    row.update(self.runs[i].evaluate())
+                self.logs[i].append(row)
+
+    def _raise_if_all_diverged(self) -> None:
+        first = None
+        for i in range(len(self)):
+            d = self.diverged(i)
+            if d is None:
+                return
+            first = d if first is None or d[0] < first[0] else first
+        raise DivergedError(*first)
+
+    def diverged(self, i: int) -> tuple[int, str] | None:
+        """(step, what) where run i's loss became NaN or Inf, else None."""
+        t, j = self.where[i]
+        return t.diverged[j]
+
+    def evaluate_now(self, i: int = 0) -> dict[str, float]:
+        """Run i's numbers and sample-based metrics at the current step; logged unless this step already was."""
+        from .trainer import STAT_KEYS
+        log = self.logs[i]
+        if log and log[-1]["step"] == self.step_count and len(log[-1]) > 1 + len(STAT_KEYS):
+            return {k: v for k, v in log[-1].items() if k != "step"}
+        t, j = self.where[i]
+        row = {"step": float(self.step_count), **t.stat_rows()[j], **self.runs[i].evaluate()}
+        if log and log[-1]["step"] == self.step_count:
+            log[-1] = row
+        else:
+            log.append(row)
+        return {k: v for k, v in row.items() if k != "step"}
+
+    # ------------------------------------------------------------------ live settings
+    def set(self, runs: list[int] | None = None, **changes: Any) -> dict[int, dict[str, tuple[Any, Any]]]:
+        """Apply live settings from the next step on, to `runs` (all when None; settings every run shares
+        go to all). Returns {run: {key: (old, new)}} of what changed.
+
+        Settings that rebuild the models or the data (see config.LIVE_KEYS) raise ConfigError: the
+        caller starts a new population for those.
+        """
+        targets = range(len(self)) if runs is None or set(changes) & set(SHARED_KEYS) else runs
+        new, changed = list(self.cfgs), {}
+        for i in targets:
+            cfg = self.cfgs[i].replace(**changes)
+            d = diff(self.cfgs[i], cfg)
+            frozen = [k for k in d if k not in LIVE_KEYS]
+            if frozen:
+                raise ConfigError(f"{', '.join(frozen)} cannot change while training; reset to apply")
+            if d:
+                new[i], changed[i] = cfg, d
+        if changed:
+            self.reconfigure(new)
+            for i, d in changed.items():
+                self.changes[i] += [(self.step_count, f"{k} {old} \u2192 {val}") for k, (old, val) in d.items()]
+        return changed
+
+    def reconfigure(self, cfgs: list[Config]) -> None:
+        """New settings for the same runs; a run whose architecture changed moves to another Trainer,
+        its state carried over (weights, moments, generator)."""
+        groups = partition(cfgs)
+        if groups == self.groups:
+            self.cfgs = list(cfgs)
+            for t, g in zip(self.trainers, groups):
+                t.configure([cfgs[i] for i in g])
+            return
+        states = [self.run_state(i) for i in range(len(self))]
+        self.cfgs = list(cfgs)
+        self._build(groups)
+        for i, state in enumerate(states):
+            self._load_run(i, state)
+
+    # ------------------------------------------------------------------ samples
+    def sample(self, i: int, n: int, seed: int | None = None) -> np.ndarray:
+        """n samples of run i in the data's own units, from a generator of their own."""
+        cfg = self.cfgs[i]
+        rng = torch.Generator().manual_seed(cfg.seed + 2 if seed is None else seed)
+        t, j = self.where[i]
+        out = [t.generate(noise(cfg, min(SAMPLE_CHUNK, n - k), rng)[None], slice(j, j + 1))[0]
+               for k in range(0, n, SAMPLE_CHUNK)]
+        return self.data.to_units(torch.cat(out).numpy())
+
+    # ------------------------------------------------------------------ state
+    def run_state(self, i: int, curves: bool = True) -> dict[str, Any]:
+        t, j = self.where[i]
+        state = {**t.run_state(j), "config": self.cfgs[i].to_dict(), "diverged": t.diverged[j]}
+        if curves:
+            state.update(log=list(self.logs[i]), changes=list(self.changes[i]))
+        return state
+
+    def _load_run(self, i: int, state: dict[str, Any]) -> None:
+        t, j = self.where[i]
+        t.load_run_state(j, state)
+        d = state.get("diverged")
+        t.diverged[j] = None if d is None else (int(d[0]), str(d[1]))
+        if "log" in state:
+            self.logs[i] = MetricLog(state["log"])
+            self.changes[i] = [(int(s), str(text)) for s, text in state.get("changes", [])]
+
+    def state_dict(self, curves: bool = True) -> dict[str, Any]:
+        """Everything the population needs to continue exactly; curves=False leaves out the logs and changes
+        (the timeline keeps states every few seconds and cuts the curves itself)."""
+        return {"step": self.step_count, "runs": [self.run_state(i, curves) for i in range(len(self))]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        from .config import from_dict
+        runs = state["runs"]
+        if len(runs) != len(self):
+            raise ConfigError(f"the state holds {len(runs)} runs, this population {len(self)}")
+        self.reconfigure([from_dict(r["config"]) for r in runs])
+        for t in self.trainers:
+            t.stats = {}
+        self.step_count = int(state["step"])
+        for i, r in enumerate(runs):
+            self._load_run(i, r)
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], data: Dataset | None = None) -> "Population":
+        from .config import from_dict
+        pop = cls([from_dict(r["config"]) for r in state["runs"]], data)
+        pop.load_state_dict(state)
+        return pop
+
+
+def _phases(t: Trainer) -> Iterator[dict[str, torch.Tensor]]:
+    m = t.cfg.batch_size
+    real, z = t.real_batch(m), t.noise(m)
+    yield {"real": real, "z": z}
+    fake = t.generate(z)
+    yield {"real": real, "z": z, "fake": fake}
+    seen = {"real": real, "z": z, "fake": fake, "d_real": t.discriminate(real), "d_fake": t.discriminate(fake)}
+    yield seen
+    t.step_d(real=real, z=z)
+    yield {**seen, "d_real": t.discriminate(real), "d_fake": t.discriminate(fake)}
+    t.step_g()
+    yield {**seen, "fake_after": t.generate(z)}
+
+
+class Run:
+    """One run of a population: its settings, its log, and its G and D as the views and metrics use them
+    (inputs and outputs without the run axis)."""
+
+    def __init__(self, pop: Population, i: int):
+        self.pop, self.index = pop, i
+        self.trainer, self.j = pop.where[i]
+        self.data = pop.data
+
+    cfg = property(lambda self: self.pop.cfgs[self.index])
+    log = property(lambda self: self.pop.logs[self.index])
+    changes = property(lambda self: self.pop.changes[self.index])
+    step_count = property(lambda self: self.pop.step_count)
+
+    def _one(self) -> slice:
+        return slice(self.j, self.j + 1)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        return self.trainer.generate(z[None], self._one())[0]
+
+    def discriminate(self, x: torch.Tensor) -> torch.Tensor:
+        return self.trainer.discriminate(x[None], self._one())[0]
+
+    def loss_gradient_at(self, x: torch.Tensor) -> torch.Tensor:
+        return self.trainer.loss_gradient_at(x[None], self._one())[0]
+
+    def noise(self, m: int, generator: torch.Generator) -> torch.Tensor:
+        return noise(self.cfg, m, generator)
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        return self.pop.sample(self.index, n, seed)
+
+    def stats(self) -> dict[str, float]:
+        return self.trainer.stat_rows()[self.j]
+
+    def evaluate(self) -> dict[str, float]:
+        from .evaluate import evaluate  # evaluation pulls in scipy; only load it when first due
+        return evaluate(self)
+
+    def evaluate_now(self) -> dict[str, float]:
+        return self.pop.evaluate_now(self.index)
