@@ -6,6 +6,7 @@ a traceback means a bug in ganviz.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -36,6 +37,8 @@ def _add_vary(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vary", action="append", default=[], metavar="KEY=VALUES",
                    help="compare runs side by side: seed=0:4 (a range, end excluded) or loss=minimax,ns "
                         "(a list); several --vary make a grid (at most 16 runs)")
+    p.add_argument("--compare", action="store_true",
+                   help="the comparison the preset declares (e.g. saturating: minimax beside non-saturating)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -100,15 +103,25 @@ def resolve_config(args, base: dict | None = None):
 
 
 def resolve_runs(args, base: dict | None = None):
-    """(preset, [Config per run]): the resolved settings, times each combination of --vary."""
+    """(preset, [Config per run], names or None): the resolved settings, times each combination of --vary
+    (or each run of the preset's own comparison, --compare)."""
     from .core import vary
+    from .core.errors import ConfigError
     preset, cfg = resolve_config(args, base)
-    variants = vary.grid(getattr(args, "vary", []))
+    names = None
+    if getattr(args, "compare", False):
+        if args.vary:
+            raise ConfigError("give --compare (the preset's comparison) or --vary, not both")
+        if preset is None or preset.compare is None:
+            which = f"preset '{preset.name}'" if preset is not None else "the resumed run"
+            raise ConfigError(f"{which} declares no comparison; use --vary KEY=VALUES")
+        variants, names = list(preset.compare.runs), preset.compare.names
+    else:
+        variants = vary.grid(getattr(args, "vary", []))
     cfgs = [cfg.replace(**v) for v in variants]
     if len(cfgs) > 1:
-        from .core.vary import check_shared
-        check_shared(cfgs)
-    return preset, cfgs
+        vary.check_shared(cfgs)
+    return preset, cfgs, list(names) if names else None
 
 
 def ignored_notes(args, preset, cfgs) -> list[str]:
@@ -153,10 +166,10 @@ def cmd_train(args) -> int:
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
         from .headless import resumed_settings
         base = resumed_settings(Path(args.resume))
-    preset, cfgs = resolve_runs(args, base)
+    preset, cfgs, names = resolve_runs(args, base)
     summary = train(cfgs, Path(args.out), Path(args.resume) if args.resume else None,
                     force=args.force, progress=not args.quiet, figure=args.figure, record=args.record,
-                    notes=ignored_notes(args, preset, cfgs))
+                    notes=ignored_notes(args, preset, cfgs), names=names)
     print(summary_line(summary))
     return 0
 
@@ -176,7 +189,7 @@ def cmd_gui(args) -> int:
     from .app import run
     from .core.errors import ConfigError
     from .core.fileio import check_folder
-    preset, cfgs = resolve_runs(args)
+    preset, cfgs, names = resolve_runs(args)
     if args.walk is not None:
         if not preset.tour:
             raise ConfigError(f"preset '{preset.name}' has no tour to walk through; leave out --walk")
@@ -189,7 +202,7 @@ def cmd_gui(args) -> int:
     for note in ignored_notes(args, preset, cfgs):
         warnings.warn(note)
     return run(preset, cfgs, run_for=args.run_for, screenshot=args.screenshot, fullscreen=args.fullscreen,
-               walk=args.walk)
+               walk=args.walk, names=names)
 
 
 def cmd_bench(args) -> int:
@@ -227,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("ganviz: interrupted\n")
         return 130
+    except BrokenPipeError:  # `ganviz presets | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 if __name__ == "__main__":

@@ -162,13 +162,14 @@ def runs_csv(pop: Population, names: list[str], varied: list[str], final: list[d
 
 def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, force: bool = False,
           progress: bool = True, figure: str | None = None, record: str | None = None,
-          notes: Sequence[str] = ()) -> dict:
+          notes: Sequence[str] = (), names: list[str] | None = None) -> dict:
     """Train to the runs' steps (total, counting resumed steps) and write the outputs. Returns the summary.
-    `notes`: warnings about the settings, shown once every input is accepted."""
+    `notes`: warnings about the settings, shown once every input is accepted; `names`: the runs' names
+    (else what differs between them)."""
     cfgs = [cfgs] if isinstance(cfgs, Config) else list(cfgs)
     compare = len(cfgs) > 1
-    folders = vary.folder_names(cfgs) if compare else None
-    names = vary.names(cfgs)
+    names = list(names) if names else vary.names(cfgs)
+    folders = vary.folder_names(vary.names(cfgs)) if compare else None  # named by what differs: predictable
     out = Path(out)
     check_out_dir(out, resume, force)
     if figure is not None:

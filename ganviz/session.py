@@ -43,8 +43,9 @@ class Session:
     loaded = Signal(str)
 
     def __init__(self, preset: Preset, cfgs: list[Config] | Config,
-                 start: Callable[[list[dict]], Any] | None = None):
-        """start(configs) -> a WorkerHandle: how a training process is started (tests give their own)."""
+                 start: Callable[[list[dict]], Any] | None = None, names: list[str] | None = None):
+        """start(configs) -> a WorkerHandle: how a training process is started (tests give their own).
+        names: the runs' names (else what differs between them)."""
         from .handle import WorkerHandle
         self._start = start or WorkerHandle
         self.handle = None
@@ -60,14 +61,15 @@ class Session:
         self.history: list[MetricLog] = []    # each run's logged rows, as the trainer has them
         self.changes: list[list[tuple[int, str]]] = []
         self.timeline: list[int] = []         # the steps the trainer keeps states of
-        self._set_runs([cfgs] if isinstance(cfgs, Config) else list(cfgs))
+        self._new_runs_at = 0                 # commands sent up to the last reset: older frames are of old runs
+        self._set_runs([cfgs] if isinstance(cfgs, Config) else list(cfgs), names=names)
 
     # ------------------------------------------------------------------ runs and settings
-    def _set_runs(self, cfgs: list[Config], applied: bool = True) -> None:
+    def _set_runs(self, cfgs: list[Config], names: list[str] | None = None) -> None:
         self.runs_edited = [c.to_dict() for c in cfgs]
-        if applied:
-            self.applied = list(cfgs)
-        self.names = vary.names(cfgs)
+        self.applied = list(cfgs)
+        self._named = names is not None and len(names) == len(cfgs)  # names given, not derived from the settings
+        self.names = list(names) if self._named else vary.names(cfgs)
         self.history = [MetricLog() for _ in cfgs]
         self.changes = [[] for _ in cfgs]
         self.selected = min(self.selected, len(cfgs) - 1)
@@ -140,7 +142,7 @@ class Session:
         if self.handle is not None:
             self.handle.stop()
         self.handle = self._start([c.to_dict() for c in self.applied])
-        self.generation = None
+        self.generation, self._new_runs_at = None, 0
         self.process_started.emit(self.handle)
 
     def alive(self) -> bool:
@@ -174,37 +176,39 @@ class Session:
         self._playing(False)
         self.send(p.Step(which))
 
-    def reset(self, cfgs: list[Config] | None = None) -> bool:
+    def reset(self, cfgs: list[Config] | None = None, names: list[str] | None = None) -> bool:
         """Start again from step 0 with the edited settings (or cfgs); restarts the trainer if it died.
         False when the settings cannot be built (the problem is told)."""
         try:
-            cfgs = self.edited_configs() if cfgs is None else cfgs
+            if cfgs is None:
+                cfgs, names = self.edited_configs(), self.names if self._named else None
             if len(cfgs) > 1:
-                from .core.vary import check_shared
-                check_shared(cfgs)
+                vary.check_shared(cfgs)
         except GanvizError as err:
             self.problem.emit("input", str(err))
             return False
-        self._set_runs(cfgs)
+        self._set_runs(cfgs, names)
         self._playing(False)
         if self.alive():
             self.send(p.Reset(tuple(c.to_dict() for c in cfgs)))
+            self._new_runs_at = self.handle.sent
         else:
             self.start()
         return True
 
-    def choose_preset(self, name: str, variants: list[dict] | None = None) -> bool:
-        """The preset's settings and story (times variants: a comparison), as a fresh run."""
+    def choose_preset(self, name: str, compare: bool = False) -> bool:
+        """The preset's settings and story as a fresh run; compare: its declared comparison instead."""
         try:
             preset = config.load_preset(name)
-            base = preset.config()
-            cfgs = [base.replace(**v) for v in variants or [{}]]
+            comparison = preset.compare if compare else None
+            cfgs = preset.configs(list(comparison.runs) if comparison else None)
         except GanvizError as err:
             self.problem.emit("input", str(err))
             return False
         self.preset = preset
         self.preset_changed.emit(preset)
-        return self.reset(cfgs)
+        self.selected = 0
+        return self.reset(cfgs, list(comparison.names) if comparison and comparison.names else None)
 
     def compare(self, variants: list[dict]) -> bool:
         """Runs side by side: the selected run's edited settings times each variant."""
@@ -215,7 +219,7 @@ class Session:
             self.problem.emit("input", str(err))
             return False
         self.selected = 0
-        return self.reset(cfgs)
+        return self.reset(cfgs, names=None)
 
     def view(self, cmd: p.View) -> None:
         self.send(cmd)
@@ -234,6 +238,7 @@ class Session:
         if not self.alive():
             self.start()
         self.send(p.Load(str(path)))
+        self._new_runs_at = self.handle.sent
 
     def slow_step(self) -> None:
         self._playing(False)
@@ -251,6 +256,8 @@ class Session:
 
     def _on_frame(self, frame: p.Frame) -> None:
         try:
+            if frame.handled < self._new_runs_at:
+                return  # drawn before the trainer heard of our new runs: of no use now
             self._take(frame)
             self.frame.emit(frame)
         finally:
@@ -277,8 +284,9 @@ class Session:
         self.last = frame
 
     def _on_phases(self, msg: p.PhaseFrames) -> None:
-        if msg.frames:
-            self._take(msg.frames[-1])  # the iteration's new rows, once
+        if not msg.frames or msg.frames[-1].handled < self._new_runs_at:
+            return
+        self._take(msg.frames[-1])  # the iteration's new rows, once
         self.phases.emit(msg.frames)
 
     def _on_changed(self, msg: p.Changed) -> None:
@@ -296,6 +304,7 @@ class Session:
         self.saved.emit(msg.path)
 
     def _on_loaded(self, msg: p.Loaded) -> None:
+        self.selected = 0
         self._set_runs([config.from_dict(c) for c in msg.configs])
         self.loaded.emit(msg.path)
 

@@ -18,7 +18,7 @@ def has_display() -> bool:
 
 
 def run(preset, cfgs: list, run_for: float | None = None, screenshot: str | None = None,
-        fullscreen: bool = False, walk: int | None = None) -> int:
+        fullscreen: bool = False, walk: int | None = None, names: list[str] | None = None) -> int:
     """Open the window on `preset` with the runs' settings `cfgs` (one: a single run; several: a
     comparison); return the exit status.
 
@@ -35,7 +35,7 @@ def run(preset, cfgs: list, run_for: float | None = None, screenshot: str | None
     if problem:  # before the trainer: Qt would abort this process and leave the trainer's semaphores behind
         print(problem, file=sys.stderr)
         return 2
-    session = Session(preset, cfgs)
+    session = Session(preset, cfgs, names=names)
     # The training process first: its interpreter imports torch and builds the models while we build widgets.
     session.start()
     try:

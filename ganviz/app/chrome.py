@@ -72,6 +72,13 @@ class WindowChrome:
         self.act_draw = A("Draw 2D data\u2026", self.draw_data, ["Ctrl+D"],
                           "paint your own 2D distribution with the mouse, then train on it")
         self.act_export = A("Export view as PNG\u2026", self.export_png, ["Ctrl+E"], "save a picture of the view")
+        self.act_compare = A("\u229e Compare", self.set_comparing, ["C"],
+                             "the runs side by side; off: the selected run with all its tools")
+        self.act_compare.setCheckable(True)
+        self.act_compare.triggered.disconnect()
+        self.act_compare.toggled.connect(self.set_comparing)
+        self.act_compare_dialog = A("Compare runs\u2026", self.compare_dialog, ["Ctrl+K"],
+                                    "train runs side by side: other seeds, or other values of a setting")
 
     def _build_toolbar(self) -> None:
         bar = self.addToolBar("Run")
@@ -90,7 +97,7 @@ class WindowChrome:
         self.preset_box.activated.connect(lambda i: self.choose_preset(self.preset_box.itemText(i)))
         bar.addWidget(self.preset_box)
         bar.addSeparator()
-        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, self.act_reset):
+        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, self.act_reset, self.act_compare):
             bar.addAction(a)
         self.play_button = bar.widgetForAction(self.act_play)
         self.play_button.setMinimumWidth(90)
@@ -107,7 +114,8 @@ class WindowChrome:
                   self.act_quit):
             f.addSeparator() if a is None else f.addAction(a)
         r = m.addMenu("&Run")
-        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, None, self.act_reset):
+        for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, None, self.act_reset, None,
+                  self.act_compare_dialog, self.act_compare):
             r.addSeparator() if a is None else r.addAction(a)
         v = m.addMenu("&View")
         for view in self.views.values():

@@ -94,6 +94,8 @@ class ControlsPanel(QtWidgets.QWidget):
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {theme.MUTED}; padding: 4px 6px;")
         outer.addWidget(note)
+        self.scope = RunScope(session)
+        outer.addWidget(self.scope)
         scroll = QtWidgets.QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
@@ -302,3 +304,43 @@ class ControlsPanel(QtWidgets.QWidget):
             for item in (w, self.labels[name]):
                 item.setEnabled(why is None)
                 item.setToolTip(tip)
+
+
+class RunScope(QtWidgets.QGroupBox):
+    """With several runs: whose settings the panel shows, and whether an edit goes to every run or to
+    that run alone. Hidden for a single run."""
+
+    def __init__(self, session, parent=None):
+        super().__init__("Runs", parent)
+        self.session = session
+        form = QtWidgets.QFormLayout(self)
+        form.setLabelAlignment(QtCore.Qt.AlignmentFlag.AlignRight)
+        self.run = QtWidgets.QComboBox()
+        self.run.setToolTip("the run whose settings are shown (and whose view opens when compare mode is off)")
+        self.run.activated.connect(session.select)
+        self.every = QtWidgets.QRadioButton("every run")
+        self.this = QtWidgets.QRadioButton("this run only")
+        for b, tip in ((self.every, "an edit changes the setting of every run of the comparison"),
+                       (self.this, "an edit changes the shown run's setting alone")):
+            b.setToolTip(tip)
+        self.every.setChecked(session.edit_all)
+        self.every.toggled.connect(session.set_edit_all)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(self.every)
+        row.addWidget(self.this)
+        form.addRow("settings of", self.run)
+        form.addRow("edits go to", row)
+        session.runs_changed.connect(self._runs_changed)
+        session.selected_changed.connect(lambda run: self.run.setCurrentIndex(run))
+        self._runs_changed()
+
+    def _runs_changed(self) -> None:
+        s = self.session
+        self.run.blockSignals(True)
+        self.run.clear()
+        for i, name in enumerate(s.names):
+            self.run.addItem(name)
+            self.run.setItemData(i, QtGui.QColor(theme.run_colour(i)), QtCore.Qt.ItemDataRole.ForegroundRole)
+        self.run.setCurrentIndex(s.selected)
+        self.run.blockSignals(False)
+        self.setVisible(s.n_runs > 1)

@@ -28,9 +28,14 @@ class NarrationPanel(QtWidgets.QScrollArea):
         self.tour_button.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 6px;")
         self.tour_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.tour_button.hide()  # shown by the tour tool for presets that have a tour (app/tour.py)
+        self.compare_button = QtWidgets.QPushButton("\u229e  Compare")
+        self.compare_button.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 6px;")
+        self.compare_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.compare_button.hide()  # for presets that declare a comparison
         self.col.addWidget(self.title)
         self.col.addWidget(self.description)
         self.col.addWidget(self.tour_button)
+        self.col.addWidget(self.compare_button)
         self.items: list[QtWidgets.QLabel] = []
         self.col.addStretch(1)
 
@@ -41,8 +46,13 @@ class NarrationPanel(QtWidgets.QScrollArea):
         label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
-    def set_preset(self, title: str, description: str, narration: list[str]) -> None:
+    def set_preset(self, title: str, description: str, narration: list[str], compare: str | None = None) -> None:
+        """compare: the title of the preset's comparison (a button opens it), if it has one."""
         self.title.setText(title)
+        self.compare_button.setVisible(compare is not None)
+        if compare is not None:
+            self.compare_button.setText(f"\u229e  Compare: {compare}")
+            self.compare_button.setToolTip(f"train the preset's runs side by side: {compare}")
         self.description.setText(description)
         self.description.setVisible(bool(description))
         for item in self.items:

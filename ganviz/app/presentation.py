@@ -284,12 +284,14 @@ class Presenter(QtCore.QObject):
             style["font-size"] = _size(style["font-size"], scale)
         if "color" in style:
             style["color"] = _recolour(pg.mkColor(style["color"]), m).name()
-        ax.labelStyle = style
+        if ax.labelText or ax.labelUnits:
+            ax.setLabel(ax.labelText, ax.labelUnits, **style)  # the label's text again, in its new style
+        else:
+            ax.labelStyle = style
         if o["width"] is not None:
             ax.setWidth(int(o["width"] * scale))
         if o["height"] is not None:
             ax.setHeight(int(o["height"] * scale))
-        ax._updateLabel()
         ax.picture = None
         ax.update()
 

@@ -173,6 +173,7 @@ class SlowMotion(QtCore.QObject):
         win.frame_drawn.connect(self._on_frame)
         self.session.phases.connect(self.on_phases)
         self.session.problem.connect(self._on_problem)
+        self.session.new_generation.connect(self._on_problem)  # a new run: an asked-for iteration won't come
 
     def _on_problem(self, *_) -> None:
         self.waiting = False  # e.g. the iteration diverged: Step may ask again

@@ -24,11 +24,14 @@ AXIS_PT = 12           # tick labels
 LABEL_PT = 13          # axis labels, legends
 TITLE_PT = 14
 
-SERIES = {  # curve colours, by metric key
-    "loss_d": DISC, "loss_g": ACCENT, "d_real": DATA, "d_fake": GEN,
-    "grad_d": DISC, "grad_g": ACCENT,
-}
-PALETTE = ["#7b3294", "#c51b7d", "#8c510a", "#01665e", "#e08214", "#4d4d4d"]
+# One colour per run of a comparison (panel frames, curves, legend): ColorBrewer's Dark2 and Set1,
+# dark enough to read as text on white and as lines on D's pale heatmap.
+RUN_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+               "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999")
+
+
+def run_colour(i: int) -> str:
+    return RUN_COLOURS[i % len(RUN_COLOURS)]
 
 
 def setup() -> None:

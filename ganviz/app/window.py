@@ -22,11 +22,12 @@ from ..session import Session
 from . import lecture
 from .bridge import Bridge
 from .chrome import WindowChrome
+from .compare import CompareCurves, CompareDialog, CompareGrid
 from .controls import ControlsPanel
 from .export import grab_2x
 from .panels import Banner, NarrationPanel, SpeedControl
 from .timeline_bar import TimelineBar
-from .views.curves import CurvesView
+from .views.curves import REFRESH_S, CurvesView
 from .views.density1d import Density1DView
 from .views.image_grid import ImageGridView
 from .views.scatter2d import Scatter2DView
@@ -48,10 +49,13 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self._frame_clock: collections.deque = collections.deque(maxlen=120)
         self._closing = False
         self._draw_failed = False
+        self._curves_drawn = 0.0
         self._box: QtWidgets.QMessageBox | None = None
 
         self.views = {v.kind: v for v in (Density1DView(), Scatter2DView(), ImageGridView())}
+        self.compare = CompareGrid()            # the runs side by side (compare mode)
         self.curves = CurvesView()
+        self.compare_curves = CompareCurves()
         self.controls = ControlsPanel(session)
         self.narration = NarrationPanel()
         self.banner = Banner()
@@ -61,8 +65,11 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self._build_status()
-        for view in self.views.values():
+        for view in (*self.views.values(), self.compare):
             view.request.connect(self._view_request)
+        self.compare.run_clicked.connect(self.open_run)
+        self.narration.compare_button.clicked.connect(lambda: self.session.choose_preset(
+            self.session.preset.name, compare=True))
         self.banner.reset_clicked.connect(self.reset)
         self.speed.speed_changed.connect(session.speed)
         self._fps_timer = QtCore.QTimer(self, interval=500, timeout=self._update_rates)
@@ -81,21 +88,26 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         s.saved.connect(lambda path: self.statusBar().showMessage(f"session saved to {path}", 6000))
         s.loaded.connect(self._on_loaded)
         s.selected_changed.connect(lambda _: self._redraw_selected())
+        s.runs_changed.connect(self._runs_changed)
         self._show_preset(session.preset)
         self.show_view(guess_kind(session.values["data"]))
         lecture.install(self)  # slow motion, tours, presentation mode, export, data drop (app/lecture.py)
         self.timeline_bar = TimelineBar(self)  # kept states: scrub back, branch from there
+        self._runs_changed()
         if session.handle is not None:
             self._attach(session.handle)
 
     # ------------------------------------------------------------------ layout
     def _build_layout(self) -> None:
         self.stack = QtWidgets.QStackedWidget()
-        for view in self.views.values():
+        for view in (*self.views.values(), self.compare):
             self.stack.addWidget(view)
+        self.curves_stack = QtWidgets.QStackedWidget()  # one run's curves, or every run's overlaid
+        self.curves_stack.addWidget(self.curves)
+        self.curves_stack.addWidget(self.compare_curves)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         split.addWidget(self.stack)
-        split.addWidget(self.curves)
+        split.addWidget(self.curves_stack)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         split.setSizes([750, 250])  # proportions: the view gets three quarters at any window height
@@ -143,7 +155,8 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
 
     def _send_view(self) -> None:
         want = self.current_view().wanted()
-        self.session.view(p.View(runs=(self.session.selected,), **want))
+        runs = None if self.comparing else (self.session.selected,)
+        self.session.view(p.View(runs=runs, **want))
 
     # ------------------------------------------------------------------ commands
     def toggle_play(self) -> None:
@@ -166,7 +179,8 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
     def _show_preset(self, preset: config.Preset) -> None:
         self.preset_box.setCurrentText(preset.name)
         self.setWindowTitle(f"ganviz \u2014 {preset.title}")
-        self.narration.set_preset(preset.title, preset.description, preset.narration)
+        self.narration.set_preset(preset.title, preset.description, preset.narration,
+                                  preset.compare.title if preset.compare else None)
 
     def _show_play_state(self, playing: bool | None = None) -> None:
         playing = self.session.playing if playing is None else playing
@@ -217,12 +231,47 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self.setWindowState(self.windowState() ^ QtCore.Qt.WindowState.WindowFullScreen)
         self.act_full.setChecked(self.isFullScreen())
 
+    # ------------------------------------------------------------------ compare mode
+    @property
+    def comparing(self) -> bool:
+        """Compare mode: every run side by side (else one run's view, the selected one)."""
+        return self.stack.currentWidget() is self.compare
+
+    def set_comparing(self, on: bool) -> None:
+        on = bool(on) and self.session.n_runs > 1
+        self.act_compare.setChecked(on)
+        if on == self.comparing:
+            return
+        self.curves_stack.setCurrentWidget(self.compare_curves if on else self.curves)
+        if on:
+            if getattr(self, "slowmo", None) is not None:
+                self.slowmo.set_active(False)
+            self._show_widget(self.compare)
+        else:
+            self.show_view(self.compare.data_kind or guess_kind(self.session.values["data"]))
+        self._draw_last()
+
+    def open_run(self, run: int) -> None:
+        """A panel was clicked: that run in the full single-run view, with all its tools."""
+        self.session.select(run)
+        self.set_comparing(False)
+
+    def compare_dialog(self) -> None:
+        dlg = CompareDialog(self, self.session.values)
+        if dlg.exec() and dlg.variants:
+            self.session.compare(dlg.variants)
+
+    def _runs_changed(self) -> None:
+        n = self.session.n_runs
+        self.act_compare.setEnabled(n > 1)
+        self.act_compare.setText(f"\u229e Compare ({n} runs)" if n > 1 else "\u229e Compare")
+        self.set_comparing(n > 1)
+
     # ------------------------------------------------------------------ frames
     def current_view(self):
         return self.stack.currentWidget()
 
-    def show_view(self, kind: str) -> None:
-        view = self.views[kind]
+    def _show_widget(self, view) -> None:
         if view is not self.stack.currentWidget():
             self.stack.setCurrentWidget(view)
             self._send_view()
@@ -231,8 +280,11 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self._overlay_actions = list(view.toggles)
         self.overlay_bar.addActions(self._overlay_actions)
 
+    def show_view(self, kind: str) -> None:
+        self._show_widget(self.views[kind])
+
     def show_picture(self, picture) -> None:
-        """Draw a picture (core/snapshot.py) in the view of its kind."""
+        """Draw a picture (core/snapshot.py) in the single-run view of its kind."""
         if picture.kind != self.current_view().kind:
             self.show_view(picture.kind)
         self.current_view().draw(picture)
@@ -255,9 +307,12 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
 
     def _draw(self, frame: p.Frame) -> None:
         try:
-            picture = frame.pictures.get(self.session.selected)
-            if picture is not None:
-                self.show_picture(picture)
+            if self.comparing:
+                self._draw_compare(frame)
+            else:
+                picture = frame.pictures.get(self.session.selected)
+                if picture is not None:
+                    self.show_picture(picture)
             if self.curves.set_kind(frame.kind or self.current_view().kind):
                 self.curves.clear()  # another kind of data, another metric: show the history again
                 self._history_changed(self.session.selected, 0)
@@ -268,6 +323,26 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
                 self._draw_failed = True
                 self.tell("crash", f"{type(err).__name__} while drawing: {err}\n{traceback.format_exc()}")
 
+    def _draw_compare(self, frame: p.Frame) -> None:
+        kind = frame.kind
+        if not kind or len(frame.pictures) < self.session.n_runs:
+            return  # a frame of one run, sent before the trainer heard of compare mode
+        if self.compare.data_kind != kind or self.compare_curves.n != self.session.n_runs \
+                or self.compare_curves.kind != kind:
+            self.compare.build(kind, self.session.names)
+            self.compare_curves.build(kind, self.session.names)
+            self._show_widget(self.compare)  # the overlay toggles are the new panels'
+            for run in range(self.session.n_runs):
+                self.compare_curves.show_history(run, self.session.history[run], 0)
+        self.compare.draw(frame)
+        if not frame.playing or time.perf_counter() - self._curves_drawn >= REFRESH_S:
+            self.compare_curves.refresh()
+            self._curves_drawn = time.perf_counter()
+
+    def _draw_last(self) -> None:
+        if self.session.last is not None:
+            self._draw(self.session.last)
+
     def _redraw_selected(self) -> None:
         self._send_view()
         self._new_generation()
@@ -276,10 +351,12 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
     def _new_generation(self) -> None:
         self.current_view().new_run()
         self.curves.clear()
+        self.compare_curves.clear()
 
     def _history_changed(self, run: int, start: int) -> None:
         if run == self.session.selected:
             self.curves.show_history(self.session.history[run], self.session.changes[run], start)
+        self.compare_curves.show_history(run, self.session.history[run], start)
 
     def _update_rates(self) -> None:
         now = time.perf_counter()

@@ -277,9 +277,56 @@ class Preset:
     settings: dict[str, Any]
     path: Path | Traversable  # a user's file, or one of PRESET_DIR's
     tour: list = field(default_factory=list)  # tour.Stage: the stages a lecture walks through
+    compare: "Comparison | None" = None       # runs the preset shows side by side
 
     def config(self) -> Config:
         return from_dict(self.settings)
+
+    def configs(self, variants: list[dict] | None = None) -> list[Config]:
+        """The preset's settings times each variant (one run when there are none)."""
+        base = self.settings
+        return [from_dict({**base, **v}) for v in variants or [{}]]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A preset's [compare] table: its runs as overrides of the preset's settings, and their names.
+
+        [compare]
+        title = "minimax vs non-saturating"
+        runs = [{ loss = "minimax" }, { loss = "ns" }]     # or: vary = ["seed=0:4"] (as --vary)
+        names = ["minimax", "non-saturating"]              # optional; else what differs
+    """
+    title: str
+    runs: tuple[dict, ...]
+    names: tuple[str, ...] | None = None
+
+
+def parse_comparison(raw: Any, where: str) -> Comparison | None:
+    from .vary import MAX_RUNS, grid
+    if raw is None:
+        return None
+    name = f"preset '{where}', [compare]"
+    if not isinstance(raw, dict) or not ({"runs", "vary"} & set(raw)):
+        raise ConfigError(f"{name} needs runs = [{{...}}, ...] or vary = [\"key=values\"]")
+    unknown = set(raw) - {"title", "runs", "vary", "names"}
+    if unknown:
+        raise ConfigError(f"{name}: unknown key '{sorted(unknown)[0]}' (known: names, runs, title, vary)")
+    try:
+        if "runs" in raw:
+            runs = raw["runs"]
+            if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs) or not 2 <= len(runs) <= MAX_RUNS:
+                raise ConfigError(f"runs must be a list of 2 to {MAX_RUNS} tables of settings")
+            runs = [parse_assignments([f"{k}={v}" for k, v in r.items()]) for r in runs]
+        else:
+            runs = grid([str(v) for v in raw["vary"]])
+        names = raw.get("names")
+        if names is not None and (not isinstance(names, list) or len(names) != len(runs)):
+            raise ConfigError(f"names must list one name per run ({len(runs)})")
+    except ConfigError as err:
+        raise ConfigError(f"{name}: {str(err).replace('--set needs', 'a setting needs')}") from None
+    return Comparison(title=str(raw.get("title", "compare")), runs=tuple(runs),
+                      names=None if names is None else tuple(str(n) for n in names))
 
 
 def read_toml(path: Path | Traversable, what: str = "file") -> dict:
@@ -313,8 +360,8 @@ def load_preset(name_or_path: str) -> Preset:
     preset = Preset(name=name, title=str(doc.get("title", name)),
                     description=str(doc.get("description", "")),
                     narration=[str(s) for s in doc.get("narration", [])], settings=settings, path=path,
-                    tour=tour.parse(doc.get("tour"), name))
-    preset.config()  # validate now, so a bad preset fails with its own name in the message
+                    tour=tour.parse(doc.get("tour"), name), compare=parse_comparison(doc.get("compare"), name))
+    preset.configs(list(preset.compare.runs) if preset.compare else None)  # validate now, naming the preset
     return preset
 
 

@@ -74,19 +74,22 @@ def names(cfgs: list[Config]) -> list[str]:
     if len(cfgs) == 1:
         return [f"seed={cfgs[0].seed}"]
     keys = [k for k in FIELDS if len({getattr(c, k) for c in cfgs}) > 1]
-    return [", ".join(f"{k}={_short(getattr(c, k))}" for k in keys) or f"run {i + 1}" for i, c in enumerate(cfgs)]
+    return [", ".join(f"{k}={short(getattr(c, k))}" for k in keys) or f"run {i + 1}" for i, c in enumerate(cfgs)]
 
 
-def folder_names(cfgs: list[Config]) -> list[str]:
-    """Names safe as folder names, in the runs' order: 'loss-ns_lr_d-0.0001'."""
-    out = []
-    for name in names(cfgs):
-        slug = re.sub(r"[^A-Za-z0-9.+-]+", "_", name.replace("=", "-").replace(", ", "_")).strip("_")
-        out.append(slug or "run")
+def folder_names(run_names: list[str]) -> list[str]:
+    """The runs' names made safe as folder names ('loss=ns, lr_d=0.0001' -> 'loss-ns_lr_d-0.0001'), unique."""
+    out: list[str] = []
+    for name in run_names:
+        slug = re.sub(r"[^A-Za-z0-9.+-]+", "_", name.replace("=", "-").replace(", ", "_")).strip("_") or "run"
+        while slug in out:
+            slug += "_"
+        out.append(slug)
     return out
 
 
-def _short(v: Any) -> str:
+def short(v: Any) -> str:
+    """A setting's value as a run's name shows it."""
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 

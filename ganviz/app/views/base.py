@@ -42,6 +42,9 @@ class View(QtWidgets.QWidget):
         """The worker-side overlays this view wants right now."""
         return {}
 
+    def set_compact(self, on: bool) -> None:
+        """Compact: a panel among several (compare mode): no legend, no axis titles, only the picture."""
+
     def new_run(self) -> None:
         """A fresh run (reset, load, preset): forget ranges and selections of the old one."""
 

@@ -122,6 +122,11 @@ class Density1DView(View):
         if self._last is not None:
             self.draw(self._last)
 
+    def set_compact(self, on: bool) -> None:
+        self.legend.setVisible(not on)
+        for name in ("left", "bottom", "right"):
+            self.top.getAxis(name).showLabel(not on)
+
     def new_run(self) -> None:
         self._ymax = None
         self._xrange = None

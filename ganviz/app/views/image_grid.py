@@ -167,14 +167,30 @@ class ImageGridView(View):
         self.vb.addItem(self.nn_label)
         self.titles.append(self.nn_label)
         self.image.setImage(self._canvas, autoLevels=False, levels=(0, 255))
-        self.vb.setRange(xRange=(0, lay.width + lay.margin), yRange=(-1.6 * lay.gy, lay.height), padding=0.02)
         self.selected = min(self.selected, n - 1)
         self._place_selection()
+        self._frame()
+
+    def set_compact(self, on: bool) -> None:
+        self.compact = on
+        if self.lay is not None:
+            self._frame()
+
+    def _frame(self) -> None:
+        """The whole mosaic with its titles; compact: only G's tiles, framed by D's colour (no text)."""
+        lay, compact = self.lay, getattr(self, "compact", False)
+        if compact:
+            self.vb.setRange(xRange=(0, COLS * lay.cw), yRange=(0, lay.rows * lay.ch), padding=0.02)
+        else:
+            self.vb.setRange(xRange=(0, lay.width + lay.margin), yRange=(-1.6 * lay.gy, lay.height), padding=0.02)
+        for t in self.titles:
+            t.setVisible(not compact)
+        self.select_box.setVisible(not compact)
         self._scores_toggled()
 
     def _scores_toggled(self) -> None:
         for t in self.score_items:
-            t.setVisible(self.a_scores.isChecked())
+            t.setVisible(self.a_scores.isChecked() and not getattr(self, "compact", False))
 
     def _place_selection(self) -> None:
         lay = self.lay
@@ -208,11 +224,12 @@ class ImageGridView(View):
         cells = framed(fake, colours, lay.b)
         fake_grid = grid(cells, COLS, lay.cw, lay.ch)
         canvas[:fake_grid.shape[0], :fake_grid.shape[1]] = fake_grid
-        real = snap.real_u8
-        grey = np.full((len(real), 3), 150, np.uint8)
-        column = grid(framed(real, grey, lay.b), 1, lay.cw, lay.ch)
-        canvas[:column.shape[0], lay.real_x:lay.real_x + column.shape[1]] = column
-        self._draw_inspector(snap, colours)
+        if not getattr(self, "compact", False):  # compact: G's tiles only
+            real = snap.real_u8
+            grey = np.full((len(real), 3), 150, np.uint8)
+            column = grid(framed(real, grey, lay.b), 1, lay.cw, lay.ch)
+            canvas[:column.shape[0], lay.real_x:lay.real_x + column.shape[1]] = column
+            self._draw_inspector(snap, colours)
         self.image.setImage(canvas, autoLevels=False, levels=(0, 255))
         if self.a_scores.isChecked():
             for i, item in enumerate(self.score_items):

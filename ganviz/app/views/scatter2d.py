@@ -127,10 +127,18 @@ class Scatter2DView(View):
         self.manifold.setVisible(self.a_manifold.isChecked())
         self.heat.setVisible(self.a_heat.isChecked())
         self.legend.clear()  # the legend names what is shown, nothing more
+        self.legend.setVisible(not getattr(self, "compact", False))
         for item in (self.real, self.fake, self.arrows, self.manifold):
             if item.isVisible():
                 self.legend.addItem(item, item.name())
         self.request.emit(self.wanted())
+
+    def set_compact(self, on: bool) -> None:
+        self.compact = on
+        self.legend.setVisible(not on)
+        self.bar.setVisible(not on)
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).showLabel(not on)
 
     def new_run(self) -> None:
         self._range = None
