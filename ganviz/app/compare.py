@@ -187,7 +187,7 @@ class CompareCurves(QtWidgets.QWidget):
                 curve.setSkipFiniteCheck(True)
                 self.curves[(run, key)] = curve
                 self.series[(run, key)] = Series()
-        self.kind, self.n, self.metric = kind, len(names), metric_key
+        self.kind, self.n, self.metric_key = kind, len(names), metric_key  # not .metric: QWidget.metric()
         self.fed = [0] * len(names)
         self.legend.setText("   ".join(f'<span style="color:{theme.run_colour(i)}">\u25a0 {name}</span>'
                                        for i, name in enumerate(names)))
@@ -203,7 +203,7 @@ class CompareCurves(QtWidgets.QWidget):
         if run >= self.n:
             return
         if len(log) and "n_modes" in log[-1]:  # modes captured reads best on a fixed 0..K axis
-            self.plots[self.metric].setYRange(0, log[-1]["n_modes"] + 0.3, padding=0)
+            self.plots[self.metric_key].setYRange(0, log[-1]["n_modes"] + 0.3, padding=0)
         keys = [k for r, k in self.series if r == run]
         if start < self.fed[run]:  # the timeline went back: cut there
             step = log[start - 1]["step"] if start > 0 else -1.0
