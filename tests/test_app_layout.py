@@ -13,6 +13,8 @@ pytest.importorskip("pytestqt")
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from ganviz.app import make_app  # noqa: E402
+from ganviz.app.compare import CompareCurves  # noqa: E402
+from ganviz.app.panels import NarrationPanel  # noqa: E402
 from ganviz.app.presentation import scales  # noqa: E402
 from ganviz.app.views.curves import CurvesView  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
@@ -116,19 +118,33 @@ def label_rects(axis) -> list[QtCore.QRectF]:
     return [] if specs is None else [rect for rect, _, _ in specs[2]]
 
 
+def curves_with_a_long_run(row: str):
+    """The curves row of one run, or of a comparison (every run's curves overlaid), 12,000 steps long."""
+    steps = np.arange(0, 12_000, 10)
+    log = [{"step": float(s), "loss_d": 1.2 + 0.3 * np.sin(s / 900), "loss_g": 0.7 + 0.2 * np.cos(s / 700),
+            "d_real": 0.55, "d_fake": 0.45, "grad_d": 0.03 + 0.02 * np.sin(s / 300) ** 2,
+            "grad_g": 0.5 + 0.4 * np.cos(s / 500) ** 2, "jsd": 0.3 * np.exp(-s / 4000), "d_gap": 0.5}
+           for s in steps]
+    if row == "one run":
+        view = CurvesView()
+        view.add_rows(log)
+    else:
+        view = CompareCurves()
+        view.build("1d", ["seed=0", "seed=1"])
+        for run in (0, 1):
+            view.show_history(run, log, 0)
+    view.refresh()
+    return view
+
+
+@pytest.mark.parametrize("row", ["one run", "compared runs"])
 @pytest.mark.parametrize("width,height,tick_pt", [(560, 130, 12), (930, 130, 12), (1270, 150, 14), (1910, 220, 20)])
-def test_curve_tick_labels_never_run_into_each_other(qapp, qtbot, width, height, tick_pt):
+def test_curve_tick_labels_never_run_into_each_other(qapp, qtbot, row, width, height, tick_pt):
     """A narrow window, a 720-line screen's window, presentation there and on a 1080-line screen:
     every tick label stands apart (at 560 px and 1280 x 720, "0 1000 2000 3000" ran together)."""
     make_app()
-    view = CurvesView()
+    view = curves_with_a_long_run(row)
     qtbot.addWidget(view)
-    steps = np.arange(0, 12_000, 10)
-    view.add_rows([{"step": int(s), "loss_d": 1.2 + 0.3 * np.sin(s / 900), "loss_g": 0.7 + 0.2 * np.cos(s / 700),
-                    "d_real": 0.55, "d_fake": 0.45, "grad_d": 0.03 + 0.02 * np.sin(s / 300) ** 2,
-                    "grad_g": 0.5 + 0.4 * np.cos(s / 500) ** 2, "jsd": 0.3 * np.exp(-s / 4000),
-                    "d_gap": 0.5} for s in steps])
-    view.refresh()
     font = QtGui.QFont()
     font.setPointSize(tick_pt)
     for plot in view.plots.values():
@@ -137,8 +153,8 @@ def test_curve_tick_labels_never_run_into_each_other(qapp, qtbot, width, height,
     view.resize(width, height)
     view.show()
     qtbot.waitExposed(view)
-    losses = view.plots["losses"]
-    qtbot.waitUntil(lambda: losses.vb.viewRange()[0][1] > 11_000 and losses.vb.width() < width / 3)
+    first = next(iter(view.plots.values()))
+    qtbot.waitUntil(lambda: first.vb.viewRange()[0][1] > 11_000 and first.vb.width() < width / 3)
     axes = {(name, side): plot.getAxis(side) for name, plot in view.plots.items() for side in ("left", "bottom")}
     least = {key: 2 if key[1] == "bottom" and width > 900 else 1 for key in axes}
     # An axis sizes itself to its labels when first painted: paint until every axis shows its labels.
@@ -179,3 +195,21 @@ def test_the_heatmaps_colour_bar_title_stands_clear_of_its_numbers(qapp, qtbot):
     title = axis.label.sceneBoundingRect()
     for rect in label_rects(axis):
         assert not axis.mapRectToScene(rect).intersects(title)
+
+
+def test_a_long_compare_button_wraps_inside_a_narrow_story_panel(qapp, qtbot):
+    make_app()
+    panel = NarrationPanel()
+    qtbot.addWidget(panel)
+    panel.set_preset("Saturating vs non-saturating G loss", "Early in training D rejects G's samples.",
+                     ["Start with the walk-through."], compare="minimax vs non-saturating, and the same again")
+    panel.resize(260, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    button = panel.compare_button
+    qtbot.waitUntil(lambda: "\n" in button.text())  # wrapped to its width
+    # The panel's text and the button fit the panel: it was as wide as the button's one long line,
+    # and the panel, which does not scroll sideways, cut the title and the button off at the right.
+    assert panel.widget().width() <= panel.viewport().width()
+    assert all(button.fontMetrics().horizontalAdvance(line) <= button.width() for line in button.text().split("\n"))
+    qtbot.waitUntil(lambda: button.height() >= 2 * button.fontMetrics().height())  # as tall as its lines

@@ -178,6 +178,13 @@ class Series:
         return self.x[:n], self.y[:n]
 
 
+def fit_step_labels(plots, height: int) -> None:
+    """A short row (a 720-line screen) keeps its height for the curves: "step" under each x axis goes,
+    the numbers say it."""
+    for plot in plots:
+        plot.getAxis("bottom").showLabel(height >= STEP_LABEL_MIN_H)
+
+
 class CurvesView(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -265,10 +272,7 @@ class CurvesView(QtWidgets.QWidget):
         super().resizeEvent(event)
 
     def _fit_step_labels(self) -> None:
-        # A short row (a 720-line screen) keeps its height for the curves: "step" under each x axis
-        # goes, the numbers say it.
-        for plot in self.plots.values():
-            plot.getAxis("bottom").showLabel(self.height() >= STEP_LABEL_MIN_H)
+        fit_step_labels(self.plots.values(), self.height())
 
     def _place_waiting(self, *_) -> None:
         r = self.plots["metric"].vb.boundingRect()
