@@ -35,13 +35,19 @@ from torch import nn
 
 # (key, comparison, bound, what it means) — checked here, never by timed tests.
 TARGETS = (
-    ("reference_ratio_best", ">=", 1.5, "headless ring8 / the tutorial loop at its faster thread count"),
+    ("reference_ratio_best", ">=", 1.1, "headless ring8 / the tutorial loop at its faster thread count"),
+    ("lockstep_ratio", ">=", 1.8, "run-steps/s of 4 figure1 runs in lockstep / the same runs one after another"),
+    ("lockstep_ratio_ring8", ">=", 1.2, "the same for 4 ring8 runs (128-wide nets)"),
     ("gui_ratio", ">=", 0.8, "ring8 steps/s with the window attached / headless"),
     ("frames_per_s", ">=", 30.0, "ring8 frames drawn per second"),
     ("frame_ms_p95", "<=", 33.0, "ring8 95th percentile frame time: a snapshot applied and painted (ms)"),
     ("first_frame_s", "<=", 2.0, "seconds from launching the window to its first painted frame (ring8)"),
     ("rss_growth_mb", "<=", 50.0, "memory growth of the window's processes while playing ring8, after start-up (MB)"),
+    ("compare_frames_per_s", ">=", 20.0, "compare mode, 4 ring8 runs: frames drawn per second"),
+    ("compare_frame_ms_p95", "<=", 50.0, "compare mode, 4 ring8 runs: 95th percentile frame time (ms)"),
+    ("compare_gui_ratio", ">=", 0.8, "compare mode, 4 ring8 runs: steps/s with the window / the same runs headless"),
 )
+COMPARE = ("ring8", ["seed=0:4"])  # the compare-mode measurement: preset and --vary
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,10 @@ class Plan:
     warmup_s: float      # start-up ends this long after the first frame; RSS growth is counted from there
 
 
-QUICK = Plan(rounds=6, block_s=0.5, other_s=1.5, gui_s={"ring8": 10.0, "figure1": 5.0}, warmup_s=4.0)
-FULL = Plan(rounds=10, block_s=1.2, other_s=5.0, gui_s={"ring8": 50.0, "figure1": 15.0}, warmup_s=10.0)
+QUICK = Plan(rounds=6, block_s=0.5, other_s=1.5, gui_s={"ring8": 10.0, "figure1": 5.0, "compare": 8.0},
+             warmup_s=4.0)
+FULL = Plan(rounds=10, block_s=1.2, other_s=5.0, gui_s={"ring8": 50.0, "figure1": 15.0, "compare": 20.0},
+            warmup_s=10.0)
 
 
 def log(msg: str) -> None:
@@ -180,13 +188,39 @@ def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
     return out
 
 
-def headless_rate(preset: str, seconds: float) -> float:
+def headless_rate(preset: str, seconds: float, runs: int = 1) -> float:
+    """Steps/s of the preset trained headless: `runs` seeds as one population (steps of all at once)."""
     from .core.config import load_preset
     from .core.population import Population
-    pop = Population(load_preset(preset).config())
+    cfg = load_preset(preset).config()
+    pop = Population([cfg.replace(seed=s) for s in range(runs)])
     run_for(pop.step, min(0.5, seconds / 3), 1)
     n, el, _ = run_for(pop.step, seconds, 1)
     return n / el
+
+
+def lockstep(preset: str, plan: Plan, runs: int = 4) -> dict:
+    """Run-steps/s of `runs` seeds of the preset in lockstep (one population) and one after another
+    (a population each, stepped in turn), one thread each way, in interleaved rounds."""
+    from .core.config import load_preset
+    from .core.population import Population
+    cfg = load_preset(preset).config()
+    together = Population([cfg.replace(seed=s) for s in range(runs)])
+    apart = [Population(cfg.replace(seed=s)) for s in range(runs)]
+
+    def one_after_another() -> None:
+        for pop in apart:
+            pop.step()
+    rates: dict[str, list[float]] = {"lockstep": [], "sequential": []}
+    for step in (together.step, one_after_another):
+        run_for(step, 0.3, 1)  # warm-up
+    for r in range(plan.rounds):
+        for name, step in (("lockstep", together.step), ("sequential", one_after_another))[::1 if r % 2 else -1]:
+            n, el, _ = run_for(step, plan.block_s, 1)
+            rates[name].append(runs * n / el)
+    return {"lockstep_run_steps_per_s": statistics.median(rates["lockstep"]),
+            "sequential_run_steps_per_s": statistics.median(rates["sequential"]),
+            "ratio": statistics.median(a / b for a, b in zip(rates["lockstep"], rates["sequential"]))}
 
 
 # ---------------------------------------------------------------------------- the window attached
@@ -226,7 +260,7 @@ class WindowRun:
         return next((s for s in live if s[0] >= self.t_play + t), live[-1])
 
 
-def launch_window(preset: str, seconds: float, sample_s: float) -> WindowRun | str:
+def launch_window(preset: str, seconds: float, sample_s: float, vary: list[str] = ()) -> WindowRun | str:
     """`ganviz gui --preset P --run-for S` (offscreen unless QT_QPA_PLATFORM says otherwise), RSS
     sampled every sample_s; a WindowRun, or why it failed."""
     import psutil
@@ -234,7 +268,7 @@ def launch_window(preset: str, seconds: float, sample_s: float) -> WindowRun | s
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     # A step target far away: a preset's run that completes pauses, and the frames would stop with it.
     cmd = [sys.executable, "-m", "ganviz", "gui", "--preset", preset, "--steps", "100000000",
-           "--run-for", str(seconds)]
+           "--run-for", str(seconds), *(a for v in vary for a in ("--vary", v))]
     launched, t0 = time.time(), time.perf_counter()  # the first frame is reported by the wall clock
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     samples: list[tuple[float, float, float, float]] = []
@@ -279,9 +313,9 @@ def launch_window(preset: str, seconds: float, sample_s: float) -> WindowRun | s
     return run if run.live() else "the window run ended before its memory could be read"
 
 
-def gui_run(preset: str, seconds: float, warmup_s: float) -> dict:
+def gui_run(preset: str, seconds: float, warmup_s: float, vary: list[str] = ()) -> dict:
     """The window attached: its JSON line, and the RSS of its process tree while it played."""
-    run = launch_window(preset, seconds, sample_s=0.25)
+    run = launch_window(preset, seconds, sample_s=0.25, vary=vary)
     if isinstance(run, str):
         return {"error": run}
     result, live = run.result, run.live()
@@ -394,6 +428,12 @@ def table(res: dict) -> str:
                     if "reference_ratio_1thread" in res else ""))
     for p in ("figure1", "digits"):
         lines.append(f"{'  ganviz headless, ' + p:44} {_fmt(res['headless'][p]):>9}")
+    lines.append(f"{'  4 ' + COMPARE[0] + ' runs in lockstep (population steps)':44} "
+                 f"{_fmt(res['headless']['compare']):>9}")
+    lines += ["", f"{'4 runs, run-steps/s':44} {'lockstep':>9} {'one by one':>11}  ratio"]
+    for p, r in res.get("lockstep", {}).items():
+        lines.append(f"{'  ' + p:44} {_fmt(r['lockstep_run_steps_per_s']):>9} {_fmt(r['sequential_run_steps_per_s']):>11}"
+                     f"  x{_fmt(r['ratio'], 2)}")
     lines += ["", f"{'window attached (offscreen)':28} {'steps/s':>8} {'xheadl.':>8} {'frames/s':>9} {'p50 ms':>7} "
               f"{'p95 ms':>7} {'draw p95':>8} {'first s':>8} {'RSS MB first frame/warm/end':>28}"]
     for p, g in res["gui"].items():
@@ -444,10 +484,19 @@ def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None
     for p in ("figure1", "digits"):
         log(f"{p}: headless trainer")
         res["headless"][p] = headless_rate(p, plan.other_s)
+    for p, key in (("figure1", "lockstep_ratio"), ("ring8", "lockstep_ratio_ring8")):
+        log(f"{p}: 4 runs in lockstep vs one after another, {plan.rounds} interleaved rounds")
+        res["lockstep"] = res.get("lockstep", {})
+        res["lockstep"][p] = lockstep(p, plan)
+        res[key] = res["lockstep"][p]["ratio"]
+    preset, vary = COMPARE
+    log(f"compare: {preset} {' '.join(vary)} headless")
+    res["headless"]["compare"] = headless_rate(preset, plan.other_s, runs=4)
     res["gui"] = {}
     for p, secs in plan.gui_s.items():
         log(f"{p}: window attached, {secs:g} s of live play (offscreen)")
-        res["gui"][p] = gui_run(p, secs, plan.warmup_s)
+        res["gui"][p] = gui_run(preset, secs, plan.warmup_s, vary) if p == "compare" else \
+            gui_run(p, secs, plan.warmup_s)
     g = res["gui"].get("ring8", {})
     ok = "error" not in g
     res["gui_steps_per_s"] = g.get("steps_per_s") if ok else None
@@ -458,6 +507,10 @@ def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None
                 "window_first_frame_s", "rss_start_mb", "rss_warm_mb",
                 "rss_end_mb", "rss_startup_mb", "rss_growth_mb", "rss_growth_from_first_frame_mb"):
         res[key] = g.get(key) if ok else None
+    c = res["gui"].get("compare", {})
+    if "error" not in c:
+        res.update(compare_frames_per_s=c.get("frames_per_s"), compare_frame_ms_p95=c.get("frame_ms_p95"),
+                   compare_gui_ratio=c["steps_per_s"] / res["headless"]["compare"])
     res["targets"] = verdicts(res)
     res["all_targets_met"] = all(v["pass"] for v in res["targets"].values())
     res["bench_seconds"] = round(time.perf_counter() - t_start, 1)

@@ -75,6 +75,12 @@ def parser() -> argparse.ArgumentParser:
     pre = sub.add_parser("presets", help="list the presets, settings or data sets")
     pre.add_argument("--keys", action="store_true", help="list every setting with its default and meaning")
     pre.add_argument("--data", action="store_true", help="list the built-in data sets")
+    pre.add_argument("--check", nargs="*", metavar="NAME",
+                     help="train the presets named (all with expectations when none) at --seeds and tell "
+                          "whether each holds what it promises")
+    pre.add_argument("--seeds", default="0:5", metavar="A:B",
+                     help="with --check: the seeds, a range with the end excluded (default 0:5)")
+    pre.add_argument("--json", action="store_true", help="with --check: one JSON object last")
 
     bench = sub.add_parser("bench", help="measure training and drawing speed on this machine")
     bench.add_argument("--json", action="store_true", help="print one JSON object last")
@@ -140,6 +146,9 @@ def ignored_notes(args, preset, cfgs) -> list[str]:
 
 def cmd_presets(args) -> int:
     from .core import config
+    if args.check is not None:
+        from .checks import run_check
+        return run_check(args.check, args.seeds, as_json=args.json)
     if args.keys:
         for name, f in config.FIELDS.items():
             m = f.metadata

@@ -235,7 +235,8 @@ class Worker:
         return list(range(n)) if self.view.runs is None else [r for r in self.view.runs if r < n] or [0]
 
     def _overlays(self) -> dict:
-        return {"arrows": self.view.arrows, "manifold": self.view.manifold, "aspect": self.view.aspect}
+        v = self.view
+        return {"arrows": v.arrows, "manifold": v.manifold, "aspect": v.aspect, "compact": v.compact}
 
     def _frame(self, pictures: dict, phase: p.Phase | None = None) -> p.Frame:
         pop = self.pop

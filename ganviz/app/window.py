@@ -156,7 +156,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
     def _send_view(self) -> None:
         want = self.current_view().wanted()
         runs = None if self.comparing else (self.session.selected,)
-        self.session.view(p.View(runs=runs, **want))
+        self.session.view(p.View(runs=runs, compact=self.comparing, **want))
 
     # ------------------------------------------------------------------ commands
     def toggle_play(self) -> None:

@@ -17,7 +17,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from . import tour
+from . import expectations, tour
 from .errors import ConfigError
 
 LOSSES = ("minimax", "ns", "lsgan", "wgan", "wgan-gp", "hinge")
@@ -77,6 +77,9 @@ class Config:
     clip: float = _f(0.01, "WGAN weight clipping bound c", lo=1e-5, hi=10.0, live=True, group="loss", log=True,
                      scope=RUN)
     gp_weight: float = _f(10.0, "WGAN-GP gradient penalty weight", lo=0.0, hi=1000.0, live=True, group="loss", scope=RUN)
+    r1: float = _f(0.0, "R1 penalty (Mescheder et al. 2018): D's loss gains r1/2 x |grad D|^2 on the data, which keeps "
+                   "D smooth where the data is, so training settles instead of circling (0: off)",
+                   lo=0.0, hi=1000.0, live=True, group="loss", scope=RUN)
     d_batch: str = _f("separate", "D sees real and fake in two minibatches or one mixed batch",
                       choices=D_BATCHES, live=True, group="loss")
     d_target: str = _f("generator", "D's fakes: G's samples (Algorithm 1) or noise annealed toward the data",
@@ -91,6 +94,9 @@ class Config:
     beta2: float = _f(0.999, "Adam beta2", lo=0.0, hi=0.9999, live=True, step=0.001, scope=RUN)
     momentum: float = _f(0.5, "SGD momentum (the paper: 0.5)", lo=0.0, hi=0.999, live=True, step=0.05, scope=RUN)
     batch_size: int = _f(256, "minibatch size m (of real and of fake samples)", lo=1, hi=8192, live=True)
+    lr_decay: float = _f(0.0, "the last share of the steps over which both learning rates fall linearly to a "
+                         "twentieth, so the samples settle (0: constant rates)", lo=0.0, hi=1.0, live=True, step=0.05,
+                         scope=RUN)
     k_d: int = _f(1, "D steps per iteration (Algorithm 1's k)", lo=1, hi=100, live=True, scope=RUN)
     k_g: int = _f(1, "G steps per iteration", lo=1, hi=100, live=True, scope=RUN)
     update: str = _f("alternating", "alternating: D then G (Algorithm 1); simultaneous: both from the same state",
@@ -235,6 +241,8 @@ def ignored(cfg: Config | dict[str, Any]) -> dict[str, str]:
         skip(("clip",), "only loss=wgan clips D's weights")
     if c["loss"] != "wgan-gp":
         skip(("gp_weight",), "only loss=wgan-gp has a gradient penalty")
+    if c["loss"] == "wgan":
+        skip(("r1",), "loss=wgan keeps D smooth by clipping its weights")
     if c["optimizer"] != "sgd":
         skip(("momentum",), "only optimizer=sgd uses momentum")
     if c["optimizer"] != "adam":
@@ -278,6 +286,7 @@ class Preset:
     path: Path | Traversable  # a user's file, or one of PRESET_DIR's
     tour: list = field(default_factory=list)  # tour.Stage: the stages a lecture walks through
     compare: "Comparison | None" = None       # runs the preset shows side by side
+    expect: list = field(default_factory=list)  # expectations.Expectation: what the preset promises
 
     def config(self) -> Config:
         return from_dict(self.settings)
@@ -361,6 +370,7 @@ def load_preset(name_or_path: str) -> Preset:
                     description=str(doc.get("description", "")),
                     narration=[str(s) for s in doc.get("narration", [])], settings=settings, path=path,
                     tour=tour.parse(doc.get("tour"), name), compare=parse_comparison(doc.get("compare"), name))
+    preset.expect = expectations.parse(doc.get("expect"), name, len(preset.tour))
     preset.configs(list(preset.compare.runs) if preset.compare else None)  # validate now, naming the preset
     return preset
 

@@ -79,3 +79,9 @@ def gradient_penalty(d, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tenso
     x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(d(x_hat).sum(), x_hat, create_graph=True)
     return _mean((grad.reshape(*grad.shape[:2], -1).norm(dim=2) - 1.0) ** 2)
+
+
+def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018): 1/2 E ||grad_x D(x)||^2 on the data, per run (real requires grad)."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+    return 0.5 * _mean(grad.reshape(*grad.shape[:2], -1).pow(2).sum(2))

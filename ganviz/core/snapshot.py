@@ -24,6 +24,9 @@ N_ARROWS = 300
 MANIFOLD = 20
 N_TILES = 64         # the fixed-noise image grid, 8 x 8
 N_REAL_TILES = 8
+COMPACT = 0.5        # compact pictures (a panel among several, compare mode): this share of the points and
+                     # arrows, and D's map on this share of the cells each way: a quarter of the panel's area
+                     # shows as much, and four panels cost about what one whole picture does
 FIXED_NOISE_SEED = 3  # fixed noise of run with seed s: seed s + 3 (+ seed_offset); training draws from s + 1
 
 F32 = np.float32
@@ -53,7 +56,7 @@ class SnapshotMaker:
         self.seed_offset = seed_offset
         self._fixed: dict[int, tuple[tuple, torch.Tensor]] = {}  # run -> ((prior, z_dim), fixed z)
         self._d_grids: dict[int, np.ndarray] = {}
-        self._heat_aspect = -1.0
+        self._heat_aspect: tuple | None = None  # (aspect, compact) of the grid made last
         data, seed = pop.data, DATA_SEED  # the real points shown are the same for every run
         if self.kind == "2d":
             self._heat_grid(None)
@@ -78,10 +81,11 @@ class SnapshotMaker:
         return self._fixed[run][1]
 
     def make(self, runs: list[int] | None = None, arrows: bool = False, manifold: bool = False,
-             aspect: float | None = None, heat: bool = True) -> dict[int, Picture]:
+             aspect: float | None = None, heat: bool = True, compact: bool = False) -> dict[int, Picture]:
         """{run: picture} for `runs` (all when None). arrows/manifold: compute those overlays (2D);
         aspect: the 2D plot's width / height; heat=False: D's 2D map as last computed (while playing,
-        every other frame: D's map drifts slowly, the points are what moves)."""
+        every other frame: D's map drifts slowly, the points are what moves); compact: fewer points (COMPACT)."""
+        self._compact = compact
         runs = list(range(len(self.pop))) if runs is None else list(runs)
         by_trainer: dict[int, list[int]] = {}
         for r in runs:
@@ -89,7 +93,7 @@ class SnapshotMaker:
             by_trainer.setdefault(id(t), []).append(r)
         out: dict[int, Picture] = {}
         if self.kind == "2d":
-            self._heat_grid(aspect)
+            self._heat_grid(aspect, compact)
         for group in by_trainer.values():
             t = self.pop.where[group[0]][0]
             js = [self.pop.where[r][1] for r in group]
@@ -97,6 +101,8 @@ class SnapshotMaker:
             group, js = [group[k] for k in order], [js[k] for k in order]
             sel = _runs_arg(js)
             z = torch.stack([self.fixed_noise(r) for r in group])
+            if compact and self.kind == "2d":
+                z = z[:, :round(len(z[0]) * COMPACT)]
             fake = t.generate(z, sel)
             make = {"1d": self._make_1d, "2d": self._make_2d, "image": self._make_image}[self.kind]
             for k, pic in enumerate(make(t, sel, group, fake, arrows=arrows, manifold=manifold, heat=heat)):
@@ -145,14 +151,14 @@ class SnapshotMaker:
         return z, "z" if cfg.z_dim == 1 else "z\u2081 (other z at 0)"
 
     # ------------------------------------------------------------------ 2D
-    def _heat_grid(self, aspect: float | None) -> None:
+    def _heat_grid(self, aspect: float | None, compact: bool = False) -> None:
         """The points where D is drawn: the data's view range, widened to the plot's aspect (width /
         height in pixels) when the view gave it. The plot keeps one scale for x and y, so a wide plot
         shows more of the plane than the data's range, and D's map should fill it, not stop in a band."""
         aspect = None if aspect is None or not aspect > 0 else round(float(aspect), 2)
-        if aspect == self._heat_aspect:
+        if (aspect, compact) == self._heat_aspect:
             return
-        self._heat_aspect = aspect
+        self._heat_aspect = (aspect, compact)
         self._d_grids = {}  # a new grid: D's map is computed again, whatever the frame
         (x0, x1), (y0, y1) = self.pop.data.view_range
         w, h = x1 - x0, y1 - y0
@@ -163,8 +169,9 @@ class SnapshotMaker:
             x0, x1, y0, y1 = cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2
             ratio = w / h
         # About HEATMAP^2 points whatever the shape, with square cells: a wide plot costs no more.
-        nx = max(2, round(HEATMAP * ratio ** 0.5))
-        ny = max(2, round(HEATMAP / ratio ** 0.5))
+        cells = HEATMAP * (COMPACT if compact else 1.0)
+        nx = max(2, round(cells * ratio ** 0.5))
+        ny = max(2, round(cells / ratio ** 0.5))
         gx, gy = np.meshgrid(np.linspace(x0, x1, nx), np.linspace(y0, y1, ny))
         own = np.stack([gx.ravel(), gy.ravel()], 1)
         self._grid_std = torch.from_numpy(self.pop.data.from_units(own).astype(F32))
@@ -177,10 +184,12 @@ class SnapshotMaker:
             d = t.discriminate(self._grid_std.expand(k, -1, -1), sel).numpy()
             for i, r in enumerate(group):
                 self._d_grids[r] = _c(d[i].reshape(self._grid_shape))
-        pushes = self._arrows(t, sel, fake_std[:, :N_ARROWS]) if arrows else None
+        n_arrows = round(N_ARROWS * (COMPACT if self._compact else 1.0))
+        pushes = self._arrows(t, sel, fake_std[:, :n_arrows]) if arrows else None
         grids = self._manifold(t, sel, self.pop.cfgs[group[0]], k) if manifold else None
         fakes = data.to_units(fake_std.numpy())
-        return [Scatter2D(**self._base(r), real=self._real_2d, fake=_c(fakes[i]), d_grid=self._d_grids[r],
+        real = self._real_2d[:fakes.shape[1]]  # as many data points as G's (compact: fewer of both)
+        return [Scatter2D(**self._base(r), real=real, fake=_c(fakes[i]), d_grid=self._d_grids[r],
                           heat_range=self._heat_range.copy(), arrows=None if pushes is None else pushes[i],
                           manifold=None if grids is None else grids[i]) for i, r in enumerate(group)]
 

@@ -35,6 +35,17 @@ PHASES = {  # slow motion: each phase of one iteration with the caption shown fo
 STAT_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "value", "grad_d", "grad_g")
 
 
+LR_FLOOR = 0.05  # lr_decay's end: a twentieth of the rate, not 0, so Play after the end still trains
+
+
+def lr_factor(step: int, steps: int, decay: float) -> float:
+    """The learning rates' factor at `step`: 1, then down linearly to LR_FLOOR over the last `decay` share."""
+    if decay <= 0 or steps <= 0:
+        return 1.0
+    start = steps * (1 - decay)
+    return max(LR_FLOOR, 1 - (1 - LR_FLOOR) * (step - start) / (steps - start)) if step > start else 1.0
+
+
 def noise(cfg: Config, m: int, generator: torch.Generator) -> torch.Tensor:
     """m draws of z from the prior: N(0, I) or U(-1, 1)."""
     if cfg.prior == "uniform":
@@ -78,13 +89,15 @@ class Trainer:
         self.k_d, self.k_g = [c.k_d for c in self.cfgs], [c.k_g for c in self.cfgs]
         self.clip = col("clip").masked_fill(torch.tensor([[c.loss != "wgan"] for c in self.cfgs]), float("inf"))
         self.gp_weight = torch.tensor([c.gp_weight if c.loss == "wgan-gp" else 0.0 for c in self.cfgs])
+        self.r1 = torch.tensor([0.0 if c.loss == "wgan" else c.r1 for c in self.cfgs])
+        self.lr = col("lr_d"), col("lr_g")
         betas = col("beta1"), col("beta2"), col("momentum")
         if old != self.cfg.optimizer:  # a different optimiser starts with fresh moments
-            self.opt_d = optim.make(self.cfg.optimizer, self.flat_d.data, col("lr_d"), *betas)
-            self.opt_g = optim.make(self.cfg.optimizer, self.flat_g.data, col("lr_g"), *betas)
+            self.opt_d = optim.make(self.cfg.optimizer, self.flat_d.data, self.lr[0], *betas)
+            self.opt_g = optim.make(self.cfg.optimizer, self.flat_g.data, self.lr[1], *betas)
         else:
-            self.opt_d.configure(col("lr_d"), *betas)
-            self.opt_g.configure(col("lr_g"), *betas)
+            self.opt_d.configure(self.lr[0], *betas)
+            self.opt_g.configure(self.lr[1], *betas)
         if self.cfg.d_target == "noise":
             self.kept = None
 
@@ -131,6 +144,8 @@ class Trainer:
 
     def _d_loss(self, l_real: torch.Tensor, l_fake: torch.Tensor, real, fake) -> torch.Tensor:
         loss = losses.per_run(self.loss_kinds, lambda k: losses.d_loss(k, l_real, l_fake, self.smoothing))
+        if real.requires_grad:  # R1: D's gradient on the data, pushed toward 0
+            loss = loss + self.r1 * losses.r1_penalty(l_real, real)
         if bool(self.gp_weight.any()):  # only the runs with a penalty draw its interpolation weights
             eps = self._draw(lambda g: torch.rand(real.shape[1], generator=g), (self.gp_weight > 0).tolist())
             loss = loss + self.gp_weight * losses.gradient_penalty(self.D, real, fake, eps)
@@ -154,6 +169,8 @@ class Trainer:
                 with torch.no_grad():
                     fake = self.G(z)
         real_in, fake_in = self._instance_noise(real, active), self._instance_noise(fake, active)
+        if bool(self.r1.any()):  # R1 differentiates D on the data with respect to the data
+            real_in = real_in.detach().requires_grad_()
         l_real, l_fake = self._d_logits(real_in, fake_in)
         loss = self._d_loss(l_real, l_fake, real_in, fake_in)
         grads = self.flat_d.flatten(torch.autograd.grad(loss.sum(), self.flat_d.params))
@@ -190,6 +207,8 @@ class Trainer:
         m = self.cfg.batch_size
         real, fake = self.real_batch(m), self.G(self.noise(m))
         real_in, fake_in = self._instance_noise(real), self._instance_noise(fake)
+        if bool(self.r1.any()):
+            real_in = real_in.detach().requires_grad_()
         l_real, l_fake = self._d_logits(real_in, fake_in)
         loss_d = self._d_loss(l_real, l_fake, real_in, fake_in.detach())
         loss_g = losses.per_run(self.loss_kinds, lambda k: losses.g_loss(k, l_fake))
@@ -206,6 +225,7 @@ class Trainer:
     def step(self) -> None:
         """One iteration of Algorithm 1 for every run: k_d D steps, then k_g G steps (a run with fewer
         steps than its neighbours sits the extra ones out)."""
+        self._schedule()
         if self.cfg.update == "simultaneous":
             self.step_simultaneous()
             return
@@ -213,6 +233,15 @@ class Trainer:
             self.step_d(None if min(self.k_d) > j else [k > j for k in self.k_d])
         for j in range(max(self.k_g)):
             self.step_g(None if min(self.k_g) > j else [k > j for k in self.k_g])
+
+    def _schedule(self) -> None:
+        """lr_decay: over the last share of the steps, each run's learning rates fall linearly to a twentieth."""
+        decays = [c.lr_decay for c in self.cfgs]
+        if not any(decays):
+            return
+        t = self.step_count()
+        factor = optim.column(lr_factor(t, c.steps, c.lr_decay) for c in self.cfgs)
+        self.opt_d.lr, self.opt_g.lr = self.lr[0] * factor, self.lr[1] * factor
 
     def _update(self, opt: optim.RunOptimizer, grads: torch.Tensor, loss: torch.Tensor, active, what: str) -> None:
         """opt.step for the active runs whose loss is finite; a run whose loss is NaN or Inf has diverged:
