@@ -67,7 +67,7 @@ def run_curve_values(compare_curves, run: int, key: str):
 
 def marker_texts(curves) -> list[str]:
     """The labels of the change markers on the curves, oldest first."""
-    return [lines[0].label.format for lines in curves.markers]
+    return [lines[0].label.full_text for lines in curves.markers]
 
 
 def ghost_data(curves, key: str):

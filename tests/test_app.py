@@ -21,6 +21,7 @@ pytest.importorskip("pytestqt")
 from apptools import (FIRST_FRAME_MS, STEP_MS, curve_values, fresh, marker_texts, open_window, pic,  # noqa: E402
                       settle, wait_frame)
 from ganviz import protocol as p  # noqa: E402
+from ganviz.app.chrome import PREFERRED_SIZE  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -269,9 +270,9 @@ def test_scripted_run_writes_a_real_picture_and_a_json_line(tmp_path):
     assert launched <= summary["first_frame_at"] <= time.time()
     from PySide6 import QtGui
     img = QtGui.QImage(str(shot))
-    assert (img.width(), img.height()) == (1600, 1000)
+    assert (img.width(), img.height()) == PREFERRED_SIZE  # the window as it opens on a 1920 x 1080 screen
     ptr = img.convertToFormat(QtGui.QImage.Format.Format_RGB32).constBits()
-    pixels = np.frombuffer(ptr, np.uint8).reshape(1000, 1600, 4)[..., :3]
+    pixels = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.width(), 4)[..., :3]
     colours = np.unique(pixels[::4, ::4].reshape(-1, 3), axis=0)
     assert len(colours) > 200 and pixels.std() > 20  # a picture, not a blank window
     assert not list(shot.parent.glob(".*.tmp"))  # written atomically

@@ -220,7 +220,27 @@ def test_clicking_a_tile_shows_its_nearest_real_image(app, qtbot):
     nn = snap.nn_u8[10]
     region = view._canvas[lay.insp_y2 + lay.b: lay.insp_y2 + lay.b + 3 * lay.h, lay.insp_x + lay.b:][:, :3 * lay.w]
     assert np.array_equal(region[::3, ::3, 0], nn[..., 0])
-    assert f"{snap.nn_dist[10]:.3f}" in view.nn_label.toPlainText()
+    assert f"{snap.nn_dist[10]:.3f}" in view.nn_label.text()
+
+
+@pytest.mark.parametrize("size", [(420, 260), (1270, 380)])
+def test_the_image_views_labels_stand_apart_at_any_size(app, qtbot, size):
+    """The scores under the tiles and the titles over the columns grow and shrink with the tiles:
+    on a small view (a 720-line screen, presentation mode) they ran into each other."""
+    view = ImageGridView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    view.draw(snapshot("digits", steps=2))
+    labels = [t for t in view.score_items + view.titles if t.isVisible()]
+    qtbot.waitUntil(lambda: view.grab() and all(t.sceneBoundingRect().width() > 0 for t in labels))
+    rects = [t.sceneBoundingRect() for t in labels]
+    scene = view.vb.sceneBoundingRect()
+    for i, a in enumerate(rects):
+        assert scene.contains(a), labels[i]
+        for b in rects[i + 1:]:
+            assert not a.intersects(b)
 
 
 def test_curves_grow_skip_bad_values_and_cap_markers(app, qtbot):

@@ -70,6 +70,17 @@ def make_app():
     return app
 
 
+def free_screen_area(app):
+    """The primary screen's area free of task bars. Qt's offscreen platform (scripted pictures, tests)
+    has no real screen, only an 800 x 800 stand-in unless a configfile names one: there, a 1920 x 1080
+    screen, the size the README's pictures claim."""
+    from PySide6 import QtCore
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if app.platformName() == "offscreen" and "configfile" not in platform:
+        return QtCore.QRect(0, 0, 1920, 1080)
+    return app.primaryScreen().availableGeometry()
+
+
 def _run_window(session, t0, run_for, screenshot, fullscreen, walk=None) -> int:
     from PySide6 import QtCore
 
@@ -77,14 +88,16 @@ def _run_window(session, t0, run_for, screenshot, fullscreen, walk=None) -> int:
     app = make_app()
     win = MainWindow(session, t0=t0)
     scripted = None
+    small = win.fit_to_screen(free_screen_area(app))
     if run_for is not None:
         from .scripted import ScriptedRun
         scripted = ScriptedRun(win, run_for, screenshot, walk)
-        win.resize(1600, 1000)
+    if fullscreen:
+        win.showFullScreen()
+    elif small and scripted is None:
+        win.showMaximized()
     else:
-        screen = app.primaryScreen().availableGeometry()
-        win.resize(min(1600, int(screen.width() * 0.95)), min(1000, int(screen.height() * 0.92)))
-    win.showFullScreen() if fullscreen else win.show()
+        win.show()
     # Ctrl+C in the terminal closes the window cleanly (Qt's loop would otherwise swallow it).
     signal.signal(signal.SIGINT, lambda *_: win.close())
     tick = QtCore.QTimer(interval=250)

@@ -11,7 +11,26 @@ from ..core import config
 from . import theme
 
 
+PREFERRED_SIZE = (1600, 900)  # the window where the screen has room (and the README's pictures)
+SIDE_BY_SIDE_MIN_W = 1600     # narrower windows tab the story with the settings: the view keeps ~1000 px
+SCREEN_MARGIN = (0.95, 0.92)  # of the free screen area: room for the title bar and the frame
+
+
 class WindowChrome:
+    def fit_to_screen(self, free: QtCore.QRect) -> bool:
+        """Size the window for a screen's free area (without task bars) and arrange the docks for that
+        size. True when the screen is smaller than the window would like: show it maximised then."""
+        w = min(PREFERRED_SIZE[0], int(free.width() * SCREEN_MARGIN[0]))
+        h = min(PREFERRED_SIZE[1], int(free.height() * SCREEN_MARGIN[1]))
+        self.resize(w, h)
+        if w < SIDE_BY_SIDE_MIN_W:
+            # The story goes behind a tab of the settings dock, in front: its text and the Walk
+            # through button are one click from the settings, and the view gets ~270 px more.
+            self.setTabPosition(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, QtWidgets.QTabWidget.TabPosition.North)
+            self.tabifyDockWidget(self.controls_dock, self.story_dock)
+            self.story_dock.raise_()
+        return w < PREFERRED_SIZE[0]
+
     def _dock(self, title: str, widget: QtWidgets.QWidget, area) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(title)

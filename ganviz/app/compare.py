@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core import config, vary
 from ..core.errors import GanvizError
 from . import theme
-from .views.curves import METRIC_PANEL, LogAxis, Series
+from .views.curves import METRIC_PANEL, FittedAxis, LogAxis, Series, fit_step_labels
 from .views.density1d import Density1DView
 from .views.image_grid import ImageGridView
 from .views.scatter2d import Scatter2DView
@@ -168,7 +168,8 @@ class CompareCurves(QtWidgets.QWidget):
         self.glw.clear()
         self.plots, self.curves, self.series = {}, {}, {}
         for col, (key, title, log) in enumerate(panels):
-            plot = self.glw.addPlot(row=0, col=col, axisItems={"left": LogAxis("left")} if log else None)
+            axes = {"left": (LogAxis if log else FittedAxis)("left"), "bottom": FittedAxis("bottom")}
+            plot = self.glw.addPlot(row=0, col=col, axisItems=axes)  # tick labels that never overlap
             theme.style_plot(plot, title=title, bottom="step", title_pt=theme.TITLE_PT - 1)
             plot.setMouseEnabled(False, False)
             plot.setDownsampling(auto=True, mode="peak")
@@ -187,10 +188,15 @@ class CompareCurves(QtWidgets.QWidget):
                 curve.setSkipFiniteCheck(True)
                 self.curves[(run, key)] = curve
                 self.series[(run, key)] = Series()
-        self.kind, self.names, self.metric = kind, list(names), metric_key
+        self.kind, self.names, self.metric_key = kind, list(names), metric_key  # not .metric: QWidget.metric()
         self.fed = [0] * len(names)
+        fit_step_labels(self.plots.values(), self.height())
         self.legend.setText("   ".join(f'<span style="color:{theme.run_colour(i)}">\u25a0 {name}</span>'
                                        for i, name in enumerate(names)))
+
+    def resizeEvent(self, event) -> None:
+        fit_step_labels(self.plots.values(), self.height())
+        super().resizeEvent(event)
 
     def clear(self) -> None:
         for s in self.series.values():
@@ -203,7 +209,7 @@ class CompareCurves(QtWidgets.QWidget):
         if run >= len(self.names):
             return
         if len(log) and "n_modes" in log[-1]:  # modes captured reads best on a fixed 0..K axis
-            self.plots[self.metric].setYRange(0, log[-1]["n_modes"] + 0.3, padding=0)
+            self.plots[self.metric_key].setYRange(0, log[-1]["n_modes"] + 0.3, padding=0)
         keys = [k for r, k in self.series if r == run]
         if start < self.fed[run]:  # the timeline went back: cut there
             step = log[start - 1]["step"] if start > 0 else -1.0

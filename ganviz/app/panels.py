@@ -8,6 +8,46 @@ from . import theme
 SPEEDS = (1, 3, 10, 30, 100, 0)  # steps per second; 0 = as fast as the machine goes
 
 
+class WrappingButton(QtWidgets.QPushButton):
+    """A push button whose text wraps to the button's width. QPushButton's own never wraps: a long
+    one ("Compare: minimax vs non-saturating") made the story panel wider than its dock, which cut
+    the button and the panel's text off at the right."""
+
+    ROOM_PX = 28  # the button's frame and padding
+
+    def __init__(self, text: str = ""):
+        super().__init__()
+        self.full_text = text
+        # Ignored: the width comes from the panel, never from the text (which then wraps to it).
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+
+    def set_text(self, text: str) -> None:
+        self.full_text = text
+        self._wrap()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._wrap()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.FontChange, QtCore.QEvent.Type.StyleChange):
+            self._wrap()  # presentation mode's larger text
+
+    def _wrap(self) -> None:
+        fm, room = self.fontMetrics(), max(1, self.width() - self.ROOM_PX)
+        lines: list[str] = []
+        for word in self.full_text.split(" "):
+            if lines and fm.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        text = "\n".join(lines)
+        if text != self.text():
+            self.setText(text)
+            self.updateGeometry()  # as many lines tall as it now has
+
+
 class NarrationPanel(QtWidgets.QScrollArea):
     """The preset's title, description and numbered narration: what to look at, in order."""
 
@@ -28,7 +68,7 @@ class NarrationPanel(QtWidgets.QScrollArea):
         self.tour_button.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 6px;")
         self.tour_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.tour_button.hide()  # shown by the tour tool for presets that have a tour (app/tour.py)
-        self.compare_button = QtWidgets.QPushButton("\u229e  Compare")
+        self.compare_button = WrappingButton("\u229e  Compare")
         self.compare_button.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 6px;")
         self.compare_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.compare_button.hide()  # for presets that declare a comparison
@@ -51,7 +91,7 @@ class NarrationPanel(QtWidgets.QScrollArea):
         self.title.setText(title)
         self.compare_button.setVisible(compare is not None)
         if compare is not None:
-            self.compare_button.setText(f"\u229e  Compare: {compare}")
+            self.compare_button.set_text(f"\u229e  Compare: {compare}")
             self.compare_button.setToolTip(f"train the preset's runs side by side: {compare}")
         self.description.setText(description)
         self.description.setVisible(bool(description))
@@ -68,24 +108,31 @@ class NarrationPanel(QtWidgets.QScrollArea):
 
 class CaptionStrip(QtWidgets.QFrame):
     """A strip right above the view: a bold head line over a large caption, in its own colours,
-    with room at the right (self.row) for buttons. Slow motion and tours show their captions here."""
+    with room right of the head line (self.row) for buttons. Slow motion and tours show their
+    captions here. The buttons sit beside the head, not the caption: the caption keeps the strip's
+    whole width and wraps into fewer lines, which a narrow window needs for its view."""
 
     def __init__(self, name: str, background: str, border: str, head_color: str, parent=None):
         super().__init__(parent)
         self.setObjectName(name)
         self.setStyleSheet(f"#{name} {{ background: {background}; border: 2px solid {border}; border-radius: 4px; }}")
-        self.row = QtWidgets.QHBoxLayout(self)
-        self.row.setContentsMargins(12, 6, 8, 6)
-        col = QtWidgets.QVBoxLayout()
+        col = QtWidgets.QVBoxLayout(self)
+        col.setContentsMargins(12, 6, 8, 6)
         col.setSpacing(2)
+        # Both lines wrap: a label that does not reports its whole text as its minimum width, and a
+        # long stage title or status line widened the window past the screen (2,097 px on figure1).
         self.head = QtWidgets.QLabel()
+        self.head.setWordWrap(True)
         self.head.setStyleSheet(f"color: {head_color}; font-size: {theme.FONT_PT + 1}pt; font-weight: bold;")
         self.text = QtWidgets.QLabel()
         self.text.setWordWrap(True)
         self.text.setStyleSheet(f"color: #202020; font-size: {theme.TITLE_PT + 4}pt;")
-        col.addWidget(self.head)
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.head, 1)
+        self.row = QtWidgets.QHBoxLayout()
+        top.addLayout(self.row)
+        col.addLayout(top)
         col.addWidget(self.text)
-        self.row.addLayout(col, 1)
         self.hide()
 
 

@@ -1,7 +1,8 @@
 """Presentation mode (P) and the dark theme: legible from the back row of a lecture hall.
 
-Presentation: full screen, every font 1.7x, every line at least 3 px, symbols larger, a
-high-contrast light look (black text and axes), side panels hidden (H shows them again).
+Presentation: full screen, every font 1.7x (on a 1080-line screen; proportionally less on a shorter
+one), every line at least 3 px, symbols larger, a high-contrast light look (black text and axes), side
+panels hidden (H shows them again).
 Dark theme (View > Dark theme): a dark background with light text and lighter curve colours.
 
 The views are restyled from outside by walking their scenes, so no view needs to know about it:
@@ -20,6 +21,9 @@ from . import theme
 
 SCALE = 1.7       # fonts and symbols of the views and curves in presentation mode
 WIDGET_SCALE = 1.3  # the window's own text (toolbar, panels, status bar): all its buttons must still fit
+SCALED_FOR = 1080   # screen lines the scales are for. A back row reads text by its share of the
+                    # projected picture: a 720-line projector needs 2/3 of the pixels (at 1.7x there,
+                    # the fonts took the view's room: a 110 px plot under a 180 px caption)
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 MIN_PEN = 3       # px: no line thinner than this on a projector
 PT = re.compile(r"(\d+(?:\.\d+)?)pt")
@@ -59,6 +63,12 @@ def _brush(brush, mapping: dict):
     return b
 
 
+def scales(screen_lines: int) -> tuple[float, float]:
+    """(views and curves, the window's own text): the font scales for presenting on a screen this tall."""
+    share = min(1.0, screen_lines / SCALED_FOR)
+    return max(1.0, SCALE * share), max(1.0, WIDGET_SCALE * share)
+
+
 def _size(text: str, scale: float) -> str:
     return PT.sub(lambda m: f"{float(m.group(1)) * scale:g}pt", text)
 
@@ -71,6 +81,7 @@ class Presenter(QtCore.QObject):
         self.win = win
         self.presenting = False
         self.dark = False
+        self.scale, self.widget_scale = 1.0, 1.0  # while presenting: scales() of the window's screen
         self._orig: dict = {}          # id(item) -> (item, original look)
         self._widgets: dict = {}       # widget -> original style sheet
         self._app_font: QtGui.QFont | None = None
@@ -125,18 +136,19 @@ class Presenter(QtCore.QObject):
             self._before = {"full": win.isFullScreen(), "story": win.story_dock.isVisible(),
                             "controls": win.controls_dock.isVisible()}
             self.presenting = True
+            self.scale, self.widget_scale = scales(win.screen().geometry().height())
             win.story_dock.hide()
             win.controls_dock.hide()
             self.act_panels.setText("Show side panels")
-            win.showFullScreen()
+            win.setWindowState(win.windowState() | QtCore.Qt.WindowState.WindowFullScreen)
         else:
             self.presenting = False
             b = self._before
             win.story_dock.setVisible(b.get("story", True))
             win.controls_dock.setVisible(b.get("controls", True))
             self.act_panels.setText("Hide side panels")
-            if not b.get("full", False):
-                win.showNormal()
+            if not b.get("full", False):  # the full-screen flag alone: a maximised window stays maximised
+                win.setWindowState(win.windowState() & ~QtCore.Qt.WindowState.WindowFullScreen)
         if hasattr(win, "act_full"):
             win.act_full.setChecked(win.isFullScreen())
         self.apply()
@@ -183,12 +195,12 @@ class Presenter(QtCore.QObject):
             self._app_font, self._app_palette = QtGui.QFont(app.font()), QtGui.QPalette(app.palette())
         font = QtGui.QFont(self._app_font)
         if self.presenting:
-            font.setPointSizeF(self._app_font.pointSizeF() * WIDGET_SCALE)
+            font.setPointSizeF(self._app_font.pointSizeF() * self.widget_scale)
         app.setFont(font)
         app.setPalette(dark_palette() if self.dark else self._app_palette)
 
     def _style_widgets(self) -> None:
-        scale = WIDGET_SCALE if self.presenting else 1.0
+        scale = self.widget_scale if self.presenting else 1.0
         for w in [self.win, *self.win.findChildren(QtWidgets.QWidget)]:
             if w not in self._widgets:
                 sheet = w.styleSheet()
@@ -201,7 +213,7 @@ class Presenter(QtCore.QObject):
         return self._orig.setdefault(id(item), (item, look))[1]
 
     def _style_item(self, item) -> None:
-        scale, thick, m = (SCALE if self.presenting else 1.0), self.presenting, self.mapping()
+        scale, thick, m = (self.scale if self.presenting else 1.0), self.presenting, self.mapping()
         if isinstance(item, pg.PlotDataItem):
             o = self._remember(item, {"pen": pg.mkPen(item.opts["pen"]), "size": item.opts.get("symbolSize", 7),
                                       "sbrush": item.opts.get("symbolBrush")})

@@ -110,9 +110,8 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         split.addWidget(self.curves_stack)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([640, 250])
+        split.setSizes([750, 250])  # proportions: the view gets three quarters at any window height
         split.setChildrenCollapsible(False)
-        self.curves.setMinimumHeight(190)
         central = QtWidgets.QWidget()
         self._column = col = QtWidgets.QVBoxLayout(central)
         col.setContentsMargins(4, 4, 4, 0)
@@ -228,10 +227,8 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
                 self.tell("input", str(err))
 
     def toggle_fullscreen(self) -> None:
-        if self.isFullScreen():
-            self.showNormal()
-        else:
-            self.showFullScreen()
+        # The full-screen flag alone: a maximised window (a small screen's) comes back maximised.
+        self.setWindowState(self.windowState() ^ QtCore.Qt.WindowState.WindowFullScreen)
         self.act_full.setChecked(self.isFullScreen())
 
     # ------------------------------------------------------------------ compare mode

@@ -13,10 +13,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import theme
 
+MIN_HEIGHT = 130       # px: a title, two or three y ticks, the step numbers; the view above needs room more
+STEP_LABEL_MIN_H = 180  # px: a shorter row drops the "step" axis titles
 MAX_MARKERS = 12       # older change markers are removed: a marker forest reads as noise
 REFRESH_S = 0.5        # while playing, curves are redrawn twice a second: enough for a trend
 GHOST_PEN = (128, 128, 128, 64)  # grey at alpha 0.25: an abandoned branch reads as background
@@ -45,8 +47,47 @@ METRIC_PANEL = {  # the data kind's main metric
 MAX_POINTS = 4096
 
 
-class LogAxis(pg.AxisItem):
-    """Log-scale ticks at 1, 2, 5 x 10^k (or decades only over a wide range): never a crowd of labels."""
+TICK_GAP_PX = 8        # the least room between two labels side by side (stacked ones: a line's leading)
+
+
+def _coarser(spacing: float) -> float:
+    """The next tick spacing up the 1, 2, 5 x 10^k ladder."""
+    e = math.floor(math.log10(spacing) + 1e-9)
+    m = spacing / 10 ** e
+    return (2 if m < 1.5 else 5 if m < 3.5 else 10) * 10 ** e
+
+
+class FittedAxis(pg.AxisItem):
+    """Ticks whose labels never run into each other: pyqtgraph's spacing, made coarser along
+    1, 2, 5 x 10^k until every label fits with room to spare.
+
+    pyqtgraph always draws its first level of labels, however crowded: on a narrow panel (a
+    1280 px projector, presentation mode's large fonts) "0 1000 2000 3000" ran together."""
+
+    def room(self, strings: list[str]) -> float:
+        """Pixels a tick needs along the axis: its widest label across, one line of text up."""
+        fm = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        if self.orientation in ("top", "bottom"):
+            return max((fm.horizontalAdvance(s) for s in strings), default=0.0) + TICK_GAP_PX
+        return fm.height()
+
+    def tickSpacing(self, minVal, maxVal, size):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        lo, hi = sorted((minVal, maxVal))
+        if not levels or not (math.isfinite(hi - lo) and hi > lo and size > 0):
+            return levels
+        spacing = levels[0][0]
+        while spacing <= hi - lo:
+            values = np.arange(math.ceil(lo / spacing), math.floor(hi / spacing) + 1) * spacing
+            if spacing / (hi - lo) * size >= self.room(self.tickStrings(list(values), 1.0, spacing)):
+                break
+            spacing = _coarser(spacing)
+        return [(spacing, 0.0)]  # one level: minor ticks without labels only add clutter to a small panel
+
+
+class LogAxis(FittedAxis):
+    """Log-scale ticks at 1, 2, 5 x 10^k (or decades only over a wide range): never a crowd of labels,
+    and fewer of them where the panel is too short for all."""
 
     def tickValues(self, lo, hi, size):
         if not self.logMode or not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
@@ -54,8 +95,16 @@ class LogAxis(pg.AxisItem):
         span = hi - lo
         mantissas = (1,) if span > 2.5 else (1, 2, 5) if span > 0.7 else (1, 1.5, 2, 3, 5, 7)
         step = max(1, math.ceil(span / 6)) if span > 2.5 else 1
-        values = [math.log10(m) + d for d in range(math.floor(lo), math.ceil(hi) + 1, step) for m in mantissas]
-        return [(1.0, [v for v in values if lo <= v <= hi])]
+        while True:
+            values = [math.log10(m) + d for d in range(math.floor(lo), math.ceil(hi) + 1, step) for m in mantissas]
+            values = [v for v in values if lo <= v <= hi]
+            gap = min(np.diff(values), default=span) / span * size  # pixels between the closest two
+            if len(values) < 2 or gap >= self.room(self.logTickStrings(values, 1.0, 1.0)):
+                return [(1.0, values)]
+            if len(mantissas) > 1:
+                mantissas = (1, 2, 5) if len(mantissas) > 3 else (1,)
+            else:
+                step += 1
 
     def logTickStrings(self, values, scale, spacing):
         out = []
@@ -129,11 +178,19 @@ class Series:
         return self.x[:n], self.y[:n]
 
 
+def fit_step_labels(plots, height: int) -> None:
+    """A short row (a 720-line screen) keeps its height for the curves: "step" under each x axis goes,
+    the numbers say it."""
+    for plot in plots:
+        plot.getAxis("bottom").showLabel(height >= STEP_LABEL_MIN_H)
+
+
 class CurvesView(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        self.setMinimumHeight(MIN_HEIGHT)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw)
         self.plots: dict[str, pg.PlotItem] = {}
@@ -147,7 +204,7 @@ class CurvesView(QtWidgets.QWidget):
         self._dirty: set[str] = set()
         self._fed = self._fed_changes = 0  # rows and changes of the history shown so far
         for col, name in enumerate(("losses", "d", "metric", "grads")):
-            axes = {"left": LogAxis("left")} if name == "grads" else None
+            axes = {"left": (LogAxis if name == "grads" else FittedAxis)("left"), "bottom": FittedAxis("bottom")}
             plot = self.glw.addPlot(row=0, col=col, axisItems=axes)
             plot.setMouseEnabled(False, False)
             plot.setDownsampling(auto=True, mode="peak")
@@ -161,6 +218,7 @@ class CurvesView(QtWidgets.QWidget):
         self.waiting = pg.TextItem("first value after\neval_every steps", color=theme.MUTED, anchor=(0.5, 0.5))
         self.waiting.setParentItem(self.plots["metric"].vb)  # fixed in the box, whatever the range
         self.plots["metric"].vb.sigResized.connect(self._place_waiting)
+        self.plots["losses"].vb.sigResized.connect(self._fit_marker_labels)
         self.set_kind("1d")
 
     def _panel(self, name: str, title: str, keys, log: bool, yrange) -> None:
@@ -168,6 +226,7 @@ class CurvesView(QtWidgets.QWidget):
         plot.clear()
         theme.style_plot(plot, title=title, bottom="step", title_pt=self._title_pt)
         self._titles[name] = title
+        self._fit_step_labels()  # style_plot has just shown this panel's
         plot.setLogMode(y=log)
         if name == "d":  # the equilibrium: D = 1/2 on data and on G(z) alike
             plot.addItem(pg.InfiniteLine(pos=0.5, angle=0, pen=pg.mkPen("#9ab", width=1,
@@ -209,7 +268,11 @@ class CurvesView(QtWidgets.QWidget):
             self._title_pt = pt
             for name, title in self._titles.items():
                 self.plots[name].setTitle(title, size=f"{pt}pt", bold=True)
+        self._fit_step_labels()
         super().resizeEvent(event)
+
+    def _fit_step_labels(self) -> None:
+        fit_step_labels(self.plots.values(), self.height())
 
     def _place_waiting(self, *_) -> None:
         r = self.plots["metric"].vb.boundingRect()
@@ -264,14 +327,31 @@ class CurvesView(QtWidgets.QWidget):
                 line = pg.InfiniteLine(pos=float(step), angle=90, movable=False,
                                        pen=pg.mkPen("#888888", width=1, style=QtCore.Qt.PenStyle.DashLine))
                 if name == "losses":
+                    # Its end at 92% of the height, left of the line, running down: pyqtgraph's own
+                    # anchors for rotated text centre it there, half of it above the panel's top.
                     line.label = pg.InfLineLabel(line, text=text, position=0.92, rotateAxis=(1, 0),
-                                                 anchor=(1, 0), color="#444444")
+                                                 anchors=[(1, 1), (1, 1)], color="#444444")
+                    line.label.full_text = text
                 plot.addItem(line)
                 lines.append(line)
             self.markers.append(lines)
         while len(self.markers) > MAX_MARKERS:
             for line, plot in zip(self.markers.pop(0), self.plots.values()):
                 plot.removeItem(line)
+        self._fit_marker_labels()
+
+    def _fit_marker_labels(self, *_) -> None:
+        """A marker's label runs down its line from near the panel's top: elided to what the panel's
+        height leaves it ("lr_d 0.001 → 0.00…"), not cut off by the step axis."""
+        for lines in self.markers:
+            label = lines[0].label
+            pad = 2 * label.textItem.document().documentMargin() + 2
+            room = int(0.92 * self.plots["losses"].vb.height() - pad)
+            fm = QtGui.QFontMetrics(label.textItem.font())
+            text = fm.elidedText(label.full_text, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
+            if text != label.format:
+                label.format = text
+                label.valueChanged()
 
     # ------------------------------------------------------------------ branches
     def branch(self, step: int) -> None:
@@ -302,8 +382,6 @@ class CurvesView(QtWidgets.QWidget):
         for layer in self.ghosts:
             self._remove_layer(layer)
         self.ghosts = []
-
-
 
     def _remove_markers(self) -> None:
         for lines in self.markers:

@@ -15,6 +15,7 @@ from .base import View
 
 COLS = 8
 ZOOM = 3  # the inspected tile and its neighbour are drawn this many times larger
+REF_PX = 100  # labels are set in a font this many pixels tall, then scaled into image pixels
 
 
 class Layout:
@@ -34,6 +35,7 @@ class Layout:
         self.width = self.insp_x + self.insp_w
         self.insp_y2 = self.insp_h + self.gy + 2 * self.gx  # top of the neighbour
         self.height = max(max(self.rows, k) * self.ch, self.insp_y2 + self.insp_h + 3 * self.gy)
+        self.margin = self.insp_w // 2  # blank room right of the inspector, for its labels
 
     def tile_origin(self, i: int) -> tuple[int, int]:
         r, c = divmod(i, COLS)
@@ -44,6 +46,43 @@ class Layout:
             return None
         i = int(y // self.ch) * COLS + int(x // self.cw)
         return i if i < self.n else None
+
+
+def label_font(bold: bool = False) -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPixelSize(REF_PX)
+    font.setBold(bold)
+    return font
+
+
+def fit(sample: str, width: float, height: float, bold: bool = False) -> float:
+    """The scale at which `sample` (its longest line) fits in width x height image pixels."""
+    fm = QtGui.QFontMetricsF(label_font(bold))
+    lines = sample.split("\n")
+    return min(width / max(fm.horizontalAdvance(t) for t in lines), height / (fm.lineSpacing() * len(lines)))
+
+
+class MosaicText(QtWidgets.QGraphicsSimpleTextItem):
+    """Text in the mosaic's own units (image pixels): it grows and shrinks with the tiles, so it fits
+    at every window size, presentation mode's included. (Text of a fixed size on screen, such as
+    pg.TextItem's, ran the scores under the tiles into each other on a 720-line screen.)
+    Upright because the view box runs y downwards (invertY), as Qt's own text does.
+
+    at, anchor: the point `anchor` of the text (0..1 of its width and height) sits at `at`."""
+
+    def __init__(self, scale: float, at: tuple[float, float], anchor=(0.0, 0.0), bold: bool = False):
+        super().__init__()
+        self.setFont(label_font(bold))
+        self.setBrush(QtGui.QColor(theme.TEXT))
+        self.setCacheMode(theme.CACHED)  # drawn once per text and size, not once per frame
+        self.setScale(scale)
+        self.at, self.anchor = at, anchor
+
+    def show_text(self, text: str) -> None:
+        self.setText(text)
+        r = self.boundingRect()
+        self.setPos(self.at[0] - self.anchor[0] * r.width() * self.scale(),
+                    self.at[1] - self.anchor[1] * r.height() * self.scale())
 
 
 def framed(tiles: np.ndarray, colours: np.ndarray, b: int) -> np.ndarray:
@@ -83,8 +122,8 @@ class ImageGridView(View):
         self.vb.addItem(self.select_box)
         self.a_scores = self.add_toggle("D scores", "D's score under each tile (its frame's colour shows it too)",
                                         True, self._scores_toggled)
-        self.score_items: list[pg.TextItem] = []
-        self.titles: list[pg.TextItem] = []
+        self.score_items: list[MosaicText] = []
+        self.titles: list[MosaicText] = []
         self.lay: Layout | None = None
         self.selected = 0
         self._texts: list[str] = []
@@ -103,31 +142,28 @@ class ImageGridView(View):
         self._canvas = np.full((lay.height, lay.width, 3), 255, np.uint8)
         for item in self.score_items + self.titles:
             self.vb.removeItem(item)
-        font = QtGui.QFont()
-        font.setPointSize(theme.FONT_PT)
+        score_scale = fit("0.00", 0.92 * lay.cw, 0.95 * lay.gy)
         self.score_items = []
         for i in range(n):
             x, y = lay.tile_origin(i)
-            t = pg.TextItem("", color=theme.TEXT, anchor=(0.5, 0.0))
-            t.setFont(font)
-            t.setPos(x + (w + 2 * lay.b) / 2, y + h + 2 * lay.b - 0.1 * lay.gy)
+            t = MosaicText(score_scale, at=(x + (w + 2 * lay.b) / 2, y + h + 2 * lay.b), anchor=(0.5, 0.0))
             self.vb.addItem(t)
             self.score_items.append(t)
         self._texts = [""] * n
-        title_font = QtGui.QFont()
-        title_font.setPointSize(theme.LABEL_PT)
-        title_font.setBold(True)
+        titles = (("G(z) for fixed z \u2014 number: D(G(z))", 0, 0, COLS * lay.cw),
+                  ("real", lay.real_x, 0, lay.insp_x - lay.real_x),
+                  ("selected G(z)", lay.insp_x, 0, lay.insp_w + lay.margin),
+                  ("nearest real", lay.insp_x, lay.insp_y2, lay.insp_w + lay.margin))
+        title_scale = min(fit(text, 0.95 * room, 1.3 * lay.gy, bold=True) for text, _, _, room in titles)  # one size
         self.titles = []
-        for text, x, y in (("G(z) for fixed z \u2014 number: D(G(z))", 0, 0), ("real", lay.real_x, 0),
-                           ("selected G(z)", lay.insp_x, 0), ("nearest real", lay.insp_x, lay.insp_y2)):
-            t = pg.TextItem(text, color=theme.TEXT, anchor=(0.0, 1.0))
-            t.setFont(title_font)
-            t.setPos(x, y - 0.2 * lay.gy)
+        for text, x, y, _ in titles:
+            t = MosaicText(title_scale, at=(x, y - 0.1 * lay.gy), anchor=(0.0, 1.0), bold=True)
+            t.show_text(text)
             self.vb.addItem(t)
             self.titles.append(t)
-        self.nn_label = pg.TextItem("", color=theme.TEXT, anchor=(0.0, 0.0))
-        self.nn_label.setFont(font)
-        self.nn_label.setPos(lay.insp_x, lay.insp_y2 + lay.insp_h + 0.2 * lay.gy)
+        below = lay.height - lay.insp_y2 - lay.insp_h  # room under the nearest real image
+        self.nn_label = MosaicText(fit("RMS distance 0.000\n(tile 64, D = 0.00)", lay.insp_w + lay.margin, below),
+                                   at=(lay.insp_x, lay.insp_y2 + lay.insp_h + 0.2 * lay.gy))
         self.vb.addItem(self.nn_label)
         self.titles.append(self.nn_label)
         self.image.setImage(self._canvas, autoLevels=False, levels=(0, 255))
@@ -146,7 +182,7 @@ class ImageGridView(View):
         if compact:
             self.vb.setRange(xRange=(0, COLS * lay.cw), yRange=(0, lay.rows * lay.ch), padding=0.02)
         else:
-            self.vb.setRange(xRange=(0, lay.width), yRange=(-1.6 * lay.gy, lay.height), padding=0.02)
+            self.vb.setRange(xRange=(0, lay.width + lay.margin), yRange=(-1.6 * lay.gy, lay.height), padding=0.02)
         for t in self.titles:
             t.setVisible(not compact)
         self.select_box.setVisible(not compact)
@@ -200,7 +236,7 @@ class ImageGridView(View):
                 text = f"{d[i]:.2f}"
                 if text != self._texts[i]:  # setText re-lays out text: only when the shown value changes
                     self._texts[i] = text
-                    item.setText(text)
+                    item.show_text(text)
 
     def _draw_inspector(self, snap, colours: np.ndarray) -> None:
         lay, i = self.lay, self.selected
@@ -212,4 +248,4 @@ class ImageGridView(View):
         nn = framed(big(snap.nn_u8[i])[None], accent, lay.b)[0]
         self._canvas[lay.insp_y2:lay.insp_y2 + lay.insp_h, x0:x0 + lay.insp_w] = nn
         dist = float(snap.nn_dist[i])
-        self.nn_label.setText(f"RMS distance {dist:.3f}\n(tile {i + 1}, D = {float(snap.d_fake[i]):.2f})")
+        self.nn_label.show_text(f"RMS distance {dist:.3f}\n(tile {i + 1}, D = {float(snap.d_fake[i]):.2f})")

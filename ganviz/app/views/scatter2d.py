@@ -76,6 +76,7 @@ class Scatter2DView(View):
         bar_axis = self.bar.getAxis("right")
         bar_axis.setTextPen(theme.TEXT)
         bar_axis.setLabel("D(x): 0 = fake, 1 = real", **{"font-size": f"{theme.LABEL_PT}pt", "color": theme.TEXT})
+        bar_axis.setWidth(None)  # as wide as its ticks and title need: ColorBarItem's fixed 45 px put one over the other
 
         self.manifold = pg.PlotDataItem(pen=pg.mkPen("#7b3294", width=1), name="G(z grid) (manifold)")
         self.real = pg.ScatterPlotItem(size=4, pen=None, brush=theme.brush(theme.DATA, 0.45), name="data")
