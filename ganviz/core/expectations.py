@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigError
+from .tables import tables
 
 KEYS = {"measure", "at_most", "at_least", "times", "when", "says"}
 MEASURES = ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll", "d_half_gap", "d_star_gap",
@@ -45,16 +46,8 @@ class Expectation:
 
 def parse(raw: Any, where: str, stages: int) -> list[Expectation]:
     """The preset's [[expect]] tables, or ConfigError naming the preset and the expectation."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
-        raise ConfigError(f"preset '{where}': 'expect' must be a list of [[expect]] tables")
     out = []
-    for k, e in enumerate(raw, 1):
-        name = f"preset '{where}', expectation {k}"
-        unknown = set(e) - KEYS
-        if unknown:
-            raise ConfigError(f"{name}: unknown key '{sorted(unknown)[0]}' (known: {', '.join(sorted(KEYS))})")
+    for name, e in tables(raw, where, "expect", "expectation", KEYS):
         measure = e.get("measure")
         if measure not in MEASURES:
             raise ConfigError(f"{name}: measure must be one of {', '.join(MEASURES)}; got {measure!r}")

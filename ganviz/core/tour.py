@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConfigError
+from .tables import tables
 
 RUNS = ("both", "d", "g")
 MAX_STAGE_STEPS = 100_000
@@ -46,16 +47,8 @@ class Stage:
 def parse(raw: Any, where: str) -> list[Stage]:
     """The [[tour]] tables of a preset file as Stages, or ConfigError naming the preset and stage."""
     from .config import LIVE_KEYS, check, coerce
-    if raw is None:
-        return []
-    if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
-        raise ConfigError(f"preset '{where}': 'tour' must be a list of [[tour]] tables")
     stages = []
-    for i, s in enumerate(raw, 1):
-        name = f"preset '{where}', tour stage {i}"
-        unknown = set(s) - KEYS
-        if unknown:
-            raise ConfigError(f"{name}: unknown key '{sorted(unknown)[0]}' (known: {', '.join(sorted(KEYS))})")
+    for i, (name, s) in enumerate(tables(raw, where, "tour", "tour stage", KEYS), 1):
         run = s.get("run", "both")
         if run not in RUNS:
             raise ConfigError(f"{name}: run must be one of {', '.join(RUNS)}, not '{run}'")
