@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test soak bench lint clean
+.PHONY: install run test soak check bench lint clean
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ test: install
 
 soak: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m soak_long
+
+check: install
+	$(BIN)/ganviz presets --check --seeds 0:5
 
 bench: install
 	$(BIN)/ganviz bench

@@ -184,6 +184,14 @@ class Changed:
 
 
 @dataclass
+class Started:
+    """A new population is training (the first, after Reset, or loaded): its generation and its runs'
+    settings. After a Reset that could not be built, the population kept is told again."""
+    generation: int
+    configs: list[dict]
+
+
+@dataclass
 class Error:
     kind: str      # "diverged" (training paused), "input" (the user's mistake), "crash" (a bug)
     message: str
@@ -197,4 +205,3 @@ class Saved:
 @dataclass
 class Loaded:
     path: str
-    configs: list[dict]

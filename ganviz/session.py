@@ -62,19 +62,32 @@ class Session:
         self.changes: list[list[tuple[int, str]]] = []
         self.timeline: list[int] = []         # the steps the trainer keeps states of
         self._new_runs_at = 0                 # commands sent up to the last reset: older frames are of old runs
-        self._set_runs([cfgs] if isinstance(cfgs, Config) else list(cfgs), names=names)
+        self._started: int | None = None      # the generation the trainer last said it started
+        cfgs = [cfgs] if isinstance(cfgs, Config) else list(cfgs)
+        self._set_runs(cfgs, names=names)
+        self._applied(cfgs)
 
     # ------------------------------------------------------------------ runs and settings
     def _set_runs(self, cfgs: list[Config], names: list[str] | None = None) -> None:
+        """The runs the user asked for (shown at once; the trainer confirms them with Started)."""
         self.runs_edited = [c.to_dict() for c in cfgs]
-        self.applied = list(cfgs)
         self._named = names is not None and len(names) == len(cfgs)  # names given, not derived from the settings
         self.names = list(names) if self._named else vary.names(cfgs)
-        self.history = [MetricLog() for _ in cfgs]
-        self.changes = [[] for _ in cfgs]
         self.selected = min(self.selected, len(cfgs) - 1)
         self.runs_changed.emit()
         self.edited.emit()
+        self.pending_changed.emit(len(self.pending()))
+
+    def _applied(self, cfgs: list[Config], kept: bool = False) -> None:
+        """The runs the trainer trains: their settings, and fresh histories. kept: the trainer refused a
+        reset and kept its runs; the edits stay (pending) unless they no longer fit the runs."""
+        self.applied = list(cfgs)
+        if not kept:
+            self.history = [MetricLog() for _ in cfgs]
+            self.changes = [[] for _ in cfgs]
+        edited = [c.to_dict() for c in cfgs]
+        if (not kept and edited != self.runs_edited) or len(cfgs) != self.n_runs:
+            self._set_runs(cfgs, self.names if self._named and len(self.names) == len(cfgs) else None)
         self.pending_changed.emit(len(self.pending()))
 
     @property
@@ -137,11 +150,13 @@ class Session:
         self.edit_all = bool(on)
 
     # ------------------------------------------------------------------ the training process
-    def start(self) -> None:
-        """Start a training process for the applied settings (the window's first, or after one died)."""
+    def start(self, cfgs: list[Config] | None = None) -> None:
+        """Start a training process for cfgs (the applied settings by default: the window's first, or
+        after one died)."""
         if self.handle is not None:
             self.handle.stop()
-        self.handle = self._start([c.to_dict() for c in self.applied])
+        self.handle = self._start([c.to_dict() for c in (cfgs or self.applied)])
+        self._started = None
         self.generation, self._new_runs_at = None, 0
         self.process_started.emit(self.handle)
 
@@ -193,7 +208,7 @@ class Session:
             self.send(p.Reset(tuple(c.to_dict() for c in cfgs)))
             self._new_runs_at = self.handle.sent
         else:
-            self.start()
+            self.start(cfgs)
         return True
 
     def choose_preset(self, name: str, compare: bool = False) -> bool:
@@ -237,6 +252,7 @@ class Session:
     def load(self, path: str) -> None:
         if not self.alive():
             self.start()
+        self.selected = 0
         self.send(p.Load(str(path)))
         self._new_runs_at = self.handle.sent
 
@@ -266,8 +282,6 @@ class Session:
     def _take(self, frame: p.Frame) -> None:
         if frame.generation != self.generation:
             self.generation = frame.generation
-            self.history = [MetricLog() for _ in self.applied]
-            self.changes = [[] for _ in self.applied]
             self.timeline = []
             self.new_generation.emit()
         if frame.branch_from is not None:
@@ -303,9 +317,12 @@ class Session:
     def _on_saved(self, msg: p.Saved) -> None:
         self.saved.emit(msg.path)
 
+    def _on_started(self, msg: p.Started) -> None:
+        kept = msg.generation == self._started
+        self._started = msg.generation
+        self._applied([config.from_dict(c) for c in msg.configs], kept)
+
     def _on_loaded(self, msg: p.Loaded) -> None:
-        self.selected = 0
-        self._set_runs([config.from_dict(c) for c in msg.configs])
         self.loaded.emit(msg.path)
 
     def died(self, exitcode) -> None:
@@ -313,8 +330,8 @@ class Session:
         self._playing(False)
         self.problem.emit("died", f"exit code {exitcode}")
 
-    RECEIVERS = {p.Frame: _on_frame, p.PhaseFrames: _on_phases, p.Changed: _on_changed, p.Error: _on_error,
-                 p.Saved: _on_saved, p.Loaded: _on_loaded}
+    RECEIVERS = {p.Frame: _on_frame, p.PhaseFrames: _on_phases, p.Started: _on_started, p.Changed: _on_changed,
+                 p.Error: _on_error, p.Saved: _on_saved, p.Loaded: _on_loaded}
 
     # ------------------------------------------------------------------ reading
     def picture(self, run: int | None = None):

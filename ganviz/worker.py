@@ -77,6 +77,7 @@ class Worker:
         self.dirty = True
         self.timeline, self.timeline_sent, self.branch_from = Timeline(), None, None
         self.last_keep = time.perf_counter()
+        self.out_q.put(p.Started(self.generation, [c.to_dict() for c in pop.cfgs]))
 
     def _keep_first(self) -> None:
         """Keep the population's first state, before anything changes it. Not at the start: the window's
@@ -141,7 +142,12 @@ class Worker:
         self.dirty = True
 
     def on_reset(self, cmd: p.Reset) -> None:
-        self._start(Population([from_dict(c) for c in cmd.configs]))
+        try:
+            pop = Population([from_dict(c) for c in cmd.configs])
+        except GanvizError:  # the runs kept go on; the window learns which they are, and why
+            self.out_q.put(p.Started(self.generation, [c.to_dict() for c in self.pop.cfgs]))
+            raise
+        self._start(pop)
 
     def on_stage(self, cmd: p.PlayStage) -> None:
         stage = tour.Stage.from_dict(cmd.stage)
@@ -182,7 +188,7 @@ class Worker:
 
     def on_load(self, cmd: p.Load) -> None:
         self._start(checkpoint.load_population(cmd.path))
-        self.out_q.put(p.Loaded(str(cmd.path), [c.to_dict() for c in self.pop.cfgs]))
+        self.out_q.put(p.Loaded(str(cmd.path)))
 
     # ------------------------------------------------------------------ training
     def train_chunk(self) -> None:

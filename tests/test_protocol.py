@@ -39,10 +39,30 @@ def test_a_merged_frame_keeps_a_branch_cut():
     assert [r["step"] for r in newer.rows[0]] == [5, 6] and newer.rows_from[0] == 4
 
 
+class FakeHandle:
+    """A training process that is always there and counts what it is sent."""
+
+    def __init__(self, sent: list):
+        self.sent_list = sent
+
+    @property
+    def sent(self) -> int:
+        return len(self.sent_list)
+
+    def alive(self) -> bool:
+        return True
+
+    def send(self, cmd) -> None:
+        self.sent_list.append(cmd)
+
+    def stop(self) -> None:
+        pass
+
+
 def session(n=1) -> tuple[Session, list]:
     sent = []
-    s = Session(load_preset("ring8"), [Config(seed=i) for i in range(n)], start=lambda configs: None)
-    s.send = sent.append
+    s = Session(load_preset("ring8"), [Config(seed=i) for i in range(n)], start=lambda configs: FakeHandle(sent))
+    s.start()
     return s, sent
 
 
@@ -56,14 +76,33 @@ def test_the_history_follows_the_trainers_log_through_a_branch():
 
 def test_frames_of_runs_replaced_by_a_reset_are_ignored():
     s, sent = session(4)
-    s.handle = type("H", (), {"sent": 0, "alive": lambda self: True, "send": lambda self, c: None})()
     s.receive(frame(rows={r: [row(1)] for r in range(4)}))
-    s.handle.sent = 7
-    assert s.reset([Config()])                       # one run now
-    s.receive(frame(rows={r: [row(2)] for r in range(4)}, handled=6))  # an old frame, still on its way
-    assert len(s.history) == 1 and len(s.history[0]) == 0
-    s.receive(frame(gen=2, rows={0: [row(1)]}, handled=7))
-    assert len(s.history[0]) == 1
+    assert s.reset([Config()]) and s.n_runs == 1     # one run now, as the panel shows at once
+    reset_at = len(sent)
+    s.receive(frame(rows={r: [row(2)] for r in range(4)}, handled=reset_at - 1))  # an old frame, on its way
+    assert [len(h) for h in s.history] == [1, 1, 1, 1]  # untouched: the trainer has not started the run yet
+    s.receive(p.Started(2, [Config().to_dict()]))
+    s.receive(frame(gen=2, rows={0: [row(1)]}, handled=reset_at))
+    assert len(s.history) == 1 and len(s.history[0]) == 1
+
+
+def test_a_reset_the_trainer_refuses_keeps_the_runs_and_the_edits():
+    s, sent = session(2)
+    s.receive(p.Started(1, [c.to_dict() for c in s.applied]))
+    s.select(1)
+    s.set_edit_all(False)
+    assert s.edit("data", "missing.npy") and s.pending() == ["data"]
+    s.reset()
+    s.receive(p.Started(1, [c.to_dict() for c in s.applied]))  # the same generation: refused, runs kept
+    assert s.n_runs == 2 and s.values["data"] == "missing.npy" and s.pending() == ["data"]
+
+
+def test_a_loaded_session_brings_its_own_runs_and_settings():
+    s, sent = session(1)
+    s.receive(p.Started(1, [Config().to_dict()]))
+    s.load("run.safetensors")
+    s.receive(p.Started(2, [Config(seed=s_).to_dict() for s_ in (7, 8)]))
+    assert s.n_runs == 2 and [v["seed"] for v in s.runs_edited] == [7, 8] and s.pending() == []
 
 
 @pytest.mark.parametrize("edit_all, runs", [(True, None), (False, (2,))])
