@@ -44,7 +44,8 @@ def test_every_measure_named_is_computed():
     ('[[expect]]\nmeasure = "ks"\nat_most = "small"\n', "must be a number"),
     ('[[expect]]\nmeasure = "ks"\nat_most = 1\nwhen = "stage 2"\n', "N from 1 to 1"),
     ('[[expect]]\nmeasure = "ks"\nat_most = 1\nhow = 2\n', "unknown key 'how'"),
-    ('[[expect]]\nmeasure = "centre"\nat_least = 1\n', "bound how far it moved"),
+    ('[[expect]]\nmeasure = "centre"\nat_least = 1\n', "name it with times"),
+    ('[[expect]]\nmeasure = "travel"\nat_least = 1\n', "travel is a distance from a moment"),
 ])
 def test_a_bad_expectation_is_refused_naming_the_preset(tmp_path, expect, words):
     with pytest.raises(ConfigError, match=words) as err:
@@ -76,6 +77,24 @@ times = "stage 1"
     assert [r.held for r in results] == [[True, True], [False, False], [True, True], [True, True]]
     assert all(len(r.values) == 2 and all(np.isfinite(r.values)) for r in results)
     assert results[0].expectation.text() == "spread \u2265 0.0001 at stage 1, end" and seconds > 0
+
+
+def test_travel_is_the_path_of_gs_centre_never_shorter_than_its_move(tmp_path, monkeypatch):
+    monkeypatch.setattr(checking, "TRAVEL_EVERY", 10)
+    preset = tiny(tmp_path, '''
+[[expect]]
+measure = "travel"
+at_least = 0
+times = "stage 1"
+[[expect]]
+measure = "centre"
+at_least = 0
+times = "stage 1"
+''')
+    (travel, moved), _ = checking.check(preset, [0, 1, 2])
+    assert travel.expectation.text() == "centre travelled \u2265 0 from stage 1 to end"
+    assert all(t > 0 for t in travel.values)
+    assert all(t >= m - 1e-6 for t, m in zip(travel.values, moved.values))   # a path is never shorter
 
 
 def test_the_command_prints_a_table_and_exits_1_when_an_expectation_fails(tmp_path, capsys):

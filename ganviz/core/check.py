@@ -14,7 +14,7 @@ import torch
 
 from . import losses
 from .config import Preset
-from .expectations import MEASURES as NAMES, Expectation
+from .expectations import DISTANCES, Expectation
 from .population import Population
 
 
@@ -89,17 +89,40 @@ def g_grad_ratio(pop, i: int) -> float:
     return norms[0] / max(norms[1], 1e-12)
 
 
-MEASURES: dict[str, Callable] = {  # expectations.MEASURES names them; a test checks both agree
+TRAVEL_EVERY = 250   # updates between two looks at G's centre for `travel`: shorter than a hop
+
+
+class Odometer:
+    """The length of the path each run's G centre has taken, looking every TRAVEL_EVERY updates."""
+
+    def __init__(self, pop: Population):
+        self.pop, self.updates = pop, 0
+        self.last = [centre(pop, i) for i in range(len(pop))]
+        self.travelled = [0.0] * len(pop)
+
+    def __call__(self) -> None:
+        self.updates += 1
+        if self.updates % TRAVEL_EVERY:
+            return
+        for i in range(len(self.pop)):
+            now = centre(self.pop, i)
+            self.travelled[i] += float(np.linalg.norm(now - self.last[i]))
+            self.last[i] = now
+
+
+MEASURES: dict[str, Callable | None] = {  # expectations.MEASURES names them; a test checks both agree
     **{name: _metric(name) for name in ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll")},
     "d_half_gap": d_half_gap, "d_star_gap": d_star_gap, "d_margin": d_margin, "spread": spread,
     "centre": centre, "mean_gap": mean_gap, "g_grad_ratio": g_grad_ratio,
+    "travel": None,   # the Odometer's reading: check() looks while training
 }
 
 
 @dataclass
 class Result:
     expectation: Expectation
-    values: list[float]           # per seed: the measure (or the distance moved), at the worst moment
+    values: list[float]           # per seed, at the worst moment: the measure, the distance moved or
+                                  # travelled, or for a bound relative to an earlier moment the ratio
     held: list[bool]
 
     @property
@@ -114,15 +137,17 @@ def check(preset: Preset, seeds: list[int]) -> tuple[list[Result], float]:
     pop = Population([preset.config().replace(seed=s) for s in seeds])
     moments = sorted({m for e in expectations for m in e.when + ((e.times,) if e.times else ())},
                      key=_order)
+    odometer = Odometer(pop) if any(e.measure == "travel" for e in expectations) else None
     seen: dict[tuple[str, str], list] = {}
     trained, played = 0.0, 0
     for moment in moments:
         t0 = time.perf_counter()
-        played = _advance_to(pop, preset, moment, played)
+        played = _advance_to(pop, preset, moment, played, odometer)
         trained += time.perf_counter() - t0
         for e in expectations:
             if moment in e.when or moment == e.times:
-                seen[(e.measure, moment)] = [MEASURES[e.measure](pop, i) for i in range(len(pop))]
+                seen[(e.measure, moment)] = (list(odometer.travelled) if e.measure == "travel" else
+                                             [MEASURES[e.measure](pop, i) for i in range(len(pop))])
     return [_judge(e, seen, len(seeds)) for e in expectations], trained
 
 
@@ -130,17 +155,25 @@ def _order(moment: str) -> tuple[int, int]:
     return (1, 0) if moment == "end" else (0, int(moment.split()[1]))
 
 
-def _advance_to(pop: Population, preset: Preset, moment: str, played: int) -> int:
-    """Play the tour's stages after the first `played` up to `moment` (for "end": the rest of the
-    preset's steps). Returns the stages played."""
+def _advance_to(pop: Population, preset: Preset, moment: str, played: int,
+                after_each: Callable[[], None] | None = None) -> int:
+    """Play the tour's stages after the first `played` up to `moment`. For "end": the rest of the
+    tour when the check walks it (some expectation names a stage), then plain steps up to the
+    preset's steps. Returns the stages played."""
     from .tour import run_stage
     if moment == "end":
+        if played:
+            for stage in preset.tour[played:]:
+                run_stage(pop, stage, after_each)
+            played = len(preset.tour)
         while pop.step_count < preset.config().steps:
             pop.step()
+            if after_each is not None:
+                after_each()
         return played
     n = int(moment.split()[1])
     for stage in preset.tour[played:n]:
-        run_stage(pop, stage)
+        run_stage(pop, stage, after_each)
     return n
 
 
@@ -152,8 +185,13 @@ def _judge(e: Expectation, seen: dict, n: int) -> Result:
             v = seen[(e.measure, moment)][i]
             if e.measure == "centre":
                 v = float(np.linalg.norm(np.asarray(v) - np.asarray(seen[(e.measure, e.times)][i])))
-            bound = e.bound * (seen[(e.measure, e.times)][i] if e.times and e.measure != "centre" else 1.0)
-            good = v >= bound if e.above else v <= bound
+            elif e.measure == "travel":
+                v = v - seen[(e.measure, e.times)][i]
+            elif e.times and seen[(e.measure, e.times)][i] > 0:
+                v = v / seen[(e.measure, e.times)][i]   # a relative bound: report the ratio it bounds
+            elif e.times:   # a reference at or below zero: no ratio, bound the value itself by bound x it
+                v = v - e.bound * seen[(e.measure, e.times)][i] + e.bound
+            good = v >= e.bound if e.above else v <= e.bound
             if worst is None or not good or (v < worst if e.above else v > worst):
                 worst = v
             ok = ok and good

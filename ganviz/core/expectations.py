@@ -7,11 +7,15 @@ A preset's TOML states them, one [[expect]] table each:
     at_most = 0.05        # or at_least; a bound may be relative: times = "stage 1" makes it
                           # at_most x (the same measure at the end of stage 1)
     when = "end"          # "end" (the preset's steps), "stage N" (after the tour's Nth stage), or a list
-                          # of those: the expectation must hold at each
+                          # of those: the expectation must hold at each. When any expectation names a
+                          # stage the check walks the tour, and "end" comes after its last stage
     says = "G's samples match the data"   # what it shows, in words (docs, the check's table)
 
 For `centre` (where G's mass sits, a point), `times` is required and the bound is on how far it
-moved since then. The README, docs/presets.md, the check and the tests read the same numbers.
+moved since then. For `travel`, `times` is required too: the bound is on the length of the path
+G's centre took since then, sampled every few hundred updates (a pile that hops from mode to mode
+travels far even when it happens to land near where it started). The README, docs/presets.md, the
+check and the tests read the same numbers.
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ from .tables import tables
 
 KEYS = {"measure", "at_most", "at_least", "times", "when", "says"}
 MEASURES = ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll", "d_half_gap", "d_star_gap",
-            "d_margin", "spread", "centre", "mean_gap", "g_grad_ratio")
+            "d_margin", "spread", "centre", "travel", "mean_gap", "g_grad_ratio")
+DISTANCES = ("centre", "travel")   # bounded on how far G's centre went since `times`, not relative to it
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,10 @@ class Expectation:
     def text(self) -> str:
         """'ks <= 0.05 at the end' (for tables and docs)."""
         op = "\u2265" if self.above else "\u2264"
-        rel = f" \u00d7 its value at {self.times}" if self.times and self.measure != "centre" else ""
-        what = f"{self.measure} moved" if self.measure == "centre" else self.measure
+        rel = f" \u00d7 its value at {self.times}" if self.times and self.measure not in DISTANCES else ""
+        what = {"centre": "centre moved", "travel": "centre travelled"}.get(self.measure, self.measure)
+        if self.measure == "travel":
+            return f"{what} {op} {self.bound:g} from {self.times} to {', '.join(self.when)}"
         return f"{what} {op} {self.bound:g}{rel} at {', '.join(self.when)}"
 
 
@@ -60,8 +67,8 @@ def parse(raw: Any, where: str, stages: int) -> list[Expectation]:
         when = tuple([when] if isinstance(when, str) else when)
         for moment in when + ((e["times"],) if "times" in e else ()):
             _check_moment(moment, stages, name)
-        if measure == "centre" and "times" not in e:
-            raise ConfigError(f"{name}: centre is a place; bound how far it moved with times = \"stage N\"")
+        if measure in DISTANCES and "times" not in e:
+            raise ConfigError(f"{name}: {measure} is a distance from a moment; name it with times = \"stage N\"")
         out.append(Expectation(measure, float(bound), "at_least" in e, when, e.get("times"), str(e.get("says", ""))))
     return out
 

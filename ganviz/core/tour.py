@@ -15,7 +15,7 @@ pictures every time); `ganviz tour` writes one picture per stage for slides.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .errors import ConfigError
 from .tables import tables
@@ -80,9 +80,12 @@ def advance(pop, run: str) -> None:
         pop.single(run, force_log=False)
 
 
-def run_stage(pop, stage: Stage) -> dict[int, dict[str, tuple[Any, Any]]]:
-    """Apply the stage's settings and run its updates; returns the settings changed, per run."""
+def run_stage(pop, stage: Stage, after_each: Callable[[], None] | None = None) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """Apply the stage's settings and run its updates (calling `after_each` after each one, if given);
+    returns the settings changed, per run."""
     changed = pop.set(**stage.settings) if stage.settings else {}
     for _ in range(stage.steps):
         advance(pop, stage.run)
+        if after_each is not None:
+            after_each()
     return changed
