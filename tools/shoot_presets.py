@@ -24,7 +24,7 @@ WHAT = {"both": "iterations", "d": "updates of D alone", "g": "updates of G alon
 
 OUT = ROOT / "docs" / "presets"
 # Presets with a tour are pictured at their most telling stage, walked through in the window.
-WALK = {"figure1": 2, "saturating": 3, "helvetica": 3, "noise-target": 1, "mixed-batches": 2}
+WALK = {"figure1": 2, "saturating": 3, "helvetica": 2, "noise-target": 1, "mixed-batches": 2}
 
 
 def shoot(name: str, seconds: float) -> dict:
