@@ -11,7 +11,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .core.errors import DivergedError, GanvizError
+from .core.errors import DivergedError, GanvizError, Interrupted
 
 COMMANDS = ("gui", "train", "presets", "bench", "tour")
 DEFAULT_PRESET = "figure1"
@@ -246,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     except GanvizError as err:
         sys.stderr.write(f"ganviz: {err}\n")
         return 2
+    except Interrupted as err:
+        sys.stderr.write(f"ganviz: {err}\n")
+        return 130
     except KeyboardInterrupt:
         sys.stderr.write("ganviz: interrupted\n")
         return 130

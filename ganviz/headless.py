@@ -16,7 +16,9 @@ import csv
 import io
 import json
 import math
+import signal
 import sys
+import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -28,7 +30,7 @@ import tomli_w
 
 from .core import checkpoint, vary
 from .core.config import LIVE_KEYS, Config, diff
-from .core.errors import ConfigError, DivergedError, GanvizError
+from .core.errors import ConfigError, DivergedError, GanvizError, Interrupted
 from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
 from .core.fileio import check_folder, write_bytes, write_text, write_with
 from .core.metriclog import metrics_csv
@@ -131,6 +133,30 @@ def write_outputs(pop: Population, i: int, out: Path) -> None:
 
 
 @contextmanager
+def stop_between_steps():
+    """Ctrl+C (or SIGTERM) asks the loop to stop after the step under way: a step cut in half would leave
+    G, D and their optimisers out of step, and the run could not be saved. A second Ctrl+C stops at once.
+    Yields a callable that says whether a stop was asked for."""
+    asked = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield asked.is_set
+        return
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def ask(signum, frame):
+        asked.set()
+        signal.signal(signal.SIGINT, before[signal.SIGINT])  # the second Ctrl+C is the usual one
+
+    for sig in before:
+        signal.signal(sig, ask)
+    try:
+        yield asked.is_set
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
 def held_warnings(notes: Sequence[str] = ()):
     """Warnings about the input (skipped files; `notes`, such as ignored settings) wait until the block has
     accepted it: next to a refusal they would only blur its one line, so a refusal drops them."""
@@ -189,28 +215,33 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
     bar = tqdm(total=todo, disable=not progress, file=sys.stderr, unit="step", mininterval=0.5,
                desc=f"{pop.data.name}" + (f", {len(pop)} runs" if compare else ""))
     t0 = time.perf_counter()
+    done = 0
     try:
-        for done in range(1, todo + 1):
-            pop.step()
-            if done % 50 == 0:
-                bar.update(50)
-            if recorder is not None and (done % frame_every == 0 or done == 1):
-                _record_frame(recorder, pop, names)
+        with stop_between_steps() as stop_asked:
+            for done in range(1, todo + 1):
+                pop.step()
+                if done % 50 == 0:
+                    bar.update(50)
+                if recorder is not None and (done % frame_every == 0 or done == 1):
+                    _record_frame(recorder, pop, names)
+                if stop_asked():
+                    break
     except DivergedError:
         bar.close()
         for i in range(len(pop)):
             write_curves(pop, i, out / folders[i] if compare else out)
         raise
     seconds = time.perf_counter() - t0
-    bar.update(todo - bar.n)
+    bar.update(done - bar.n)
     bar.close()
+    interrupted = done < todo
     final = [_finite(pop.evaluate_now(i)) for i in range(len(pop))]
     for i in range(len(pop)):
         if pop.diverged(i) is None:
             write_outputs(pop, i, out / folders[i] if compare else out)
         else:
             write_curves(pop, i, out / folders[i])
-    steps_per_s = round(todo / seconds, 1) if seconds > 0 else None
+    steps_per_s = round(done / seconds, 1) if seconds > 0 else None
     if compare:
         varied = [k for k in Config.__dataclass_fields__ if len({getattr(c, k) for c in pop.cfgs}) > 1]
         write_text(out / "runs.csv", runs_csv(pop, names, varied, final, steps_per_s or 0.0))
@@ -224,6 +255,9 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
             save_figure(pop.runs[0], figure)
     if recorder is not None:
         recorder.save()
+    if interrupted:
+        raise Interrupted(f"interrupted at step {pop.step_count} of {pop.cfg.steps}; the run so far is in "
+                          f"'{out}': the same command with --resume {out} --out {out} continues it")
     summary = {"steps": pop.step_count, "seconds": round(seconds, 3), "steps_per_s": steps_per_s}
     if not compare:
         return {**summary, "metrics": final[0]}

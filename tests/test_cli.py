@@ -5,6 +5,8 @@ One run goes through a real interpreter (`python -m ganviz`, as a user types it)
 `ganviz.cli.main` in-process, which is the same code without an interpreter start per test.
 """
 import json
+import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -17,6 +19,7 @@ from safetensors import safe_open
 from ganviz import cli
 from ganviz.core import checkpoint
 from ganviz.core.config import FIELDS, load_preset, preset_names
+from ganviz.core.population import Population
 
 RING8_SMALL = ["--preset", "ring8", "--steps", "60", "--set", "log_every=10", "--set", "eval_every=30",
                "--set", "g_hidden=32", "--set", "d_hidden=32"]
@@ -128,16 +131,29 @@ def test_same_seed_and_config_give_byte_identical_results(tmp_path, capsys):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
-def test_resume_is_exact_through_the_cli(tmp_path, capsys):
-    straight, half, resumed = tmp_path / "straight", tmp_path / "half", tmp_path / "resumed"
+def test_ctrl_c_saves_the_run_and_the_same_command_with_resume_continues_it_exactly(tmp_path, capsys, monkeypatch):
+    straight, cut = tmp_path / "straight", tmp_path / "cut"
     assert train(capsys, straight, *RING8_SMALL)[0] == 0
-    assert train(capsys, half, *[a if a != "60" else "30" for a in RING8_SMALL])[0] == 0
-    # Only --resume and the new step target: every other setting comes from the saved run.
-    rc, out, err = train(capsys, resumed, "--resume", str(half), "--steps", "60")
+    # A real SIGINT in the middle of step 30: the step finishes, the run so far is saved, exit 130.
+    step = Population.step
+
+    def step_then_ctrl_c(self):
+        if self.step_count == 29:
+            os.kill(os.getpid(), signal.SIGINT)
+        step(self)
+    monkeypatch.setattr(Population, "step", step_then_ctrl_c)
+    rc, out, err = train(capsys, cut, *RING8_SMALL)
+    monkeypatch.setattr(Population, "step", step)
+    assert rc == 130 and out == ""
+    assert len(err.splitlines()) == 1 and "interrupted at step 30 of 60" in err and "--resume" in err
+    assert set(OUTPUTS) <= {p.name for p in cut.iterdir()}
+    # The same command with --resume (ring8 decays its learning rates over the last 40% of --steps: the
+    # schedule continues as it was).
+    rc, out, err = train(capsys, cut, *RING8_SMALL, "--resume", str(cut))
     assert rc == 0, err
     assert json.loads(out.splitlines()[-1])["steps"] == 60
     for name in ("samples.npy", "metrics.csv"):
-        assert (straight / name).read_bytes() == (resumed / name).read_bytes(), name
+        assert (straight / name).read_bytes() == (cut / name).read_bytes(), name
 
 
 def test_resume_refuses_settings_that_shape_the_saved_run(tmp_path, capsys):

@@ -29,3 +29,7 @@ class DivergedError(GanvizError):
         super().__init__(
             f"training diverged at step {step} (NaN/Inf in {what}); "
             "lower the learning rates (lr_d, lr_g) or try loss=ns")
+
+
+class Interrupted(Exception):
+    """Ctrl+C stopped training between two steps, after saving the run so far (the CLI exits 130)."""
