@@ -12,8 +12,6 @@ and DIR/compare.png (the runs' final pictures side by side).
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import sys
@@ -26,7 +24,7 @@ from typing import Sequence
 import numpy as np
 import tomli_w
 
-from .core import checkpoint, vary
+from .core import checkpoint, runtable, vary
 from .core.config import LIVE_KEYS, Config, diff
 from .core.errors import ConfigError, DivergedError, GanvizError
 from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
@@ -147,17 +145,11 @@ def runs_csv(pop: Population, names: list[str], varied: list[str], final: list[d
     metric_keys: list[str] = []
     for m in final:
         metric_keys += [k for k in m if k not in metric_keys]
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["run", *varied, "status", "steps", "steps_per_s", *metric_keys])
-    for i, (name, m) in enumerate(zip(names, final)):
-        d = pop.diverged(i)
-        status = "done" if d is None else f"diverged at step {d[0]}"
-        values = ["" if not isinstance(m.get(k), float) or not math.isfinite(m[k]) else f"{m[k]:.6g}"
-                  for k in metric_keys]
-        writer.writerow([name, *(getattr(pop.cfgs[i], k) for k in varied), status, pop.step_count,
-                         f"{steps_per_s:.1f}", *values])
-    return buf.getvalue()
+    header = ["run", *varied, "status", "steps", "steps_per_s", *metric_keys]
+    rows = [[name, *(getattr(pop.cfgs[i], k) for k in varied), runtable.status(pop.diverged(i)), pop.step_count,
+             f"{steps_per_s:.1f}", *(runtable.cell(m.get(k)) for k in metric_keys)]
+            for i, (name, m) in enumerate(zip(names, final))]
+    return runtable.to_csv(header, rows)
 
 
 def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, force: bool = False,
