@@ -32,8 +32,6 @@ from .core.fileio import check_folder, write_bytes, write_text, write_with
 from .core.metriclog import metrics_csv
 from .core.population import Population
 
-OUTPUTS = ("config.toml", "metrics.csv", "real.npy", "samples.npy", "model.safetensors",
-           "trainer.safetensors", "final.png")
 RECORD_FRAMES = 150
 
 
@@ -114,7 +112,7 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def write_outputs(pop: Population, i: int, out: Path) -> None:
-    """Run i's files (OUTPUTS) into out."""
+    """Run i's files (runtable.RUN_FILES) into out."""
     run, data = pop.runs[i], pop.data
     n = N_EVAL_IMAGES if data.kind == "image" else N_EVAL_1D2D
     write_bytes(out / "config.toml", config_toml(run.cfg))

@@ -1,0 +1,396 @@
+"""Running a sweep: populations trained in workers (this machine's cores, or a Ray cluster's), their runs'
+folders and results.csv written as they finish, and an interrupted sweep resumed.
+
+A task is one population (plan.py). The worker trains it with one torch thread, writes each run's files
+as `ganviz train` does (headless.write_outputs) into a temporary folder, and sends them back with the
+final metrics: only this process writes into --out, so a Ray cluster's nodes need no shared disk, and
+a run is complete exactly when its row is in results.csv and its files are in its folder.
+"""
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import tempfile
+import time
+from concurrent import futures
+from pathlib import Path
+from typing import Any, Callable
+
+from ..core import runtable
+from ..core.errors import DivergedError, GanvizError
+from ..core.fileio import check_folder, write_bytes
+from . import plan, results, spec as specs
+from .results import Result
+from .spec import Run, Spec
+
+PROGRESS_S = 1.0  # how often a worker tells its step count (the progress bar's time left)
+INSTALL = "pip install 'ganviz[sweep]'"
+
+
+class Interrupted(GanvizError):
+    """Ctrl+C: the finished runs are kept."""
+
+
+class Incomplete(GanvizError):
+    """Some populations failed (a lost Ray node, a crashed worker): their runs are missing."""
+
+
+# ---------------------------------------------------------------------------------------- the worker
+def train_population(task: dict, report: Callable[[int], None] | None = None,
+                     stop: Callable[[], bool] | None = None) -> dict:
+    """Train one population to its steps; each run's status, final metrics and files (None when stopped)."""
+    import torch
+
+    from ..core.config import from_dict
+    from ..core.population import Population
+    from ..headless import write_curves, write_outputs
+    torch.set_num_threads(1)  # small nets: one thread each, and the workers share the cores
+    t0 = time.perf_counter()
+    pop = Population([from_dict(c) for c in task["cfgs"]])
+    last = t0
+    try:
+        for step in range(1, pop.cfg.steps + 1):
+            pop.step()
+            if time.perf_counter() - last >= PROGRESS_S:
+                last = time.perf_counter()
+                if stop is not None and stop():
+                    return {"id": task["id"], "stopped": True}
+                if report is not None:
+                    report(step)
+    except DivergedError:
+        pass  # every run diverged: each is recorded as such
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="ganviz-sweep-") as tmp:
+        for i, folder in enumerate(task["folders"]):
+            d = pop.diverged(i)
+            where = Path(tmp) / str(i)
+            if d is None:
+                metrics = {k: v for k, v in pop.evaluate_now(i).items() if isinstance(v, float)}
+                write_outputs(pop, i, where)
+            else:
+                metrics = {}
+                write_curves(pop, i, where)
+            files = {p.name: p.read_bytes() for p in sorted(where.iterdir())}
+            runs.append({"folder": folder, "status": runtable.status(d), "metrics": metrics, "files": files})
+    return {"id": task["id"], "steps": pop.step_count, "seconds": time.perf_counter() - t0, "runs": runs}
+
+
+_progress = None  # the local worker's queue to the sweep, and the sweep's stop flag
+_stop = None
+
+
+def _init_local_worker(progress, stop) -> None:
+    global _progress, _stop
+    _progress, _stop = progress, stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the sweep's to handle: it tells us to stop
+    import torch
+    torch.set_num_threads(1)
+
+
+def _local_task(task: dict) -> dict:
+    return train_population(task, lambda step: _progress.put((task["id"], step)), _stop.is_set)
+
+
+def _ray_task(task: dict, queue) -> dict:
+    return train_population(task, lambda step: queue.put_nowait((task["id"], step)))
+
+
+# ---------------------------------------------------------------------------------------- backends
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class LocalBackend:
+    """This machine's cores: a process pool of `workers` processes, one torch thread each."""
+
+    def __init__(self, workers: int | None = None):
+        import multiprocessing as mp
+        ctx = mp.get_context("spawn")  # no fork of a process that has imported torch
+        self.slots = workers or cores()
+        self.queue, self.stop = ctx.Queue(), ctx.Event()
+        self.pool = futures.ProcessPoolExecutor(self.slots, mp_context=ctx, initializer=_init_local_worker,
+                                                initargs=(self.queue, self.stop))
+
+    def submit(self, task: dict):
+        return self.pool.submit(_local_task, task)
+
+    def wait(self, handles: list, timeout: float) -> list:
+        return list(futures.wait(handles, timeout, return_when=futures.FIRST_COMPLETED).done)
+
+    def result(self, handle) -> dict:
+        return handle.result()
+
+    def progress(self) -> list[tuple[int, int]]:
+        out = []
+        while not self.queue.empty():
+            try:
+                out.append(self.queue.get_nowait())
+            except Exception:  # queue.Empty, or a message cut short by a worker that stopped
+                break
+        return out
+
+    def interrupt(self) -> None:
+        self.stop.set()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.queue.close()
+
+
+def require(module: str, what: str):
+    """Import an optional dependency, or say in one line how to install it."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise GanvizError(f"{what} needs {module.capitalize()}, which is not installed; install it with: "
+                          f"{INSTALL}") from None
+
+
+class RayBackend:
+    """Each population a Ray task of one CPU: on a local Ray (started here, and stopped at the end) or on a
+    cluster (`--address`, started with `ray start --head` / `ray start --address`)."""
+
+    def __init__(self, address: str | None = None):
+        ray = require("ray", "--backend ray")
+        self.ray = ray
+        self.started = not ray.is_initialized()
+        if self.started:
+            try:
+                # "local": a new Ray on this machine, never another user's cluster found by chance
+                ray.init(address=address or "local", include_dashboard=False, logging_level="ERROR",
+                         log_to_driver=False)
+            except (ConnectionError, ValueError, RuntimeError) as err:
+                raise GanvizError(f"cannot start or reach Ray at '{address or 'local'}' "
+                                  f"({str(err).splitlines()[0][:120]}); start a cluster with 'ray start --head', "
+                                  "or leave out --address for a Ray on this machine") from None
+        from ray.util.queue import Queue
+        self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.queue = Queue(actor_options={"num_cpus": 0})  # takes no CPU from the populations
+        self.remote = ray.remote(num_cpus=1)(_ray_task)
+
+    def submit(self, task: dict):
+        return self.remote.remote(task, self.queue)
+
+    def wait(self, handles: list, timeout: float) -> list:
+        done, _ = self.ray.wait(handles, num_returns=1, timeout=timeout)
+        return done
+
+    def result(self, handle) -> dict:
+        try:
+            return self.ray.get(handle)
+        except self.ray.exceptions.RayTaskError as err:  # an error in ganviz's code: say it as it was
+            cause = getattr(err, "cause", None)
+            raise (cause if isinstance(cause, Exception) else err) from None
+
+    def progress(self) -> list[tuple[int, int]]:
+        return self.queue.get_nowait_batch(self.queue.qsize()) if self.queue.qsize() else []
+
+    def interrupt(self) -> None:
+        pass  # close() cancels the tasks still running
+
+    def close(self, handles: list = ()) -> None:
+        for h in handles:
+            self.ray.cancel(h, force=True)
+        self.queue.shutdown()
+        if self.started:
+            self.ray.shutdown()
+
+
+# ---------------------------------------------------------------------------------------- planners
+class Grid:
+    """A grid or a random search: every run known before the first starts."""
+
+    def __init__(self, runs: list[Run], base, slots: int):
+        self.pops = plan.populations(runs, base, slots)
+
+    def next(self) -> list[Run] | None:
+        return self.pops.pop(0) if self.pops else None
+
+    def finished(self, runs: list[Result]) -> None:
+        pass
+
+
+def make_task(task_id: int, runs: list[Run], base) -> dict:
+    return {"id": task_id, "cfgs": [r.config(base).to_dict() for r in runs], "folders": [r.folder for r in runs]}
+
+
+# ---------------------------------------------------------------------------------------- the sweep
+def preflight(spec: Spec) -> None:
+    """Every run's settings, its data and its models' sizes checked before anything runs."""
+    from ..core.config import ARCHITECTURE_KEYS, SHARED_KEYS
+    from ..core.data import load
+    from ..core.models import check_size
+    groups: dict[tuple, dict[tuple, Any]] = {}
+    for cfg in spec.check_configs():
+        groups.setdefault(tuple(getattr(cfg, k) for k in SHARED_KEYS), {}).setdefault(
+            tuple(getattr(cfg, k) for k in ARCHITECTURE_KEYS), cfg)
+    for archs in groups.values():
+        first = next(iter(archs.values()))
+        data = load(first.data, n=first.n_data, image_size=first.image_size or None)
+        if (data.kind, data.modes is not None) != (spec.kind, spec.has_modes):
+            raise GanvizError(f"data {first.data} is {data.kind} data, unlike the sweep's first ({spec.base['data']}: "
+                              f"{spec.kind}); one metric judges every run: sweep them separately")
+        for cfg in archs.values():
+            check_size(cfg, tuple(data.train.shape[1:]))
+
+
+def check_out(out: Path, spec: Spec) -> list[Result]:
+    """The complete runs of the same sweep in `out` ([] for a new folder); refuse a folder with anything else."""
+    try:
+        if out.exists() and not out.is_dir():
+            raise GanvizError(f"--out '{out}' is a file; give a folder")
+        if not out.is_dir() or not any(out.iterdir()):
+            return []
+    except OSError as err:
+        raise GanvizError(f"--out folder '{out}' cannot be read ({err.strerror or err}); choose another folder") \
+            from None
+    if not (out / specs.SPEC_FILE).exists():
+        raise GanvizError(f"--out '{out}' already holds files but no sweep; choose a new folder")
+    why = spec.differs_from(specs.load(out))
+    if why is not None:
+        raise GanvizError(f"--out '{out}' holds another sweep ({why}); give the same options to resume it, "
+                          "or choose a new folder")
+    return [r for r in results.read(out, spec) if r.complete(out)]
+
+
+def describe(spec: Spec, out: Path, workers: int | None) -> str:
+    """What the sweep would train (--dry-run)."""
+    kept = check_out(Path(out), spec)
+    points = spec.trials if spec.sampled else spec.n_runs() // len(spec.seeds)
+    what = "trials" if spec.sampled else "settings"
+    lines = [f"{spec.n_runs()} runs ({points} {what} x {len(spec.seeds)} seeds), judged by {spec.metric}"
+             + (f", chosen by Optuna's TPE sampler" if spec.optimize else ""),
+             f"{len(kept)} finished in '{out}', {spec.n_runs() - len(kept)} to train"]
+    if not spec.optimize and workers:
+        done = {r.run.folder for r in kept}
+        pops = plan.populations([r for r in spec.runs() if r.folder not in done], spec.base_config(), workers)
+        if pops:
+            lines.append(f"{len(pops)} populations of {min(map(len, pops))} to {max(map(len, pops))} runs on "
+                         f"{workers} workers")
+    return "\n".join(lines)
+
+
+def store(out: Path, runs: dict[str, Run], answer: dict) -> list[Result]:
+    """A population's runs into their folders (stale files of an earlier try removed), as Results."""
+    new = []
+    for r in answer["runs"]:
+        folder = out / r["folder"]
+        for name in runtable.RUN_FILES:
+            if name not in r["files"] and (folder / name).exists():
+                (folder / name).unlink()
+        for name, data in r["files"].items():
+            write_bytes(folder / name, data)
+        new.append(Result(runs[r["folder"]], r["status"], answer["steps"], answer["seconds"], r["metrics"]))
+    return new
+
+
+def run(spec: Spec, out: Path, backend: str = "local", address: str | None = None, workers: int | None = None,
+        progress: bool = True, log=None) -> dict:
+    """Train the sweep's missing runs into `out`; results.csv, summary.png. Returns the summary."""
+    out = Path(out)
+    kept = check_out(out, spec)
+    base = spec.base_config()
+    if spec.optimize:
+        from .search import Search
+        search = Search(spec, kept)  # Optuna is imported (or its absence told) before anything is written
+    else:
+        done = {r.run.folder for r in kept}
+        todo_runs = [r for r in spec.runs() if r.folder not in done]
+    check_folder(out, "--out")
+    spec.save(out)
+    by_folder: dict[str, Result] = {r.run.folder: r for r in kept}
+    n_todo = spec.n_runs() - len(kept)
+    t0 = time.perf_counter()
+    failures: list[str] = []
+    if n_todo > 0:
+        pool = LocalBackend(workers) if backend == "local" else RayBackend(address)
+        planner = search.start(pool.slots) if spec.optimize else Grid(todo_runs, base, pool.slots)
+        failures = _drive(spec, out, pool, planner, base, by_folder, n_todo, progress)
+    ordered = _ordered(spec, by_folder.values())
+    results.write(out, spec, ordered)
+    if ordered:
+        from .summary import save_summary
+        save_summary(spec, ordered, out / "summary.png")
+    finished = len(ordered)
+    summary = {"runs": spec.n_runs(), "finished": finished, "kept": len(kept), "trained": finished - len(kept),
+               "diverged": sum(r.diverged for r in ordered), "seconds": round(time.perf_counter() - t0, 2),
+               "metric": spec.metric}
+    ranked = results.settings(ordered, spec.metric)
+    if ranked and not ranked[0].failed:
+        summary["best"] = {"settings": ranked[0].values, spec.metric: ranked[0].mean, "sd": ranked[0].sd}
+    if failures:
+        raise Incomplete(f"{spec.n_runs() - finished} runs did not finish ({failures[0]}); run the same command "
+                         "again to train them")
+    return summary
+
+
+def _ordered(spec: Spec, found) -> list[Result]:
+    return sorted(found, key=lambda r: (r.run.trial, spec.seeds.index(r.run.seed) if r.run.seed in spec.seeds else 0))
+
+
+def _drive(spec: Spec, out: Path, pool, planner, base, by_folder: dict, n_todo: int, progress: bool) -> list[str]:
+    """Keep every worker busy with a population until the planner has none left; store each as it finishes."""
+    from tqdm import tqdm
+    total_steps = n_todo * base.steps if "steps" not in spec.keys else None
+    name = spec.preset or spec.base["data"]
+    bar = tqdm(total=total_steps or n_todo, disable=not progress, file=sys.stderr, mininterval=0.5,
+               desc=f"sweep {name}: 0/{n_todo} runs done", bar_format="{desc} {percentage:3.0f}%|{bar}| "
+               "[{elapsed} so far, {remaining} left]")
+    in_flight: dict[Any, tuple[dict, list[Run]]] = {}
+    seen: dict[int, int] = {}
+    failures, done, next_id = [], 0, 0
+    try:
+        while True:
+            while len(in_flight) < pool.slots and (runs := planner.next()) is not None:
+                task = make_task(next_id, runs, base)
+                next_id += 1
+                in_flight[pool.submit(task)] = (task, runs)
+            if not in_flight:
+                break
+            finished = pool.wait(list(in_flight), 0.5)
+            for task_id, step in pool.progress():
+                task = next((t for t, _ in in_flight.values() if t["id"] == task_id), None)
+                if task is not None and total_steps:
+                    bar.update((step - seen.get(task_id, 0)) * len(task["cfgs"]))
+                    seen[task_id] = step
+            for handle in finished:
+                task, runs = in_flight.pop(handle)
+                try:
+                    answer = pool.result(handle)
+                except GanvizError as err:
+                    failures.append(str(err))
+                    continue
+                except Exception as err:  # a lost node, a crashed worker: the other populations go on
+                    failures.append(f"{type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}")
+                    continue
+                if answer.get("stopped"):
+                    continue
+                new = store(out, {r.folder: r for r in runs}, answer)
+                by_folder.update({r.run.folder: r for r in new})
+                results.write(out, spec, _ordered(spec, by_folder.values()))
+                planner.finished(new)
+                done += len(new)
+                if total_steps:
+                    bar.update(len(new) * base.steps - seen.pop(task["id"], 0) * len(new))
+                else:
+                    bar.update(len(new))
+                bar.set_description_str(f"sweep {name}: {done}/{n_todo} runs done")
+    except KeyboardInterrupt:
+        pool.interrupt()
+        bar.close()
+        _close(pool, in_flight)
+        raise Interrupted(f"interrupted: {len(by_folder)} of {spec.n_runs()} runs finished and are kept in '{out}'; "
+                          "run the same command again to train the rest") from None
+    bar.close()
+    _close(pool, in_flight)
+    return failures
+
+
+def _close(pool, in_flight: dict) -> None:
+    if isinstance(pool, RayBackend):
+        pool.close(list(in_flight))
+    else:
+        pool.close()
