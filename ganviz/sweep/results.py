@@ -103,7 +103,8 @@ class Setting:
 
 
 def settings(results: list[Result], metric: str) -> list[Setting]:
-    """Each grid point or trial over its seeds, best first; failed ones (see Setting.failed) last."""
+    """Each grid point or trial over its seeds, best first (on a tie, the one with fewer diverged runs); failed
+    ones (see Setting.failed) last."""
     by_trial: dict[int, Setting] = {}
     for r in results:
         s = by_trial.setdefault(r.run.trial, Setting(r.run.trial, r.run.values, [], [], 0))
@@ -113,7 +114,8 @@ def settings(results: list[Result], metric: str) -> list[Setting]:
         if value is not None and math.isfinite(value):
             s.scores.append(value)
     sign = -1.0 if higher_is_better(metric) else 1.0
-    return sorted(by_trial.values(), key=lambda s: (s.failed, sign * s.mean if s.scores else 0.0, s.trial))
+    return sorted(by_trial.values(),
+                  key=lambda s: (s.failed, sign * s.mean if s.scores else 0.0, s.diverged, s.trial))
 
 
 def report(spec: Spec, results: list[Result], metric: str | None = None, top: int = 10) -> str:
