@@ -77,20 +77,27 @@ def train_population(task: dict, report: Callable[[int], None] | None = None,
     return {"id": task["id"], "steps": pop.step_count, "seconds": time.perf_counter() - t0, "runs": runs}
 
 
-_progress = None  # the local worker's queue to the sweep, and the sweep's stop flag
+_progress = None  # the local worker's queue to the sweep, the sweep's stop flag, and the sweep's process
 _stop = None
+_parent = None
 
 
 def _init_local_worker(progress, stop) -> None:
-    global _progress, _stop
-    _progress, _stop = progress, stop
+    global _progress, _stop, _parent
+    _progress, _stop, _parent = progress, stop, os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the sweep's to handle: it tells us to stop
     import torch
     torch.set_num_threads(1)
 
 
+def _stopping() -> bool:
+    if os.getppid() != _parent:  # the sweep was killed outright: nobody waits for this population
+        os._exit(0)
+    return _stop.is_set()
+
+
 def _local_task(task: dict) -> dict:
-    return train_population(task, lambda step: _progress.put((task["id"], step)), _stop.is_set)
+    return train_population(task, lambda step: _progress.put((task["id"], step)), _stopping)
 
 
 def _ray_task(task: dict, queue) -> dict:
@@ -342,6 +349,7 @@ def _drive(spec: Spec, out: Path, pool, planner, base, by_folder: dict, n_todo: 
     in_flight: dict[Any, tuple[dict, list[Run]]] = {}
     seen: dict[int, int] = {}
     failures, done, next_id = [], 0, 0
+    terminate = _on_sigterm(_as_interrupt)  # `kill` stops a sweep as Ctrl+C does
     try:
         while True:
             while len(in_flight) < pool.slots and (runs := planner.next()) is not None:
@@ -384,9 +392,23 @@ def _drive(spec: Spec, out: Path, pool, planner, base, by_folder: dict, n_todo: 
         _close(pool, in_flight)
         raise Interrupted(f"interrupted: {len(by_folder)} of {spec.n_runs()} runs finished and are kept in '{out}'; "
                           "run the same command again to train the rest") from None
+    finally:
+        _on_sigterm(terminate)
     bar.close()
     _close(pool, in_flight)
     return failures
+
+
+def _as_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _on_sigterm(handler):
+    """Set SIGTERM's handler (only the main thread may); the one it replaces."""
+    import threading
+    if threading.current_thread() is not threading.main_thread() or handler is None:
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 def _close(pool, in_flight: dict) -> None:
