@@ -105,6 +105,11 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training and drawing speed on this machine")
     bench.add_argument("--json", action="store_true", help="print one JSON object last")
     bench.add_argument("--quick", action="store_true", help="shorter runs (under a minute)")
+    bench.add_argument("--sweep", action="store_true",
+                       help="instead: a 32-run ring8 sweep (local, and on a local Ray) against the same runs one "
+                            "after another with 'ganviz train' (minutes; --quick: 4 short runs)")
+    bench.add_argument("--rounds", type=int, default=1, metavar="N",
+                       help="with --sweep: measure each way N times, in alternating order")
     bench.add_argument("--soak", type=float, metavar="SECONDS",
                        help="instead: play ring8 in the window for SECONDS (e.g. 600) and report the memory of "
                             "the window and its training process over time")
@@ -281,6 +286,13 @@ def cmd_bench(args) -> int:
         raise ConfigError(f"--soak takes the seconds to play, 1 to 86400 (e.g. --soak 600), not {args.soak:g}")
     if args.soak is not None and args.quick:
         raise ConfigError("--soak plays for the seconds it is given; leave out --quick")
+    if args.sweep:
+        if args.soak is not None:
+            raise ConfigError("--sweep and --soak are separate measurements; give one")
+        if args.rounds < 1:
+            raise ConfigError(f"--rounds must be at least 1, got {args.rounds}")
+        from .sweep.bench import main as sweep_bench
+        return sweep_bench(quick=args.quick, as_json=args.json, rounds=args.rounds)
     return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak)
 
 
