@@ -207,7 +207,7 @@ def cmd_train(args) -> int:
 
 def cmd_sweep(args) -> int:
     from .core.errors import ConfigError
-    from .sweep import results, runner, spec as specs
+    from .sweep import backends, results, runner, spec as specs
     out = Path(args.out)
     if args.report:
         spec = specs.load(out)
@@ -220,9 +220,9 @@ def cmd_sweep(args) -> int:
         raise ConfigError("--workers counts local processes (at least 1); a Ray cluster's CPUs decide its own"
                           if args.backend == "ray" else f"--workers must be at least 1, got {args.workers}")
     if args.backend == "ray":
-        runner.require("ray", "--backend ray")  # told now, before anything runs
+        backends.require("ray", "--backend ray")  # told now, before anything runs
     if args.optimize:
-        runner.require("optuna", "--optimize")
+        backends.require("optuna", "--optimize")
     preset, cfg = resolve_config(args)
     from .core.data import load
     data = load(cfg.data, n=cfg.n_data, image_size=cfg.image_size or None)
@@ -232,7 +232,7 @@ def cmd_sweep(args) -> int:
     for note in ignored_notes(args, preset, [cfg]):
         warnings.warn(note)
     if args.dry_run:
-        print(runner.describe(spec, out, args.workers or (runner.cores() if args.backend == "local" else None)))
+        print(runner.describe(spec, out, args.workers or (backends.cores() if args.backend == "local" else None)))
         return 0
     try:
         summary = runner.run(spec, out, backend=args.backend, address=args.address, workers=args.workers,

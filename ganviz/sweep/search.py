@@ -14,7 +14,7 @@ import math
 from ..core.vary import MAX_RUNS
 from . import results
 from .results import Result
-from .runner import require
+from .backends import require
 from .spec import SAMPLE_SEED, Run, Space, Spec, higher_is_better
 
 ROUNDS = 4  # at least this many batches per worker, so that later trials learn from earlier ones
