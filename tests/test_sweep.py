@@ -159,6 +159,34 @@ def test_ctrl_c_keeps_the_finished_runs_and_leaves_no_worker_behind(tmp_path):
     assert [r["steps"] for r in rows(out)] == ["20"]
 
 
+def test_a_killed_worker_costs_only_its_population_and_the_same_command_resumes(tmp_path, capsys):
+    """A worker process killed (out of memory, say; on Ray: a lost node): its runs are missing, the finished
+    ones kept, the sweep ends with status 1 saying to run it again."""
+    import psutil
+    out = tmp_path / "lost"
+    args = [*SMALL, "--grid", "steps=20,1000000", "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen([sys.executable, "-m", "ganviz", "sweep", *args, "--quiet"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 240
+        while not (out / "results.csv").exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = [p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) == 2
+        for w in workers:
+            w.kill()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 1, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("ganviz: 1 run did not finish (BrokenProcessPool") and "run the same command again" in last
+    assert [r["steps"] for r in rows(out)] == ["20"]
+    assert sweep(capsys, *args, "--dry-run")[1].splitlines()[1].endswith("1 finished in '" + str(out) + "', 1 to train")
+
+
 def group_ends(pgid: int, within_s: float) -> bool:
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:

@@ -25,7 +25,8 @@ INSTALL = "pip install 'ganviz[sweep]'"
 # ---------------------------------------------------------------------------------------- the worker
 def train_population(task: dict, report: Callable[[int], None] | None = None,
                      stop: Callable[[], bool] | None = None) -> dict:
-    """Train one population to its steps; each run's status, final metrics and files (None when stopped)."""
+    """Train one population to its steps: each run's status, final metrics and files ({"stopped": True} when
+    `stop` says so first). `report(step)` hears of its progress."""
     import torch
 
     from ..core.config import from_dict
@@ -123,10 +124,9 @@ class LocalBackend:
                 break
         return out
 
-    def interrupt(self) -> None:
-        self.stop.set()
-
     def close(self) -> None:
+        """Stop what still trains (an interrupted sweep: within PROGRESS_S), and the workers."""
+        self.stop.set()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.queue.close()
 
@@ -162,15 +162,19 @@ class RayBackend:
         self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.queue = Queue(actor_options={"num_cpus": 0})  # takes no CPU from the populations
         self.remote = ray.remote(num_cpus=1)(_ray_task)
+        self.pending: set = set()
 
     def submit(self, task: dict):
-        return self.remote.remote(task, self.queue)
+        ref = self.remote.remote(task, self.queue)
+        self.pending.add(ref)
+        return ref
 
     def wait(self, handles: list, timeout: float) -> list:
         done, _ = self.ray.wait(handles, num_returns=1, timeout=timeout)
         return done
 
     def result(self, handle) -> dict:
+        self.pending.discard(handle)
         try:
             return self.ray.get(handle)
         except self.ray.exceptions.RayTaskError as err:  # an error in ganviz's code: say it as it was
@@ -180,12 +184,10 @@ class RayBackend:
     def progress(self) -> list[tuple[int, int]]:
         return self.queue.get_nowait_batch(self.queue.qsize()) if self.queue.qsize() else []
 
-    def interrupt(self) -> None:
-        pass  # close() cancels the tasks still running
-
-    def close(self, handles: list = ()) -> None:
-        for h in handles:
-            self.ray.cancel(h, force=True)
+    def close(self) -> None:
+        """Cancel what still trains (an interrupted sweep), and stop the Ray this sweep started."""
+        for ref in self.pending:
+            self.ray.cancel(ref, force=True)
         self.queue.shutdown()
         if self.started:
             self.ray.shutdown()

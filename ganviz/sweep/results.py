@@ -15,7 +15,7 @@ from ..core import runtable, vary
 from ..core.config import coerce
 from ..core.errors import GanvizError
 from ..core.fileio import write_text
-from .spec import METRICS, Run, Spec, higher_is_better, worst
+from .spec import Run, Spec, higher_is_better, worst
 
 RESULTS_FILE = "results.csv"
 FIXED = ("run", "folder", "trial")
@@ -145,7 +145,3 @@ def report(spec: Spec, results: list[Result], metric: str | None = None, top: in
         lines.append(f"best: {best.label()}: {metric} {best.mean:.4g} \u00b1 {best.sd:.3g} over {len(best.seeds)} "
                      f"seed{'s' if len(best.seeds) > 1 else ''}")
     return "\n".join(lines)
-
-
-def metric_keys() -> tuple[str, ...]:
-    return tuple(METRICS)

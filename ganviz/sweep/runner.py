@@ -119,7 +119,7 @@ def store(out: Path, runs: dict[str, Run], answer: dict) -> list[Result]:
 
 
 def run(spec: Spec, out: Path, backend: str = "local", address: str | None = None, workers: int | None = None,
-        progress: bool = True, log=None) -> dict:
+        progress: bool = True) -> dict:
     """Train the sweep's missing runs into `out`; results.csv, summary.png. Returns the summary."""
     out = Path(out)
     kept = check_out(out, spec)
@@ -130,16 +130,21 @@ def run(spec: Spec, out: Path, backend: str = "local", address: str | None = Non
     else:
         done = {r.run.folder for r in kept}
         todo_runs = [r for r in spec.runs() if r.folder not in done]
-    check_folder(out, "--out")
-    spec.save(out)
     by_folder: dict[str, Result] = {r.run.folder: r for r in kept}
     n_todo = spec.n_runs() - len(kept)
     t0 = time.perf_counter()
     failures: list[str] = []
-    if n_todo > 0:
-        pool = LocalBackend(workers) if backend == "local" else RayBackend(address)
-        planner = search.start(pool.slots) if spec.optimize else Grid(todo_runs, base, pool.slots)
-        failures = _drive(spec, out, pool, planner, base, by_folder, n_todo, progress)
+    # the backend first: a Ray that cannot be reached is told before anything is written
+    pool = (LocalBackend(workers) if backend == "local" else RayBackend(address)) if n_todo > 0 else None
+    try:
+        check_folder(out, "--out")
+        spec.save(out)
+        if pool is not None:
+            planner = search.start(pool.slots) if spec.optimize else Grid(todo_runs, base, pool.slots)
+            failures = _drive(spec, out, pool, planner, base, by_folder, n_todo, progress)
+    finally:
+        if pool is not None:
+            pool.close()  # stops what still trains (an interrupted sweep), and a Ray the sweep started
     ordered = _ordered(spec, by_folder.values())
     results.write(out, spec, ordered)
     if ordered:
@@ -153,8 +158,9 @@ def run(spec: Spec, out: Path, backend: str = "local", address: str | None = Non
     if ranked and not ranked[0].failed:
         summary["best"] = {"settings": ranked[0].values, spec.metric: ranked[0].mean, "sd": ranked[0].sd}
     if failures:
-        raise Incomplete(f"{spec.n_runs() - finished} runs did not finish ({failures[0]}); run the same command "
-                         "again to train them")
+        missing = spec.n_runs() - finished
+        raise Incomplete(f"{missing} run{'s' if missing > 1 else ''} did not finish ({failures[0]}); run the same "
+                         f"command again to train {'them' if missing > 1 else 'it'}")
     return summary
 
 
@@ -175,11 +181,16 @@ def _drive(spec: Spec, out: Path, pool, planner, base, by_folder: dict, n_todo: 
     failures, done, next_id = [], 0, 0
     terminate = _on_sigterm(_as_interrupt)  # `kill` stops a sweep as Ctrl+C does
     try:
+        broken = False
         while True:
-            while len(in_flight) < pool.slots and (runs := planner.next()) is not None:
+            while not broken and len(in_flight) < pool.slots and (runs := planner.next()) is not None:
                 task = make_task(next_id, runs, base)
                 next_id += 1
-                in_flight[pool.submit(task)] = (task, runs)
+                try:
+                    in_flight[pool.submit(task)] = (task, runs)
+                except Exception as err:  # the backend takes no more (a process pool broken by a killed worker)
+                    failures.append(_reason(err))
+                    broken = True
             if not in_flight:
                 break
             finished = pool.wait(list(in_flight), 0.5)
@@ -196,7 +207,7 @@ def _drive(spec: Spec, out: Path, pool, planner, base, by_folder: dict, n_todo: 
                     failures.append(str(err))
                     continue
                 except Exception as err:  # a lost node, a crashed worker: the other populations go on
-                    failures.append(f"{type(err).__name__}: {str(err).splitlines()[0][:160] if str(err) else ''}")
+                    failures.append(_reason(err))
                     continue
                 if answer.get("stopped"):
                     continue
@@ -211,16 +222,18 @@ def _drive(spec: Spec, out: Path, pool, planner, base, by_folder: dict, n_todo: 
                     bar.update(len(new))
                 bar.set_description_str(f"sweep {name}: {done}/{n_todo} runs done")
     except KeyboardInterrupt:
-        pool.interrupt()
         bar.close()
-        _close(pool, in_flight)
         raise Interrupted(f"interrupted: {len(by_folder)} of {spec.n_runs()} runs finished and are kept in '{out}'; "
                           "run the same command again to train the rest") from None
     finally:
         _on_sigterm(terminate)
     bar.close()
-    _close(pool, in_flight)
     return failures
+
+
+def _reason(err: Exception) -> str:
+    first = str(err).splitlines()[0][:160] if str(err) else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 def _as_interrupt(signum, frame) -> None:
@@ -233,10 +246,3 @@ def _on_sigterm(handler):
     if threading.current_thread() is not threading.main_thread() or handler is None:
         return None
     return signal.signal(signal.SIGTERM, handler)
-
-
-def _close(pool, in_flight: dict) -> None:
-    if isinstance(pool, RayBackend):
-        pool.close(list(in_flight))
-    else:
-        pool.close()

@@ -147,11 +147,11 @@ def parse_space(item: str) -> Space:
 
 
 # ---------------------------------------------------------------------------------------- runs
-@dataclass(frozen=True)
+@dataclass
 class Run:
     """One run of a sweep: the settings its grid point or trial sets, its seed, its name and folder."""
     trial: int
-    values: dict = field(hash=False, compare=True)
+    values: dict
     seed: int = 0
     name: str = ""
     folder: str = ""
