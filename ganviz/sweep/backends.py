@@ -146,6 +146,11 @@ class RayBackend:
     cluster (`--address`, started with `ray start --head` / `ray start --address`)."""
 
     def __init__(self, address: str | None = None):
+        if address not in (None, "auto", "local") and "RAY_AUTH_MODE" not in os.environ and (
+                os.environ.get("RAY_AUTH_TOKEN") or (Path.home() / ".ray" / "auth_token").exists()):
+            # Ray 2.60's `ray start --head` turns on token authentication; Ray sends the token by itself for
+            # --address auto, for an address only when told to, before it is imported (its token-auth docs)
+            os.environ["RAY_AUTH_MODE"] = "token"
         ray = require("ray", "--backend ray")
         self.ray = ray
         self.started = not ray.is_initialized()
@@ -156,8 +161,9 @@ class RayBackend:
                          log_to_driver=False)
             except (ConnectionError, ValueError, RuntimeError) as err:
                 raise GanvizError(f"cannot start or reach Ray at '{address or 'local'}' "
-                                  f"({str(err).splitlines()[0][:120]}); start a cluster with 'ray start --head', "
-                                  "or leave out --address for a Ray on this machine") from None
+                                  f"({str(err).splitlines()[0][:120]}); start a cluster with 'ray start --head' (its "
+                                  "token, ~/.ray/auth_token, on this machine too), or leave out --address for a Ray "
+                                  "on this machine") from None
         from ray.util.queue import Queue
         self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.queue = Queue(actor_options={"num_cpus": 0})  # takes no CPU from the populations

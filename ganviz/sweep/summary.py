@@ -53,6 +53,9 @@ def _panel(ax, spec: Spec, key: str | None, runs: list[Result]) -> None:
         pos = {v: float(v) for v in levels}
         if _log_axis(spec, key, levels):
             ax.set_xscale("log")
+        if not spec.sampled:  # a grid's values, each labelled (a log axis would label only the decades)
+            ax.set_xticks([pos[v] for v in levels], [vary.short(v) for v in levels])
+            ax.minorticks_off()
     else:  # categories (or two values): evenly spaced, labelled
         pos = {v: float(i) for i, v in enumerate(levels)}
         ax.set_xticks(list(pos.values()), [vary.short(v) for v in levels])
