@@ -396,9 +396,9 @@ def machine() -> dict:
     return info
 
 
-def verdicts(res: dict) -> dict:
+def verdicts(res: dict, targets=TARGETS) -> dict:
     out = {}
-    for key, op, bound, what in TARGETS:
+    for key, op, bound, what in targets:
         v = res.get(key)
         ok = None if v is None else (v >= bound if op == ">=" else v <= bound)
         out[key] = {"target": f"{op} {bound:g}", "value": v, "pass": ok, "means": what}

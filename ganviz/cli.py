@@ -1,4 +1,4 @@
-"""Command line: `ganviz [gui]`, `ganviz train`, `ganviz presets`, `ganviz bench`.
+"""Command line: `ganviz [gui]`, `ganviz train`, `ganviz sweep`, `ganviz presets`, `ganviz bench`.
 
 A user's mistake ends with one line on stderr and exit status 2 (3 when training diverged);
 a traceback means a bug in ganviz.
@@ -6,6 +6,7 @@ a traceback means a bug in ganviz.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import warnings
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from .core.errors import DivergedError, GanvizError, Interrupted
 
-COMMANDS = ("gui", "train", "presets", "bench", "tour")
+COMMANDS = ("gui", "train", "sweep", "presets", "bench", "tour")
 DEFAULT_PRESET = "figure1"
 
 
@@ -65,6 +66,31 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for small nets)")
     _add_vary(train)
 
+    sweep = sub.add_parser("sweep", help="many runs: a grid, a random search or Optuna's TPE, over seeds; "
+                                         "on this machine or a Ray cluster")
+    _add_run_options(sweep)
+    sweep.add_argument("--out", required=True, metavar="DIR",
+                       help="folder for the runs, results.csv and summary.png (the same command resumes it)")
+    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=VALUES",
+                       help="every combination: lr_d=1e-4,3e-4,1e-3 or g_depth=1:4 (repeatable)")
+    sweep.add_argument("--seeds", metavar="SPEC", help="every setting once per seed: 0:5 (end excluded) or 0,3,7")
+    sweep.add_argument("--sample", action="append", default=[], metavar="KEY=SPACE",
+                       help="draw a setting: lr_d=log:1e-5:1e-2, beta1=lin:0:0.9, loss=choice:ns,hinge (repeatable)")
+    sweep.add_argument("--trials", type=int, metavar="N", help="how many settings --sample draws")
+    sweep.add_argument("--optimize", metavar="METRIC",
+                       help="Optuna's TPE chooses the --sample settings to make METRIC best (modes, hq, jsd, ks, ...)")
+    sweep.add_argument("--metric", metavar="METRIC",
+                       help="the metric of summary.png and --report (default: the data's main one)")
+    sweep.add_argument("--backend", choices=("local", "ray"), default="local",
+                       help="local: this machine's cores (default); ray: a Ray task per population")
+    sweep.add_argument("--address", metavar="ADDR",
+                       help="with --backend ray: a running cluster (auto, or HOST:PORT of 'ray start --head')")
+    sweep.add_argument("--workers", type=int, metavar="N", help="local processes (default: one per core)")
+    sweep.add_argument("--report", action="store_true",
+                       help="print the best settings of the sweep in --out, with their spread over seeds; run nothing")
+    sweep.add_argument("--dry-run", action="store_true", help="print what the sweep would train, and stop")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
     tour = sub.add_parser("tour", help="walk a preset's tour headless: one picture per stage, for slides")
     _add_run_options(tour)
     tour.add_argument("--out", required=True, metavar="DIR", help="folder for the stage pictures")
@@ -85,6 +111,11 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure training and drawing speed on this machine")
     bench.add_argument("--json", action="store_true", help="print one JSON object last")
     bench.add_argument("--quick", action="store_true", help="shorter runs (under a minute)")
+    bench.add_argument("--sweep", action="store_true",
+                       help="instead: a 32-run ring8 sweep (local, and on a local Ray) against the same runs one "
+                            "after another with 'ganviz train' (minutes; --quick: 4 short runs)")
+    bench.add_argument("--rounds", type=int, default=1, metavar="N",
+                       help="with --sweep: measure each way N times, in alternating order")
     bench.add_argument("--soak", type=float, metavar="SECONDS",
                        help="instead: play ring8 in the window for SECONDS (e.g. 600) and report the memory of "
                             "the window and its training process over time")
@@ -183,6 +214,49 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .core.errors import ConfigError
+    from .sweep import backends, results, runner, spec as specs
+    out = Path(args.out)
+    if args.report:
+        spec = specs.load(out)
+        metric = specs.metric_name(args.metric, spec.kind, spec.has_modes) if args.metric else spec.metric
+        print(results.report(spec, results.read(out, spec), metric))
+        return 0
+    if args.address and args.backend != "ray":
+        raise ConfigError("--address is for --backend ray; add --backend ray")
+    if args.workers is not None and (args.backend != "local" or args.workers < 1):
+        raise ConfigError("--workers counts local processes (at least 1); a Ray cluster's CPUs decide its own"
+                          if args.backend == "ray" else f"--workers must be at least 1, got {args.workers}")
+    if args.backend == "ray":
+        backends.require("ray", "--backend ray")  # told now, before anything runs
+    if args.optimize:
+        backends.require("optuna", "--optimize")
+    preset, cfg = resolve_config(args)
+    from .core.data import load
+    data = load(cfg.data, n=cfg.n_data, image_size=cfg.image_size or None)
+    spec = specs.build(cfg, preset.name, data.kind, data.modes is not None, grid=args.grid, seeds=args.seeds,
+                       sample=args.sample, trials=args.trials, optimize=args.optimize, metric=args.metric)
+    runner.preflight(spec)
+    for note in ignored_notes(args, preset, [cfg]):
+        warnings.warn(note)
+    if args.dry_run:
+        print(runner.describe(spec, out, args.workers or (backends.cores() if args.backend == "local" else None)))
+        return 0
+    try:
+        summary = runner.run(spec, out, backend=args.backend, address=args.address, workers=args.workers,
+                             progress=not args.quiet)
+    except runner.Interrupted as err:
+        sys.stderr.write(f"ganviz: {err}\n")
+        return 130
+    except runner.Incomplete as err:
+        sys.stderr.write(f"ganviz: {err}\n")
+        return 1
+    print(results.report(spec, results.read(out, spec)))
+    print(json.dumps(summary, allow_nan=False))
+    return 0
+
+
 def cmd_tour(args) -> int:
     import torch
 
@@ -221,6 +295,13 @@ def cmd_bench(args) -> int:
         raise ConfigError(f"--soak takes the seconds to play, 1 to 86400 (e.g. --soak 600), not {args.soak:g}")
     if args.soak is not None and args.quick:
         raise ConfigError("--soak plays for the seconds it is given; leave out --quick")
+    if args.sweep:
+        if args.soak is not None:
+            raise ConfigError("--sweep and --soak are separate measurements; give one")
+        if args.rounds < 1:
+            raise ConfigError(f"--rounds must be at least 1, got {args.rounds}")
+        from .sweep.bench import main as sweep_bench
+        return sweep_bench(quick=args.quick, as_json=args.json, rounds=args.rounds)
     return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak)
 
 
@@ -238,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "gui" and args.screenshot and args.run_for is None and args.walk is None:
         args.run_for = 3.0
     try:
-        return {"gui": cmd_gui, "train": cmd_train, "presets": cmd_presets, "bench": cmd_bench,
+        return {"gui": cmd_gui, "train": cmd_train, "sweep": cmd_sweep, "presets": cmd_presets, "bench": cmd_bench,
                 "tour": cmd_tour}[args.command](args)
     except DivergedError as err:
         sys.stderr.write(f"ganviz: {err}\n")

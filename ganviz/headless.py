@@ -12,8 +12,6 @@ and DIR/compare.png (the runs' final pictures side by side).
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import signal
@@ -28,7 +26,7 @@ from typing import Sequence
 import numpy as np
 import tomli_w
 
-from .core import checkpoint, vary
+from .core import checkpoint, runtable, vary
 from .core.config import LIVE_KEYS, Config, diff
 from .core.errors import ConfigError, DivergedError, GanvizError, Interrupted
 from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
@@ -36,8 +34,6 @@ from .core.fileio import check_folder, write_bytes, write_text, write_with
 from .core.metriclog import metrics_csv
 from .core.population import Population
 
-OUTPUTS = ("config.toml", "metrics.csv", "real.npy", "samples.npy", "model.safetensors",
-           "trainer.safetensors", "final.png")
 RECORD_FRAMES = 150
 
 
@@ -118,7 +114,7 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def write_outputs(pop: Population, i: int, out: Path) -> None:
-    """Run i's files (OUTPUTS) into out."""
+    """Run i's files (runtable.RUN_FILES) into out."""
     run, data = pop.runs[i], pop.data
     n = N_EVAL_IMAGES if data.kind == "image" else N_EVAL_1D2D
     write_bytes(out / "config.toml", config_toml(run.cfg))
@@ -173,17 +169,11 @@ def runs_csv(pop: Population, names: list[str], varied: list[str], final: list[d
     metric_keys: list[str] = []
     for m in final:
         metric_keys += [k for k in m if k not in metric_keys]
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["run", *varied, "status", "steps", "steps_per_s", *metric_keys])
-    for i, (name, m) in enumerate(zip(names, final)):
-        d = pop.diverged(i)
-        status = "done" if d is None else f"diverged at step {d[0]}"
-        values = ["" if not isinstance(m.get(k), float) or not math.isfinite(m[k]) else f"{m[k]:.6g}"
-                  for k in metric_keys]
-        writer.writerow([name, *(getattr(pop.cfgs[i], k) for k in varied), status, pop.step_count,
-                         f"{steps_per_s:.1f}", *values])
-    return buf.getvalue()
+    header = ["run", *varied, "status", "steps", "steps_per_s", *metric_keys]
+    rows = [[name, *(getattr(pop.cfgs[i], k) for k in varied), runtable.status(pop.diverged(i)), pop.step_count,
+             f"{steps_per_s:.1f}", *(runtable.cell(m.get(k)) for k in metric_keys)]
+            for i, (name, m) in enumerate(zip(names, final))]
+    return runtable.to_csv(header, rows)
 
 
 def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, force: bool = False,

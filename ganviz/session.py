@@ -236,6 +236,16 @@ class Session:
         self.selected = 0
         return self.reset(cfgs, names=None)
 
+    def open_runs(self, cfgs: list[Config], names: list[str] | None = None, preset: Preset | None = None) -> bool:
+        """Runs from elsewhere (a sweep's folders) from step 0, under their preset's story when given."""
+        self.selected = 0
+        if not self.reset(cfgs, names):
+            return False
+        if preset is not None and preset.name != self.preset.name:
+            self.preset = preset
+            self.preset_changed.emit(preset)
+        return True
+
     def view(self, cmd: p.View) -> None:
         self.send(cmd)
 

@@ -68,6 +68,8 @@ class WindowChrome:
         self.act_save = A("Save session\u2026", self.save_session, ["Ctrl+S"],
                           "save the whole training state to a .safetensors file")
         self.act_open = A("Open session\u2026", self.open_session, ["Ctrl+O"], "continue a saved session")
+        self.act_sweep = A("Open sweep\u2026", self.open_sweep, [],
+                           "the runs of a 'ganviz sweep' folder: sort and filter them, compare or continue them")
         self.act_data = A("Open data\u2026", self.open_data, [], "train on your own file (CSV, NPY/NPZ, IDX, images)")
         self.act_draw = A("Draw 2D data\u2026", self.draw_data, ["Ctrl+D"],
                           "paint your own 2D distribution with the mouse, then train on it")
@@ -110,8 +112,8 @@ class WindowChrome:
     def _build_menus(self) -> None:
         m = self.menuBar()
         f = m.addMenu("&File")
-        for a in (self.act_data, self.act_draw, None, self.act_open, self.act_save, None, self.act_export, None,
-                  self.act_quit):
+        for a in (self.act_data, self.act_draw, None, self.act_open, self.act_save, self.act_sweep, None,
+                  self.act_export, None, self.act_quit):
             f.addSeparator() if a is None else f.addAction(a)
         r = m.addMenu("&Run")
         for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, None, self.act_reset, None,

@@ -208,6 +208,10 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         if path:
             self.session.load(path)
 
+    def open_sweep(self) -> None:
+        from .sweep import open_dialog  # a sweep's runs in a table (app/sweep.py)
+        open_dialog(self)
+
     def open_data(self) -> None:
         path = self.controls.ask_data_path()
         if path and self.session.edit("data", path):

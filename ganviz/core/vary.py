@@ -19,23 +19,25 @@ from .errors import ConfigError
 MAX_RUNS = 16  # runs in one population (core/population.py): a 2-core laptop still trains them live
 
 
-def parse_one(item: str) -> tuple[str, list[Any]]:
-    """'seed=0:4' -> ('seed', [0, 1, 2, 3]); 'loss=minimax,ns' -> ('loss', ['minimax', 'ns'])."""
+def parse_one(item: str, option: str = "--vary", limit: int | None = MAX_RUNS) -> tuple[str, list[Any]]:
+    """'seed=0:4' -> ('seed', [0, 1, 2, 3]); 'loss=minimax,ns' -> ('loss', ['minimax', 'ns']).
+    option: the command-line option errors name; limit: the most values a range may make (None: any,
+    as a sweep's --grid, whose runs go into several populations)."""
     key, sep, spec = item.partition("=")
     key, spec = key.strip(), spec.strip()
     if not sep or not key or not spec:
-        raise ConfigError(f"--vary needs KEY=VALUES (e.g. seed=0:4 or loss=minimax,ns), got '{item}'")
+        raise ConfigError(f"{option} needs KEY=VALUES (e.g. seed=0:4 or loss=minimax,ns), got '{item}'")
     if key not in FIELDS:
         raise ConfigError(unknown_key_message(key))
     m = re.fullmatch(r"(-?\d+):(-?\d+)", spec)
     if m:
         if not isinstance(FIELDS[key].default, int) or isinstance(FIELDS[key].default, bool):
-            raise ConfigError(f"--vary {key}: a range A:B is for whole-number settings; list values: {key}=a,b,c")
+            raise ConfigError(f"{option} {key}: a range A:B is for whole-number settings; list values: {key}=a,b,c")
         lo, hi = int(m.group(1)), int(m.group(2))
         if hi <= lo:
-            raise ConfigError(f"--vary {key}={spec}: the range is empty (the end is excluded); e.g. {key}={lo}:{lo + 4}")
-        if hi - lo > MAX_RUNS:
-            raise ConfigError(f"--vary {key}={spec} makes {hi - lo} runs; at most {MAX_RUNS}")
+            raise ConfigError(f"{option} {key}={spec}: the range is empty (the end is excluded); e.g. {key}={lo}:{lo + 4}")
+        if limit is not None and hi - lo > limit:
+            raise ConfigError(f"{option} {key}={spec} makes {hi - lo} runs; at most {limit}")
         raw: list[Any] = list(range(lo, hi))
     else:
         raw = [v for v in (s.strip() for s in spec.split(",")) if v]
@@ -45,26 +47,27 @@ def parse_one(item: str) -> tuple[str, list[Any]]:
             value = coerce(key, v)
             check(key, value)
         except ConfigError as err:
-            raise ConfigError(f"--vary {key}: {err}") from None
+            raise ConfigError(f"{option} {key}: {err}") from None
         if value not in values:
             values.append(value)
     if not values:
-        raise ConfigError(f"--vary {key} has no values; e.g. {key}=a,b")
+        raise ConfigError(f"{option} {key} has no values; e.g. {key}=a,b")
     return key, values
 
 
-def grid(items: list[str]) -> list[dict[str, Any]]:
-    """Every combination of the --vary items, as overrides per run ([{}] when there are none)."""
-    axes = [parse_one(item) for item in items]
+def grid(items: list[str], option: str = "--vary", limit: int | None = MAX_RUNS) -> list[dict[str, Any]]:
+    """Every combination of the items (KEY=VALUES), as overrides per run ([{}] when there are none).
+    At most `limit` runs (None: any number, as a sweep's --grid)."""
+    axes = [parse_one(item, option, limit) for item in items]
     keys = [k for k, _ in axes]
     dup = next((k for k in keys if keys.count(k) > 1), None)
     if dup:
-        raise ConfigError(f"--vary names {dup} twice; give all its values in one --vary {dup}=a,b")
+        raise ConfigError(f"{option} names {dup} twice; give all its values in one {option} {dup}=a,b")
     n = 1
     for _, values in axes:
         n *= len(values)
-    if n > MAX_RUNS:
-        raise ConfigError(f"--vary makes {n} runs ({' x '.join(str(len(v)) for _, v in axes)}); at most {MAX_RUNS}")
+    if limit is not None and n > limit:
+        raise ConfigError(f"{option} makes {n} runs ({' x '.join(str(len(v)) for _, v in axes)}); at most {limit}")
     return [dict(zip(keys, combo)) for combo in itertools.product(*(v for _, v in axes))]
 
 

@@ -1,0 +1,9 @@
+"""`ganviz sweep`: many runs of a preset, on this machine or on a Ray cluster.
+
+    spec.py      what a sweep runs (grid, seeds, sampled settings, the metric) and its runs' names
+    plan.py      the runs grouped into populations (runs trained in lockstep)
+    results.py   results.csv: read, write, which runs are complete, the report (torch-free)
+    summary.py   summary.png: the metric against each varied setting, seeds as spread
+    search.py    --optimize: Optuna's TPE sampler asks for the next settings
+    runner.py    a population trained in a worker, the local and Ray backends, resuming
+"""
