@@ -23,7 +23,8 @@ from .errors import ConfigError
 
 KEYS = {"measure", "at_most", "at_least", "times", "when", "says"}
 MEASURES = ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll", "d_half_gap", "d_star_gap",
-            "d_margin", "spread", "centre", "mean_gap", "g_grad_ratio")
+            "d_margin", "spread", "centre", "mean_gap", "g_grad_ratio",
+            "classes", "class_kl", "class_share_min", "class_share_max", "confident_ratio")
 
 
 @dataclass(frozen=True)
