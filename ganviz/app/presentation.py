@@ -1,7 +1,8 @@
 """Presentation mode (P) and the dark theme: legible from the back row of a lecture hall.
 
 Presentation: full screen, every font 1.7x, every line at least 3 px, symbols larger, a
-high-contrast light look (black text and axes), side panels hidden (H shows them again).
+high-contrast light look (black text and axes), side panels hidden (H shows them again), and
+image tiles larger (their frames' colours give D's scores: the text under each would crowd them).
 Dark theme (View > Dark theme): a dark background with light text and lighter curve colours.
 
 The views are restyled from outside by walking their scenes, so no view needs to know about it:
@@ -157,6 +158,8 @@ class Presenter(QtCore.QObject):
 
     def apply(self) -> None:
         """Restyle everything from its original look for the current (presenting, dark) state."""
+        for view in self.win.views.values():  # first: a view may lay itself out anew (larger image tiles)
+            view.set_presenting(self.presenting)
         self._style_app()
         self._style_widgets()
         for glw in self.scenes():
