@@ -284,6 +284,36 @@ def folder_labels(folder: Path, files: list[Path]) -> tuple[np.ndarray | None, t
     return np.array([index[p[0]] for p in parts], np.int64), names
 
 
+def image_side(path: Path) -> int | None:
+    """The side (the larger of height and width) of the images stored at `path`, reading only what tells it
+    (the IDX or NPY header, the sizes of a folder's images); None for points, or when it cannot tell (training
+    reads the data and says why)."""
+    try:
+        if path.is_dir():
+            from PIL import Image
+            sizes = []
+            for f in sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+                with Image.open(f) as img:
+                    sizes.append(img.size)
+            return max(target_size(sizes, None)) if sizes else None
+        name = path.name.lower()
+        if name.endswith(".npy"):
+            with open(path, "rb") as fh:
+                version = np.lib.format.read_magic(fh)  # the header only: no array is read, nothing unpickled
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape = header(fh)[0]
+        else:
+            shape = _read_file(path).shape
+    except (DataError, OSError, ValueError):
+        return None
+    if len(shape) == 3:
+        return max(shape[1:])
+    if len(shape) == 4:
+        return max(shape[1:3]) if shape[3] in (1, 3, 4) else max(shape[2:])
+    return None
+
+
 def target_size(sizes: list[tuple[int, int]], image_size: int | None) -> tuple[int, int]:
     """(w, h): image_size if given, else the most common size, shrunk to MAX_SIDE, sides multiples of 4."""
     if image_size:
