@@ -6,7 +6,8 @@ Three measurements in one run:
    and fake, zero_grad, backward, step; D then G, G's step on the D step's G(z); default
    optimiser options and thread count) on exactly the ring8 preset's models, batch, optimiser
    and loss;
-2. ganviz's headless trainer (what `ganviz train` runs, one thread) on ring8, figure1, digits;
+2. ganviz's headless trainer (what `ganviz train` runs, one thread) on ring8, figure1, digits, and
+   on images of each size (8x8, 16x16, 28x28, 32x32 RGB) with the settings sized for it;
    on ring8 interleaved with the yardstick in short rounds, so both see the same machine load;
 3. the window attached (a scripted offscreen run in a subprocess) on ring8 and figure1: training
    speed while drawing, frames/s, frame times (a snapshot applied and painted), the first frame
@@ -197,6 +198,34 @@ def headless_rate(preset: str, seconds: float, runs: int = 1) -> float:
     run_for(pop.step, min(0.5, seconds / 3), 1)
     n, el, _ = run_for(pop.step, seconds, 1)
     return n / el
+
+
+IMAGE_SIZES = (("8x8", "digits", 0, 1), ("16x16", "shapes", 0, 1), ("28x28", "digits", 28, 1), ("32x32 RGB", None, 32, 3))
+
+
+def image_rates(seconds: float) -> dict[str, float]:
+    """Training steps/s (no evaluation) of one run at each image size, with the settings sized for it
+    (core/sizing.py): the digits and shapes presets, digits resized to 28 x 28, and 32 x 32 colour images
+    (random pixels: the speed does not depend on what they show)."""
+    import numpy as np
+
+    from .core import sizing
+    from .core.config import from_dict
+    from .core.data import from_array, load
+    from .core.population import Population
+    out = {}
+    for name, builtin, side, channels in IMAGE_SIZES:
+        if builtin is not None:
+            data = load(builtin, image_size=side or None)
+        else:
+            pixels = np.random.default_rng(0).integers(0, 256, (2000, side, side, channels), dtype=np.uint8)
+            data = from_array("rgb", pixels)
+        settings = sizing.for_side(max(data.image_shape[1:]))[1]
+        pop = Population(from_dict({**settings, "data": "digits", "eval_every": 10**6}), data=data)
+        run_for(pop.step, min(0.5, seconds / 3), 1)
+        n, el, _ = run_for(pop.step, seconds, 1)
+        out[name] = n / el
+    return out
 
 
 def lockstep(preset: str, plan: Plan, runs: int = 4) -> dict:
@@ -428,6 +457,8 @@ def table(res: dict) -> str:
                     if "reference_ratio_1thread" in res else ""))
     for p in ("figure1", "digits"):
         lines.append(f"{'  ganviz headless, ' + p:44} {_fmt(res['headless'][p]):>9}")
+    for name, rate in res.get("images", {}).items():
+        lines.append(f"{'  images ' + name + ', sized settings, no evaluation':44} {_fmt(rate):>9}")
     lines.append(f"{'  4 ' + COMPARE[0] + ' runs in lockstep (population steps)':44} "
                  f"{_fmt(res['headless']['compare']):>9}")
     lines += ["", f"{'4 runs, run-steps/s':44} {'lockstep':>9} {'one by one':>11}  ratio"]
@@ -484,6 +515,8 @@ def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None
     for p in ("figure1", "digits"):
         log(f"{p}: headless trainer")
         res["headless"][p] = headless_rate(p, plan.other_s)
+    log("images: 8x8, 16x16, 28x28, 32x32 RGB, the settings sized for each (core/sizing.py)")
+    res["images"] = image_rates(plan.other_s)
     for p, key in (("figure1", "lockstep_ratio"), ("ring8", "lockstep_ratio_ring8")):
         log(f"{p}: 4 runs in lockstep vs one after another, {plan.rounds} interleaved rounds")
         res["lockstep"] = res.get("lockstep", {})

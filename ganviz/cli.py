@@ -123,15 +123,24 @@ def parser() -> argparse.ArgumentParser:
 
 
 def resolve_config(args, base: dict | None = None):
-    """Preset, then --data/--steps/--seed, then --set: later wins. Returns (preset, Config).
+    """Preset, then settings sized for a user's images (--data with a built-in preset, core/sizing.py),
+    then --data/--steps/--seed, then --set: later wins. Returns (preset, Config); args.sized says what was sized.
 
     With `base` (a resumed run's own settings) the preset applies only when one is named, so what
     the command line does not mention stays as the run had it.
     """
+    from .core import sizing
     from .core.config import from_dict, load_preset, parse_assignments
     preset = load_preset(args.preset or DEFAULT_PRESET) if base is None or args.preset else None
     values = dict(base or {})
     values.update(preset.settings if preset is not None else {})
+    args.sized = None
+    own_preset = args.preset is not None and Path(args.preset).suffix == ".toml"  # the user's own settings
+    if getattr(args, "data", None) and base is None and not own_preset:
+        image_size = dict(parse_assignments(args.sets)).get("image_size", values.get("image_size", 0))
+        args.sized = sizing.for_data(args.data, image_size)
+        if args.sized is not None:
+            values.update(args.sized[1])
     for key in ("data", "steps", "seed"):
         if getattr(args, key, None) is not None:
             values[key] = getattr(args, key)
@@ -162,9 +171,11 @@ def resolve_runs(args, base: dict | None = None):
 
 
 def ignored_notes(args, preset, cfgs) -> list[str]:
-    """A warning per setting the user chose that the runs ignore (config.ignored): each one given with --set,
+    """A line on settings sized for the user's images (resolve_config), then a warning per setting the user
+    chose that the runs ignore (config.ignored): each one given with --set,
     and those of a preset file of their own that differ from the default (a config.toml that
     'ganviz train' wrote lists every setting, defaults too). The built-in presets are not the user's."""
+    from .core import sizing
     from .core.config import FIELDS, coerce, ignored, parse_assignments
     chosen = set(parse_assignments(args.sets))
     if preset is not None and args.preset and Path(args.preset).suffix == ".toml":
@@ -172,7 +183,8 @@ def ignored_notes(args, preset, cfgs) -> list[str]:
     notes = {}
     for cfg in cfgs:
         notes.update({key: why for key, why in ignored(cfg).items() if key in chosen})
-    return [f"{key} is ignored: {why}" for key, why in notes.items()]
+    sized = [sizing.note(args.data, args.sized)] if getattr(args, "sized", None) else []
+    return sized + [f"{key} is ignored: {why}" for key, why in notes.items()]
 
 
 def cmd_presets(args) -> int:

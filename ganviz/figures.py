@@ -12,6 +12,7 @@ from .core.errors import GanvizError
 from .core.fileio import write_with
 
 DATA, GEN, DISC = "#111111", "#1a9641", "#2b6cb0"
+GRID_TILE_PX = 64  # grid.png: each tile at least this many pixels a side
 
 
 def _figure1(ax_top, ax_z, snap, legend: bool = True) -> None:
@@ -80,7 +81,48 @@ def _images(ax, snap) -> None:
     ax.set_title(f"G(z) on fixed noise; mean D = {snap.d_fake.mean():.2f}")
 
 
-FIGSIZE = {"1d": (9, 5.5), "2d": (7, 6), "image": (6, 6.4)}
+def _class_bars(ax, snap) -> None:
+    """G's share of each class (filled) beside the data's (outline), as the window's class bars."""
+    k = np.arange(len(snap.classes))
+    ax.barh(k, snap.class_shares, height=0.7, color=GEN, alpha=0.85, label="G")
+    ax.barh(k, snap.real_shares, height=0.7, fill=False, edgecolor=DATA, lw=1.5, label="data")
+    ax.set_yticks(k, [c[:10] for c in snap.classes])
+    ax.invert_yaxis()
+    ax.set_xlabel("share of samples")
+    ax.set_title(f"classes: sure of {100 * snap.confident:.0f}% of G's\n({100 * snap.real_confident:.0f}% of "
+                 f"real; {100 * snap.classifier_acc:.0f}% right)", fontsize=10)
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+
+
+def grid_png(snap, tile_px: int = GRID_TILE_PX, gap: int = 2) -> np.ndarray:
+    """The fixed-noise grid as an RGB image: 8 tiles a row, each scaled up pixel for pixel (no smoothing)
+    to at least tile_px, on white."""
+    n, h, w, c = snap.fake_u8.shape
+    s = max(1, -(-tile_px // h))
+    tiles = np.repeat(np.repeat(snap.fake_u8, s, 1), s, 2)
+    if c == 1:
+        tiles = np.repeat(tiles, 3, 3)
+    cols = 8
+    rows = -(-n // cols)
+    th, tw = h * s, w * s
+    out = np.full((rows * (th + gap) + gap, cols * (tw + gap) + gap, 3), 255, np.uint8)
+    for i, t in enumerate(tiles):
+        r, k = divmod(i, cols)
+        out[gap + r * (th + gap):gap + r * (th + gap) + th, gap + k * (tw + gap):gap + k * (tw + gap) + tw] = t
+    return out
+
+
+def save_grid(run, path: str | Path) -> None:
+    """grid.png: the run's fixed-noise grid as the window shows it, tile for tile."""
+    from PIL import Image
+
+    from .core.snapshot import SnapshotMaker
+    snap = SnapshotMaker(run.pop).make([run.index])[run.index]
+    image = grid_png(snap)
+    write_with(Path(path), lambda tmp: Image.fromarray(image).save(tmp, format="PNG"))
+
+
+FIGSIZE = {"1d": (9, 5.5), "2d": (7, 6), "image": (8.6, 6.4)}
 PANEL = {"1d": (4.6, 3.4), "2d": (3.6, 3.4), "image": (3.2, 3.5)}  # one run of compare.png
 
 
@@ -91,8 +133,12 @@ def _draw(fig, cell, snap, small: bool = False) -> None:
         _figure1(top, zax, snap, legend=not small)
     elif snap.kind == "2d":
         _scatter(fig.add_subplot(cell), snap, colorbar=not small)
-    else:
+    elif snap.class_shares is None or small:
         _images(fig.add_subplot(cell), snap)
+    else:  # labelled images: the class bars beside the grid
+        grid_ax, bars_ax = cell.subgridspec(1, 2, width_ratios=[3, 1.3], wspace=0.08).subplots()
+        _images(grid_ax, snap)
+        _class_bars(bars_ax, snap)
 
 
 def render(snap, title: str, size: tuple[float, float] | None = None):
@@ -150,7 +196,9 @@ def save_figure(run, path: str | Path, title: str | None = None) -> None:
     """A run's current picture as PNG (150 dpi) or SVG, by the file's suffix."""
     from .core.snapshot import SnapshotMaker
     path = check_suffix(path)
-    snap = SnapshotMaker(run.pop).make([run.index], arrows=True)[run.index]
+    maker = SnapshotMaker(run.pop)
+    maker.prepare_classes()
+    snap = maker.make([run.index], arrows=True)[run.index]
     _save(render(snap, title or title_of(run)), path)
 
 

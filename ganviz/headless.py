@@ -5,7 +5,8 @@ One run writes into DIR:
     metrics.csv          one row per logged step; no wall-clock columns, so equal runs give equal files
     real.npy, samples.npy    data and generated samples, both in the data's own units
     model.safetensors    G's and D's weights; trainer.safetensors the whole state for --resume
-    final.png            the final picture (for 1D: the Figure 1 view)
+    final.png            the final picture (for 1D: the Figure 1 view; images: the grid and the class bars)
+    grid.png             image data: the fixed-noise grid at the end, each tile scaled up pixel for pixel
 A comparison (`--vary`) trains its runs in lockstep and writes those files for each run into
 DIR/<what differs>/, plus DIR/runs.csv (one row per run: what varied, final metrics, steps/s, status)
 and DIR/compare.png (the runs' final pictures side by side).
@@ -124,8 +125,10 @@ def write_outputs(pop: Population, i: int, out: Path) -> None:
     _save_npy(out / "samples.npy", run.sample(n).astype(np.float32))
     checkpoint.save_weights(out / "model.safetensors", pop, i)
     checkpoint.save(out / "trainer.safetensors", pop, [i])
-    from .figures import save_figure
+    from .figures import save_figure, save_grid
     save_figure(run, out / "final.png")
+    if data.kind == "image":
+        save_grid(run, out / "grid.png")
 
 
 @contextmanager

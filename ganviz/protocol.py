@@ -48,13 +48,15 @@ class Set:
 
 @dataclass(frozen=True)
 class View:
-    """What the views want drawn: which runs, the 2D overlays, the 2D plot's width / height, and whether
-    the pictures are compact (panels of compare mode: fewer points, snapshot.COMPACT)."""
+    """What the views want drawn: which runs, the 2D overlays, the 2D plot's width / height, whether
+    the pictures are compact (panels of compare mode: fewer points, snapshot.COMPACT), and the tiles
+    a latent walk joins (images)."""
     runs: tuple[int, ...] | None = (0,)   # None: every run
     arrows: bool = False
     manifold: bool = False
     aspect: float | None = None
     compact: bool = False
+    walk: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

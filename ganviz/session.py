@@ -16,7 +16,7 @@ from typing import Any, Callable
 from psygnal import Signal
 
 from . import protocol as p
-from .core import config, vary
+from .core import config, sizing, vary
 from .core.config import Config, Preset
 from .core.errors import GanvizError
 from .core.metriclog import MetricLog
@@ -111,7 +111,8 @@ class Session:
 
     def edit(self, key: str, value: Any) -> bool:
         """The user changed a setting: live ones go to the trainer now, the others wait for Reset.
-        Returns False (and changes nothing) for a value the setting does not take."""
+        Returns False (and changes nothing) for a value the setting does not take. Data that is a user's
+        images brings settings sized for them (core/sizing.py), which wait for Reset too."""
         try:
             value = config.coerce(key, value)
             config.check(key, value)
@@ -121,6 +122,9 @@ class Session:
             return True
         for i in self._targets():
             self.runs_edited[i][key] = value
+            if key == "data":  # a user's images: the models sized for them (core/sizing.py), applied on Reset
+                sized = sizing.for_data(value, self.runs_edited[i]["image_size"])
+                self.runs_edited[i].update(sized[1] if sized else {})
         if config.meta(key)["live"]:
             runs = None if self.edit_all else (self.selected,)
             self.send(p.Set({key: value}, runs))

@@ -242,7 +242,7 @@ class Worker:
 
     def _overlays(self) -> dict:
         v = self.view
-        return {"arrows": v.arrows, "manifold": v.manifold, "aspect": v.aspect, "compact": v.compact}
+        return {"arrows": v.arrows, "manifold": v.manifold, "aspect": v.aspect, "compact": v.compact, "walk": v.walk}
 
     def _frame(self, pictures: dict, phase: p.Phase | None = None) -> p.Frame:
         pop = self.pop
@@ -314,6 +314,9 @@ class Worker:
             self.maybe_send_frame()
             if self.snaps_made:
                 self._keep_first()  # the first picture is out: get ready for the first step
+                if self.maker.classifier is None and self.pop.data.classes:  # seconds, once per data set
+                    self.maker.prepare_classes()
+                    self.dirty = True  # the next picture shows the classes
 
 
 Worker.HANDLERS = {

@@ -283,3 +283,16 @@ def test_curves_switch_kind(app, qtbot):
     assert view.set_kind("2d") and "jsd" not in view.series and "modes" in view.series
     assert not view.set_kind("2d")
     assert view.set_kind("1d") and "jsd" in view.series
+
+
+def test_the_image_view_says_when_the_data_has_no_class_labels(app, qtbot, tmp_path):
+    from ganviz.core.population import Population
+    from ganviz.core.snapshot import SnapshotMaker
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).integers(0, 255, (60, 8, 8), dtype=np.uint8))
+    maker = SnapshotMaker(Population(config.Config(data=str(tmp_path / "x.npy"), model="mlp", z_dim=4)))
+    maker.prepare_classes()
+    view = ImageGridView()
+    qtbot.addWidget(view)
+    view.draw(maker.make()[0])
+    assert "no class labels" in view.bars_message.toPlainText()
+    assert view.g_bars.opts["width"] is None or len(view.g_bars.opts["width"]) == 0

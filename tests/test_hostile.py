@@ -263,3 +263,19 @@ def test_screenshot_that_cannot_be_written_is_refused_before_the_window_opens(tm
     rc = cli.main(["gui", "--preset", "figure1", "--screenshot", f"{blocked(tmp_path, where)}/shot.png"])
     err = capsys.readouterr().err
     assert rc == 2 and len(err.splitlines()) == 1 and "--screenshot" in err and "Traceback" not in err, err
+
+
+def test_a_session_whose_header_length_begins_like_a_pickle_still_opens(tmp_path):
+    """safetensors starts with its header's length (8 bytes, little-endian): 0x80 first is a pickle's mark too."""
+    import torch
+    from safetensors.torch import save_file
+
+    from ganviz.core import checkpoint
+    from ganviz.core.errors import GanvizError
+    for pad in range(256):  # metadata of some length puts 0x80 in the first byte
+        path = tmp_path / "s.safetensors"
+        save_file({"x": torch.zeros(1)}, str(path), metadata={"format": "other", "pad": "p" * pad})
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    with pytest.raises(GanvizError, match="not a ganviz session"):  # read, and told what it is
+        checkpoint.read(path)

@@ -1,4 +1,5 @@
-"""Export from the window: the view as PNG (2x) or SVG, a recording (GIF/MP4), the metrics as CSV.
+"""Export from the window: the view as PNG (2x) or SVG, a recording (GIF/MP4), the metrics as CSV,
+and the image view's latent walk as a PNG strip or a GIF that walks there and back.
 
 Every file is written atomically (a temporary file renamed over the target), so a viewer or a
 script watching the folder never sees half a picture.
@@ -16,6 +17,43 @@ from ..core.fileio import write_text, write_with
 from ..core.metriclog import metrics_csv
 
 RECORD_FPS = 15.0
+WALK_PX = 96       # each image of an exported latent walk is scaled up to at least this side, pixel for pixel
+WALK_FPS = 6.0     # the GIF's pace along the walk
+
+
+def upscaled(image: np.ndarray, px: int = WALK_PX) -> np.ndarray:
+    """(H, W, C) uint8 -> (sH, sW, 3), each pixel an s x s block (no smoothing), s the least with sH >= px."""
+    s = max(1, -(-px // image.shape[0]))
+    big = np.repeat(np.repeat(image, s, 0), s, 1)
+    return np.ascontiguousarray(np.broadcast_to(big, (*big.shape[:2], 3)) if big.shape[2] == 1 else big)
+
+
+def walk_strip(frames: np.ndarray, gap: int = 4) -> np.ndarray:
+    """The walk's images side by side on white: (sH, n*sW + (n-1)*gap, 3) uint8."""
+    tiles = [upscaled(f) for f in frames]
+    h, w = tiles[0].shape[:2]
+    out = np.full((h, len(tiles) * (w + gap) - gap, 3), 255, np.uint8)
+    for k, t in enumerate(tiles):
+        out[:, k * (w + gap):k * (w + gap) + w] = t
+    return out
+
+
+def save_walk(frames: np.ndarray, path: str | Path) -> None:
+    """A latent walk as a PNG strip, or (.gif) an animation from its first image to its last and back."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        from PIL import Image
+        strip = walk_strip(frames)
+        write_with(path, lambda tmp: Image.fromarray(strip).save(tmp, format="PNG"))
+    elif suffix == ".gif":
+        from ..recording import Recorder
+        rec = Recorder(path, fps=WALK_FPS)
+        for k in [*range(len(frames)), *range(len(frames) - 2, 0, -1)]:  # there and back: it loops smoothly
+            rec.add(upscaled(frames[k]))
+        rec.save()
+    else:
+        raise GanvizError(f"latent walk '{path}' must end in .png or .gif")
 
 
 def grab_2x(widget: QtWidgets.QWidget) -> QtGui.QPixmap:
@@ -92,6 +130,8 @@ class Exporter(QtCore.QObject):
         self.act_record.triggered.disconnect()
         self.act_record.triggered.connect(lambda _=None: self.toggle_record())
         self.act_csv = A("Export metrics CSV\u2026", self.ask_csv, [], "all curve values so far, one row per step")
+        self.act_walk = A("Export latent walk\u2026", self.ask_walk, [],
+                          "the image view's latent walk as a PNG strip or a GIF (shift-click a tile to choose its end)")
         win.frame_drawn.connect(self._on_frame)
 
     def install_ui(self, file_menu: QtWidgets.QMenu | None) -> None:
@@ -102,7 +142,7 @@ class Exporter(QtCore.QObject):
         after_png = actions[actions.index(png) + 1] if png in actions[:-1] else None
         file_menu.insertAction(after_png, self.act_svg)   # next to the PNG export
         quit_ = getattr(self.win, "act_quit", None)
-        for a in (self.act_record, self.act_csv):
+        for a in (self.act_walk, self.act_record, self.act_csv):
             file_menu.insertAction(quit_, a)
         file_menu.insertSeparator(quit_)
 
@@ -121,6 +161,23 @@ class Exporter(QtCore.QObject):
                                                         "SVG picture (*.svg)")
         if path:
             self._done(lambda: self.export_svg(path), f"saved {path}")
+
+    # ------------------------------------------------------------------ latent walk
+    def export_walk(self, path: str | Path) -> None:
+        """The image view's latent walk, as on screen, to PNG or GIF (by the suffix)."""
+        frames = self.win.views["image"].walk_frames()
+        if frames is None or self.win.current_view() is not self.win.views["image"]:
+            raise GanvizError("there is no latent walk to export: in the image view, shift-click a second tile "
+                              "(the walk runs from the selected tile to it)")
+        save_walk(frames, path)
+
+    def ask_walk(self) -> None:
+        path, kind = QtWidgets.QFileDialog.getSaveFileName(self.win, "Export latent walk", "latent-walk.gif",
+                                                           "GIF animation (*.gif);;PNG strip (*.png)")
+        if path:
+            if Path(path).suffix.lower() not in (".gif", ".png"):
+                path += ".png" if "png" in kind.lower() else ".gif"
+            self._done(lambda: self.export_walk(path), f"saved {path}")
 
     # ------------------------------------------------------------------ metrics
     def export_csv(self, path: str | Path) -> int:

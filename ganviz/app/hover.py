@@ -1,7 +1,7 @@
 """Hover readouts in the status bar: the numbers under the mouse.
 
-1D: x, p_data(x), p_g(x), D(x); 2D: D(x1, x2); images: the tile's D score and the distance to its
-nearest training image. Values come from the picture on screen (no request to the worker):
+1D: x, p_data(x), p_g(x), D(x); 2D: D(x1, x2); images: the tile's D score, the class the classifier
+reads in it (labelled data) and the distance to its nearest training image. Values come from the picture on screen (no request to the worker):
 interpolated on its grid, so they are what the picture shows.
 """
 from __future__ import annotations
@@ -69,6 +69,19 @@ class HoverReadout(QtCore.QObject):
         p = view.vb.mapSceneToView(pos)
         i = view.lay.tile_at(p.x(), p.y())
         if i is None:
+            k = view.lay.walk_at(p.x(), p.y())
+            if k is not None and view.walk_frames() is not None:
+                a, b = snap.walk
+                return f"latent walk from tile {a + 1} to tile {b + 1}: image {k + 1} of {len(snap.walk_u8)}"
             return None
-        return (f"tile {i + 1}:   D(G(z)) = {float(snap.d_fake[i]):.3f}   "
+        return (f"tile {i + 1}:   D(G(z)) = {float(snap.d_fake[i]):.3f}   {class_text(snap, i)}"
                 f"nearest real image at distance {float(snap.nn_dist[i]):.3f} (RMS per pixel)")
+
+
+def class_text(snap, i: int) -> str:
+    """'class 3 (p = 0.97)   ' for tile i of labelled data; what stands in for it otherwise."""
+    if snap.classes is None:
+        return ""
+    if snap.tile_class is None:
+        return "class: (classifier training)   "
+    return f"class {snap.classes[int(snap.tile_class[i])]} (p = {float(snap.tile_sure[i]):.2f})   "

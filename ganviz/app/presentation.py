@@ -2,7 +2,8 @@
 
 Presentation: full screen, every font 1.7x (on a 1080-line screen; proportionally less on a shorter
 one), every line at least 3 px, symbols larger, a high-contrast light look (black text and axes), side
-panels hidden (H shows them again).
+panels hidden (H shows them again), and image tiles larger (their frames' colours give D's scores: the
+text under each would crowd them).
 Dark theme (View > Dark theme): a dark background with light text and lighter curve colours.
 
 The views are restyled from outside by walking their scenes, so no view needs to know about it:
@@ -169,6 +170,8 @@ class Presenter(QtCore.QObject):
 
     def apply(self) -> None:
         """Restyle everything from its original look for the current (presenting, dark) state."""
+        for view in self.win.views.values():  # first: a view may lay itself out anew (larger image tiles)
+            view.set_presenting(self.presenting)
         self._style_app()
         self._style_widgets()
         for glw in self.scenes():

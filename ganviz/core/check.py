@@ -14,6 +14,7 @@ import torch
 
 from . import losses
 from .config import Preset
+from .errors import ConfigError
 from .expectations import DISTANCES, Expectation
 from .population import Population
 
@@ -21,7 +22,11 @@ from .population import Population
 def _metric(name: str) -> Callable:
     """A sample-based metric of the run's evaluation (evaluate.py)."""
     def measure(pop, i: int) -> float:
-        return float(pop.evaluate_now(i)[name])
+        values = pop.evaluate_now(i)
+        if name not in values:
+            raise ConfigError(f"measure '{name}' is not computed for data '{pop.data.name}' "
+                              f"(it has {', '.join(sorted(values))}); expect one of those instead")
+        return float(values[name])
     measure.__doc__ = f"{name} from the run's evaluation"
     return measure
 
@@ -111,7 +116,10 @@ class Odometer:
 
 
 MEASURES: dict[str, Callable | None] = {  # expectations.MEASURES names them; a test checks both agree
-    **{name: _metric(name) for name in ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll")},
+    **{name: _metric(name) for name in ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll",
+                                        # images with labels (classifier.py): class coverage, readability
+                                        "classes", "class_kl", "class_share_min", "class_share_max",
+                                        "confident_ratio")},
     "d_half_gap": d_half_gap, "d_star_gap": d_star_gap, "d_margin": d_margin, "spread": spread,
     "centre": centre, "mean_gap": mean_gap, "g_grad_ratio": g_grad_ratio,
     "travel": None,   # the Odometer's reading: check() looks while training

@@ -77,14 +77,14 @@ def read(path: str | Path) -> dict[str, Any]:
         head = path.read_bytes()[:4]
     except OSError as err:
         raise CheckpointError(f"cannot read '{path}': {err.strerror}") from None
-    if head[:1] in PICKLE_MAGIC or head == PICKLE_MAGIC[1]:
-        raise CheckpointError(f"'{path}' is a pickle file; ganviz never opens pickles (they can run code). "
-                              "Give a .safetensors session saved by ganviz")
-    try:
+    try:  # safetensors only parses (never executes): tried first, since its 8-byte header length may begin 0x80
         with safe_open(str(path), framework="pt") as fh:
             metadata = fh.metadata() or {}
             tensors = {k: fh.get_tensor(k) for k in fh.keys()}
     except Exception as err:  # safetensors raises several types for corrupt or truncated files
+        if head[:1] in PICKLE_MAGIC or head == PICKLE_MAGIC[1]:
+            raise CheckpointError(f"'{path}' is a pickle file; ganviz never opens pickles (they can run code). "
+                                  "Give a .safetensors session saved by ganviz") from None
         raise CheckpointError(f"'{path}' is not a readable safetensors file ({str(err).splitlines()[0][:80]}); "
                               "it may be truncated or corrupt") from None
     if metadata.get("format") in OLD_FORMATS:

@@ -62,6 +62,8 @@ class Config:
     dropout: float = _f(0.0, "dropout in D's hidden layers", lo=0.0, hi=0.9, group="model", step=0.05)
     d_batchnorm: bool = _f(False, "batch normalisation in D (makes separate vs mixed D batches differ)",
                            group="model")
+    spectral_norm: bool = _f(False, "spectral normalisation of D's layers (Miyato et al. 2018): each weight divided "
+                             "by its largest singular value, so D cannot change faster than its input", group="model")
     z_dim: int = _f(2, "dimension of the noise z", lo=1, hi=128, group="model")
     prior: str = _f("gaussian", "distribution of z: N(0, I) or U(-1, 1)", choices=PRIORS, live=True, group="model")
 
@@ -97,6 +99,9 @@ class Config:
     lr_decay: float = _f(0.0, "the last share of the steps over which both learning rates fall linearly to a "
                          "twentieth, so the samples settle (0: constant rates)", lo=0.0, hi=1.0, live=True, step=0.05,
                          scope=RUN)
+    ema: float = _f(0.0, "the views and samples show G with its weights averaged over recent steps (exponential "
+                    "moving average with this decay, e.g. 0.999): steadier, sharper samples; training itself is "
+                    "unchanged (0: G's own weights)", lo=0.0, hi=0.9999, live=True, step=0.001, scope=RUN)
     k_d: int = _f(1, "D steps per iteration (Algorithm 1's k)", lo=1, hi=100, live=True, scope=RUN)
     k_g: int = _f(1, "G steps per iteration", lo=1, hi=100, live=True, scope=RUN)
     update: str = _f("alternating", "alternating: D then G (Algorithm 1); simultaneous: both from the same state",
@@ -378,8 +383,8 @@ def load_preset(name_or_path: str) -> Preset:
 def preset_names() -> list[str]:
     # The lecture's order: the paper's picture, the questions it raises, the benchmarks, images, losses.
     order = ["figure1", "linear1d", "saturating", "d-strong", "d-weak", "mode-collapse", "mixed-batches",
-             "noise-target", "helvetica", "ring8", "grid25", "digits", "shapes", "loss-minimax", "loss-ns",
-             "loss-lsgan", "loss-wgan", "loss-wgan-gp", "loss-hinge"]
+             "noise-target", "helvetica", "ring8", "grid25", "digits", "shapes", "digits-collapse", "loss-minimax",
+             "loss-ns", "loss-lsgan", "loss-wgan", "loss-wgan-gp", "loss-hinge"]
     found = sorted(p.name.removesuffix(".toml") for p in PRESET_DIR.iterdir() if p.name.endswith(".toml"))
     return [n for n in order if n in found] + [n for n in found if n not in order]
 

@@ -43,6 +43,11 @@ class Dataset:
     mode_std: float | None      # std of each mode in own units
     view_range: np.ndarray      # (dim, 2) lo/hi per axis in own units; images: [[lo, hi]] of pixel values
     description: str            # one sentence for the UI
+    # Images whose data says what each shows (digits, shapes, IDX with its labels file, folders of
+    # class folders): the class of each training and held-out image, and the classes' names.
+    labels: np.ndarray | None = None       # (N,) int64 class of each train image
+    held_labels: np.ndarray | None = None  # (n_held,) of each held-out image
+    classes: tuple[str, ...] | None = None
 
     @property
     def dim(self) -> int:
@@ -131,14 +136,23 @@ def _gauss2d(rng, n):
     return np.array([1.0, 1.0]) + rng.standard_normal((n, 2)) @ chol.T
 
 
+DIGIT_CLASSES = tuple("0123456789")
+# The shapes' four kinds; a bar is one kind whether it lies or stands (drawn as two of the five
+# equally likely forms, so bars are 2/5 of the data and each other kind 1/5).
+SHAPE_CLASSES = ("circle", "square", "bar", "triangle")
+SHAPE_KIND = np.array([0, 1, 2, 2, 3])  # form drawn -> its kind
+
+
 def _digits(rng, n):
     from sklearn.datasets import load_digits  # ships with scikit-learn: no download
 
-    return load_digits().images[:, None]  # (1797, 1, 8, 8), values 0..16
+    digits = load_digits()
+    return digits.images[:, None], digits.target  # (1797, 1, 8, 8), values 0..16; the digit each shows
 
 
 def _shapes(rng, n, side=16, sub=4):
-    """Filled circles, squares, bars and triangles in [0, 1], anti-aliased by sub x sub supersampling."""
+    """Filled circles, squares, bars and triangles in [0, 1], anti-aliased by sub x sub supersampling;
+    with the kind of each (SHAPE_CLASSES)."""
     n = min(n, MAX_SHAPES)
     kind = rng.integers(5, size=n)            # circle, square, horizontal bar, vertical bar, triangle
     r = rng.uniform(2.5, 6.0, n)              # half-extent in pixels
@@ -159,7 +173,7 @@ def _shapes(rng, n, side=16, sub=4):
             default=(dy <= rr) & (2 * ax <= dy + rr))  # apex up, base of width 2r at the bottom
         m = len(inside)
         out[sl, 0] = inside.reshape(m, side, sub, side, sub).mean(axis=(2, 4))
-    return out
+    return out, SHAPE_KIND[kind]
 
 
 @dataclass(frozen=True)
@@ -171,6 +185,7 @@ class _Builtin:
     density: Callable | None = None
     modes: np.ndarray | None = None
     mode_std: float | None = None
+    classes: tuple[str, ...] | None = None  # images: sample returns (images, labels) of these classes
 
 
 def _mog(means, sds, desc, view):
@@ -204,9 +219,9 @@ _BUILTINS = {
     "gauss2d": _Builtin("2d", "one correlated Gaussian, mean (1, 1), unit variances, correlation 0.8",
                         _gauss2d, ((-3.0, 5.0),) * 2),
     "digits": _Builtin("image", "1,797 handwritten digits, 8×8 pixels with values 0..16 (scikit-learn)",
-                       _digits),
+                       _digits, classes=DIGIT_CLASSES),
     "shapes": _Builtin("image", "16×16 grayscale shapes (circles, squares, bars, triangles) of random "
-                       "size and position", _shapes),
+                       "size and position", _shapes, classes=SHAPE_CLASSES),
 }
 
 BUILTINS: dict[str, tuple[str, str]] = {name: (b.kind, b.description) for name, b in _BUILTINS.items()}
@@ -220,7 +235,8 @@ def load(source: str, *, seed: int = DATA_SEED, n: int = 20000, image_size: int 
         return _load_builtin(name.lower(), seed, n, image_size)
     path = Path(os.path.expanduser(name)) if name else None
     if path is not None and (any(c in name for c in "/\\.~") or path.exists()):
-        return from_array(source, loaders.read(path, image_size), seed=seed, n=n, image_size=image_size)
+        x, labels, classes = loaders.read_labelled(path, image_size)
+        return from_array(source, x, seed=seed, n=n, image_size=image_size, labels=labels, classes=classes)
     raise DataError(_unknown_name_message(name))
 
 
@@ -237,15 +253,20 @@ def _load_builtin(name: str, seed: int, n: int, image_size: int | None) -> Datas
     rng = np.random.default_rng(seed)
     x = b.sample(rng, n)
     if b.kind == "image":
-        return _image_dataset(name, x, seed=seed, n=n, image_size=image_size, description=b.description)
+        x, labels = x
+        return _image_dataset(name, x, seed=seed, n=n, image_size=image_size, description=b.description,
+                              labels=labels, classes=b.classes)
     return _point_dataset(name, x, view_range=np.array(b.view_range), density=b.density,
                           modes=None if b.modes is None else b.modes.copy(), mode_std=b.mode_std,
                           description=b.description)
 
 
 def from_array(name: str, arr: np.ndarray, *, seed: int = 0, n: int = 20000,
-               image_size: int | None = None) -> Dataset:
-    """A Dataset from an array in its own units, its kind told by its shape (as a file's is)."""
+               image_size: int | None = None, labels: np.ndarray | None = None,
+               classes: tuple[str, ...] | None = None) -> Dataset:
+    """A Dataset from an array in its own units, its kind told by its shape (as a file's is); images may
+    come with their labels (N,) and class names."""
+    images = partial(_image_dataset, seed=seed, n=n, image_size=image_size, labels=labels, classes=classes)
     arr = np.asarray(arr)
     if arr.dtype.kind not in "biuf":
         raise DataError(f"data '{name}' holds {arr.dtype} values; save plain numbers (int or float)")
@@ -258,12 +279,11 @@ def from_array(name: str, arr: np.ndarray, *, seed: int = 0, n: int = 20000,
     elif arr.ndim == 2 and shape[1] == 2:
         x, kind = arr, "2D points"
     elif arr.ndim == 3:
-        return _image_dataset(name, arr[:, None], seed=seed, n=n, image_size=image_size)
+        return images(name, arr[:, None])
     elif arr.ndim == 4 and shape[3] in (1, 3, 4):   # N, H, W, C (images as saved by most tools)
-        x = np.moveaxis(arr[..., :3], 3, 1)          # an alpha channel is dropped
-        return _image_dataset(name, x, seed=seed, n=n, image_size=image_size)
+        return images(name, np.moveaxis(arr[..., :3], 3, 1))  # an alpha channel is dropped
     elif arr.ndim == 4 and shape[1] in (1, 3):       # N, C, H, W (as torch keeps them)
-        return _image_dataset(name, arr, seed=seed, n=n, image_size=image_size)
+        return images(name, arr)
     else:
         raise DataError(_shape_message(name, shape))
     return _point_dataset(name, x.astype(np.float64), description=f"{len(x):,} {kind} from '{name}'")
@@ -315,13 +335,18 @@ def _pixel_range(name: str, x: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-def _image_dataset(name, x, *, seed, n, image_size=None, description=None) -> Dataset:
-    """x: (N, C, H, W) in own units. Keeps at most n images, seeded; holds some out; scales to [-1, 1]."""
+def _image_dataset(name, x, *, seed, n, image_size=None, description=None, labels=None, classes=None) -> Dataset:
+    """x: (N, C, H, W) in own units. Keeps at most n images, seeded; holds some out; scales to [-1, 1].
+    labels (N,), with the classes' names: kept with their images (dropped when fewer than two classes)."""
     if len(x) < MIN_IMAGES:
         raise DataError(f"data '{name}' has only {len(x)} image(s); give at least {MIN_IMAGES}")
     lo, hi = _pixel_range(name, x)
     keep = np.random.default_rng(seed).permutation(len(x))[:min(n, len(x))]
     x = (x[keep].astype(np.float32) - lo) * (2 / (hi - lo)) - 1
+    if labels is not None:
+        labels = np.asarray(labels, np.int64)[keep]
+        if len(np.unique(labels)) < 2:
+            labels = classes = None
     if image_size and x.shape[2:] != (image_size, image_size):
         x = _resize(x, image_size)
     n_held = max(1, min(MAX_HELD_OUT, len(x) // 5))
@@ -331,8 +356,11 @@ def _image_dataset(name, x, *, seed, n, image_size=None, description=None) -> Da
         colour = "grayscale" if c == 1 else "colour"
         description = f"{len(x):,} {h}×{w} {colour} images from '{name}'"
     f32 = partial(np.array, dtype=np.float32)
+    if labels is not None and classes is None:
+        classes = tuple(str(k) for k in range(int(labels.max()) + 1))
     return Dataset(name, "image", train, held, f32((hi + lo) / 2), f32((hi - lo) / 2), None, None, None,
-                   np.array([[lo, hi]]), description)
+                   np.array([[lo, hi]]), description, labels=None if labels is None else labels[n_held:],
+                   held_labels=None if labels is None else labels[:n_held], classes=classes)
 
 
 def _resize(x: np.ndarray, side: int) -> np.ndarray:

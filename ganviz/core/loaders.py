@@ -3,6 +3,10 @@
 CSV/TXT give (N, columns) float64; NPY/NPZ and MNIST IDX give the stored array as it is; a folder
 of images gives uint8 (N, H, W, C). Deciding what the array *is* (1D, 2D or images) is data.py's job.
 Nothing here unpickles: np.load always runs with allow_pickle=False.
+
+Labels, where a file brings them (`read_labelled`): MNIST's labels file beside its images
+(`train-images-idx3-ubyte` -> `train-labels-idx1-ubyte`, either gzipped), and an image folder
+whose images sit in sub-folders, one per class (`shapes/circle/1.png`: class "circle").
 """
 from __future__ import annotations
 
@@ -23,13 +27,28 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 MAX_SIDE = 64  # folders of large photos are shrunk to this: the models are small
 NPZ_KEYS = ("x", "data", "arr_0")
 # IDX type codes (yann.lecun.com/exdb/mnist): all multi-byte values are big-endian.
+IDX_NAME = re.compile(r"(ubyte|\.idx\d?)(\.gz)?$")
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+Labelled = tuple[np.ndarray, np.ndarray | None, tuple[str, ...] | None]  # array, labels (N,), class names
 
 
 def read(path: Path, image_size: int | None = None) -> np.ndarray:
     """The array stored at `path` (a file or a folder of images), dispatched on its type."""
+    return read_labelled(path, image_size)[0]
+
+
+def read_labelled(path: Path, image_size: int | None = None) -> Labelled:
+    """The array at `path` with its labels and class names where the data brings them (else None, None)."""
     if path.is_dir():
         return read_image_folder(path, image_size)
+    x = _read_file(path)
+    labels = idx_labels(path, len(x)) if x.ndim >= 3 and IDX_NAME.search(path.name.lower()) else None
+    return x, labels, None if labels is None else tuple(str(k) for k in range(int(labels.max()) + 1))
+
+
+def _read_file(path: Path) -> np.ndarray:
     if not path.exists():
         raise DataError(f"data file '{path}' not found; check the path, or use a built-in data set "
                         "(see 'ganviz presets --data')")
@@ -44,7 +63,7 @@ def read(path: Path, image_size: int | None = None) -> np.ndarray:
         return read_npy(raw, path)
     if suffix == ".npz" or raw.startswith(b"PK\x03\x04"):
         return read_npz(raw, path)
-    if re.search(r"ubyte$|\.idx\d?$", name) or looks_like_idx(raw):
+    if IDX_NAME.search(name) or looks_like_idx(raw):
         return read_idx(raw, path)
     if suffix in IMAGE_SUFFIXES:
         raise DataError(f"'{path}' is a single image; put the images in a folder and give the folder")
@@ -184,9 +203,41 @@ def read_idx(raw: bytes, path: Path) -> np.ndarray:
     return np.frombuffer(raw, dtype, offset=header).reshape(dims).astype(dtype.newbyteorder("="))
 
 
+def labels_path(images: Path) -> Path | None:
+    """MNIST's labels file beside an images file (its name with images/idx3 -> labels/idx1), if there is one."""
+    name = images.name
+    if "images" not in name:
+        return None
+    base = name.replace("images", "labels").replace("idx3", "idx1")
+    for candidate in (base, base.removesuffix(".gz"), base + ".gz"):
+        if candidate != name and (images.parent / candidate).is_file():
+            return images.parent / candidate
+    return None
+
+
+def idx_labels(images: Path, n: int) -> np.ndarray | None:
+    """The labels of n images from the IDX labels file beside them; None without one (a warning when it
+    does not fit: training goes on, without class coverage)."""
+    path = labels_path(images)
+    if path is None:
+        return None
+    try:
+        raw = read_bytes(path)
+        labels = read_idx(gunzip(raw, path) if path.name.lower().endswith(".gz") else raw, path)
+    except DataError as err:
+        warnings.warn(f"labels file not used: {err}", stacklevel=3)
+        return None
+    if labels.ndim != 1 or len(labels) != n or labels.dtype.kind not in "iu" or labels.min() < 0:
+        warnings.warn(f"labels file '{path.name}' does not fit the {n:,} images (it holds {labels.shape} values); "
+                      "training without class coverage", stacklevel=3)
+        return None
+    return labels.astype(np.int64)
+
+
 # ---------------------------------------------------------------------------- image folders
-def read_image_folder(folder: Path, image_size: int | None = None) -> np.ndarray:
-    """Every PNG/JPEG/BMP/GIF under `folder` as uint8 (N, H, W, C), C = 1 if all are grayscale else 3."""
+def read_image_folder(folder: Path, image_size: int | None = None) -> Labelled:
+    """Every PNG/JPEG/BMP/GIF under `folder` as uint8 (N, H, W, C), C = 1 if all are grayscale else 3; with
+    labels when every image sits in a sub-folder and there are at least two (the sub-folders' names)."""
     from PIL import Image, UnidentifiedImageError  # only folders need Pillow
 
     try:
@@ -218,7 +269,49 @@ def read_image_folder(folder: Path, image_size: int | None = None) -> np.ndarray
             raise DataError(f"cannot read image '{f}' (truncated or corrupt); remove or replace it") from None
     x = np.stack(pixels)
     gray = bool((x[..., 0] == x[..., 1]).all() and (x[..., 1] == x[..., 2]).all())
-    return x[..., :1] if gray else x
+    return (x[..., :1] if gray else x), *folder_labels(folder, [f for f, _ in opened])
+
+
+def folder_labels(folder: Path, files: list[Path]) -> tuple[np.ndarray | None, tuple[str, ...] | None]:
+    """Class labels from the sub-folder each image sits in (sorted names), when all do and there are >= 2."""
+    parts = [f.relative_to(folder).parts for f in files]
+    if any(len(p) < 2 for p in parts):
+        return None, None
+    names = tuple(sorted({p[0] for p in parts}))
+    if len(names) < 2:
+        return None, None
+    index = {name: k for k, name in enumerate(names)}
+    return np.array([index[p[0]] for p in parts], np.int64), names
+
+
+def image_side(path: Path) -> int | None:
+    """The side (the larger of height and width) of the images stored at `path`, reading only what tells it
+    (the IDX or NPY header, the sizes of a folder's images); None for points, or when it cannot tell (training
+    reads the data and says why)."""
+    try:
+        if path.is_dir():
+            from PIL import Image
+            sizes = []
+            for f in sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+                with Image.open(f) as img:
+                    sizes.append(img.size)
+            return max(target_size(sizes, None)) if sizes else None
+        name = path.name.lower()
+        if name.endswith(".npy"):
+            with open(path, "rb") as fh:
+                version = np.lib.format.read_magic(fh)  # the header only: no array is read, nothing unpickled
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                    np.lib.format.read_array_header_2_0
+                shape = header(fh)[0]
+        else:
+            shape = _read_file(path).shape
+    except (DataError, OSError, ValueError):
+        return None
+    if len(shape) == 3:
+        return max(shape[1:])
+    if len(shape) == 4:
+        return max(shape[1:3]) if shape[3] in (1, 3, 4) else max(shape[2:])
+    return None
 
 
 def target_size(sizes: list[tuple[int, int]], image_size: int | None) -> tuple[int, int]:

@@ -46,40 +46,73 @@ def run_ids(n: int, runs) -> list[int]:
 
 
 class Stacked(nn.Module):
-    """A layer with a parameter per run along axis 0; fan_in for torch.nn's default initialisation."""
+    """A layer with a parameter per run along axis 0; fan_in for torch.nn's default initialisation.
+
+    spectral: the weight is divided by its largest singular value (spectral normalisation, Miyato
+    et al. 2018), estimated as torch.nn.utils.spectral_norm does, by one step of power iteration per
+    training forward pass from the last estimate, for every run at once. Its vector `u` is a buffer,
+    so it travels with the run's state."""
+
+    spectral = False
+
+    def _spectral(self, n: int, rows: int, cols: int) -> None:
+        """Spectral normalisation of a weight read as n matrices rows x cols."""
+        self.spectral, self.sn_shape = True, (rows, cols)
+        self.register_buffer("u", torch.full((n, cols), 1 / math.sqrt(cols)))
 
     def reset(self, run: int, generator: torch.Generator) -> None:
         bound = 1 / math.sqrt(self.fan_in)
         with torch.no_grad():
             for p in self.parameters(recurse=False):
                 nn.init.uniform_(p[run], -bound, bound, generator=generator)
+            if self.spectral:  # power iteration starts again from the same even vector
+                self.u[run].fill_(1 / math.sqrt(self.sn_shape[1]))
+
+    def _weight(self, runs) -> torch.Tensor:
+        w = _pick(self.weight, runs)
+        if not self.spectral:
+            return w
+        mat = w.reshape(len(w), *self.sn_shape)
+        u = _pick(self.u, runs)
+        with torch.no_grad():
+            if self.training and runs is None:  # one power step per training pass; looking changes nothing
+                v = F.normalize(torch.bmm(mat, u[..., None])[..., 0], dim=1, eps=1e-12)
+                u = F.normalize(torch.bmm(mat.transpose(1, 2), v[..., None])[..., 0], dim=1, eps=1e-12)
+                self.u.copy_(u)
+            v = F.normalize(torch.bmm(mat, u[..., None])[..., 0], dim=1, eps=1e-12)
+        sigma = torch.bmm(v[:, None], torch.bmm(mat, u[..., None]))[:, 0, 0]  # v.W.u, with W's gradient
+        return w / sigma.reshape(-1, *[1] * (w.dim() - 1))
 
 
 class Linear(Stacked):
-    def __init__(self, n: int, n_in: int, n_out: int):
+    def __init__(self, n: int, n_in: int, n_out: int, spectral: bool = False):
         super().__init__()
         self.weight = nn.Parameter(torch.empty(n, n_in, n_out))
         self.bias = nn.Parameter(torch.empty(n, 1, n_out))
         self.fan_in = n_in
+        if spectral:
+            self._spectral(n, n_in, n_out)
 
     def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
-        return torch.baddbmm(_pick(self.bias, runs), x, _pick(self.weight, runs))
+        return torch.baddbmm(_pick(self.bias, runs), x, self._weight(runs))
 
 
 class Conv(Stacked):
     """Conv2d (or ConvTranspose2d) of N runs as one grouped convolution; activations in the grouped
     layout (B, N*C, H, W), where run i owns channels i*C .. (i+1)*C."""
 
-    def __init__(self, n: int, c_in: int, c_out: int, transposed: bool = False):
+    def __init__(self, n: int, c_in: int, c_out: int, transposed: bool = False, spectral: bool = False):
         super().__init__()
         self.transposed = transposed
         shape = (c_in, c_out) if transposed else (c_out, c_in)
         self.weight = nn.Parameter(torch.empty(n, *shape, 4, 4))  # kernel 4, stride 2, padding 1: x2 or /2
         self.bias = nn.Parameter(torch.empty(n, c_out))
         self.fan_in = shape[1] * 16  # torch.nn's: the weight's second axis times the kernel's area
+        if spectral:  # as torch.nn.utils.spectral_norm reads a convolution: out channels x (in channels x kernel)
+            self._spectral(n, shape[0], shape[1] * 16)
 
     def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
-        w, b = _pick(self.weight, runs), _pick(self.bias, runs)
+        w, b = self._weight(runs), _pick(self.bias, runs)
         k = len(w)
         w, b = w.reshape(k * w.shape[1], *w.shape[2:]), b.reshape(-1)
         if self.transposed:
@@ -142,9 +175,9 @@ class MLP(nn.Module):
     """Linear layers with an activation between them (and optional batch norm and dropout)."""
 
     def __init__(self, n: int, sizes: list[int], act: str, *, batchnorm: bool = False, dropout: float = 0.0,
-                 generators: list[torch.Generator] | None = None):
+                 generators: list[torch.Generator] | None = None, spectral: bool = False):
         super().__init__()
-        self.linears = nn.ModuleList(Linear(n, a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.linears = nn.ModuleList(Linear(n, a, b, spectral) for a, b in zip(sizes[:-1], sizes[1:]))
         hidden = sizes[1:-1]
         self.norms = nn.ModuleList(BatchNorm(n, h) for h in hidden) if batchnorm else None
         self.drop = Dropout(dropout, generators) if dropout > 0 else None
@@ -198,13 +231,13 @@ class DCGANDiscriminator(nn.Module):
     """DCGAN's D scaled down: 2 stride-2 convs with leaky ReLU (optional batch norm, dropout), then linear."""
 
     def __init__(self, n: int, ch: int, shape: tuple[int, int, int], *, batchnorm: bool, dropout: float,
-                 generators: list[torch.Generator]):
+                 generators: list[torch.Generator], spectral: bool = False):
         super().__init__()
         c, h, w = shape
-        self.down1, self.down2 = Conv(n, c, ch), Conv(n, ch, 2 * ch)
+        self.down1, self.down2 = Conv(n, c, ch, spectral=spectral), Conv(n, ch, 2 * ch, spectral=spectral)
         self.bn = BatchNorm(n, 2 * ch) if batchnorm else None
         self.drop = Dropout(dropout, generators) if dropout > 0 else None
-        self.fc = Linear(n, 2 * ch * (h // 4) * (w // 4), 1)
+        self.fc = Linear(n, 2 * ch * (h // 4) * (w // 4), 1, spectral)
 
     def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
         k, b = x.shape[:2]
@@ -267,7 +300,7 @@ def _build(cfg: Config, data_shape: tuple[int, ...], n: int = 1,
                               "set image_size to a multiple of 4 or use model=mlp")
         g_body = DCGANGenerator(n, cfg.z_dim, cfg.g_hidden, data_shape)
         d_body = DCGANDiscriminator(n, cfg.d_hidden, data_shape, batchnorm=cfg.d_batchnorm, dropout=cfg.dropout,
-                                    generators=generators)
+                                    generators=generators, spectral=cfg.spectral_norm)
         return Generator(g_body, data_shape, squash=True), Discriminator(d_body, flatten=False)
     if cfg.model == "linear":
         # The paper's simplest pair: G(z) = w·z + b and D(x) = sigmoid(w·x + b).
@@ -277,7 +310,8 @@ def _build(cfg: Config, data_shape: tuple[int, ...], n: int = 1,
         d_sizes = [dim] + [cfg.d_hidden] * cfg.d_depth + [1]
     g_body = MLP(n, g_sizes, cfg.activation)
     d_body = MLP(n, d_sizes, cfg.activation, batchnorm=cfg.d_batchnorm and cfg.model == "mlp",
-                 dropout=cfg.dropout if cfg.model == "mlp" else 0.0, generators=generators)
+                 dropout=cfg.dropout if cfg.model == "mlp" else 0.0, generators=generators,
+                 spectral=cfg.spectral_norm)
     return Generator(g_body, data_shape, squash=is_image), Discriminator(d_body, flatten=is_image)
 
 

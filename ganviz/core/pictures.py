@@ -54,4 +54,18 @@ class ImageGrid(Picture):
     real_u8: np.ndarray       # (k, H, W, C) a few training images
     nn_u8: np.ndarray         # (n, H, W, C) the nearest training image of each sample
     nn_dist: np.ndarray       # (n,) its RMS distance per pixel
+    # Class coverage (core/classifier.py), for data with labels: classes is None without labels; the
+    # numbers are None until the classifier is trained (the training process's first seconds) or when
+    # a compact picture leaves them out.
+    classes: tuple[str, ...] | None = None
+    tile_class: np.ndarray | None = None    # (n,) int: the class the classifier reads in each tile
+    tile_sure: np.ndarray | None = None     # (n,) its probability
+    class_shares: np.ndarray | None = None  # (K,) the share of each class among G's samples on fixed noise
+    real_shares: np.ndarray | None = None   # (K,) its share of the training images
+    confident: float = float("nan")         # the share of those samples the classifier is sure of
+    real_confident: float = float("nan")    # ... of the held-out real images
+    classifier_acc: float = float("nan")    # its accuracy on the held-out images
+    # Latent walk: G along the path between the z of two tiles (spherical for a Gaussian prior).
+    walk: tuple[int, int] | None = None     # (from tile, to tile)
+    walk_u8: np.ndarray | None = None       # (N_WALK, H, W, C), both ends included
     kind = "image"

@@ -242,14 +242,14 @@ def _phases(t: Trainer) -> Iterator[dict[str, torch.Tensor]]:
     m = t.cfg.batch_size
     real, z = t.real_batch(m), t.noise(m)
     yield {"real": real, "z": z}
-    fake = t.generate(z)
+    fake = t.generate(z, averaged=False)  # Algorithm 1's own G, which the steps below move
     yield {"real": real, "z": z, "fake": fake}
     seen = {"real": real, "z": z, "fake": fake, "d_real": t.discriminate(real), "d_fake": t.discriminate(fake)}
     yield seen
     t.step_d(real=real, z=z)
     yield {**seen, "d_real": t.discriminate(real), "d_fake": t.discriminate(fake)}
     t.step_g()
-    yield {**seen, "fake_after": t.generate(z)}
+    yield {**seen, "fake_after": t.generate(z, averaged=False)}
 
 
 class Run:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .data import DATA_SEED
 from .pictures import Density1D, ImageGrid, Picture, Scatter2D
@@ -23,6 +24,9 @@ HEATMAP = 50         # D's heatmap: about HEATMAP x HEATMAP points whatever the 
 N_ARROWS = 300
 MANIFOLD = 20
 N_TILES = 64         # the fixed-noise image grid, 8 x 8
+N_CLASSIFIED = 512   # G's samples on fixed noise (the tiles first) whose classes the class bars count: a share
+                     # of 10% within about 1.3 points
+N_WALK = 8           # images along a latent walk, both ends included (the view puts one beside each row)
 N_REAL_TILES = 8
 COMPACT = 0.5        # compact pictures (a panel among several, compare mode): this share of the points and
                      # arrows, and D's map on this share of the cells each way: a quarter of the panel's area
@@ -69,6 +73,13 @@ class SnapshotMaker:
             idx = np.random.default_rng(seed).choice(len(data.train), N_REAL_TILES, replace=False)
             self._real_u8 = _u8((data.train[idx] + 1) / 2)
             self._train01 = torch.from_numpy(((data.train + 1) / 2).reshape(len(data.train), -1))
+        self.classifier = None  # trained by prepare_classes(): seconds the first picture does not wait for
+
+    def prepare_classes(self) -> None:
+        """Train the data's classifier (once per data set) so image pictures carry class coverage."""
+        if self.kind == "image" and self.classifier is None:
+            from . import classifier
+            self.classifier = classifier.fit(self.pop.data)
 
     def fixed_noise(self, run: int) -> torch.Tensor:
         """The run's fixed noise; drawn again when its prior changes (live), from its own generator."""
@@ -76,16 +87,19 @@ class SnapshotMaker:
         key = (cfg.prior, cfg.z_dim, cfg.seed)
         if run not in self._fixed or self._fixed[run][0] != key:
             rng = torch.Generator().manual_seed(cfg.seed + FIXED_NOISE_SEED + self.seed_offset)
-            n = {"1d": N_FAKE_1D, "2d": N_POINTS_2D, "image": N_TILES}[self.kind]
+            n = {"1d": N_FAKE_1D, "2d": N_POINTS_2D, "image": N_CLASSIFIED}[self.kind]
             self._fixed[run] = (key, noise(cfg, n, rng))
         return self._fixed[run][1]
 
     def make(self, runs: list[int] | None = None, arrows: bool = False, manifold: bool = False,
-             aspect: float | None = None, heat: bool = True, compact: bool = False) -> dict[int, Picture]:
+             aspect: float | None = None, heat: bool = True, compact: bool = False,
+             walk: tuple[int, int] | None = None) -> dict[int, Picture]:
         """{run: picture} for `runs` (all when None). arrows/manifold: compute those overlays (2D);
         aspect: the 2D plot's width / height; heat=False: D's 2D map as last computed (while playing,
-        every other frame: D's map drifts slowly, the points are what moves); compact: fewer points (COMPACT)."""
+        every other frame: D's map drifts slowly, the points are what moves); compact: fewer points (COMPACT),
+        and for images only the tiles; walk: (tile, tile), the latent walk between their z (images)."""
         self._compact = compact
+        self._walk = None if compact or walk is None or not all(0 <= t < N_TILES for t in walk) else tuple(walk)
         runs = list(range(len(self.pop))) if runs is None else list(runs)
         by_trainer: dict[int, list[int]] = {}
         for r in runs:
@@ -103,6 +117,11 @@ class SnapshotMaker:
             z = torch.stack([self.fixed_noise(r) for r in group])
             if compact and self.kind == "2d":
                 z = z[:, :round(len(z[0]) * COMPACT)]
+            if self.kind == "image":
+                z = z[:, :N_TILES] if compact else z
+                if self._walk is not None:  # drawn in the same batch: G's batch norm sees the usual statistics
+                    a, b = self._walk
+                    z = torch.cat([z, latent_walk(z[:, a], z[:, b], self.pop.cfgs[group[0]].prior)], 1)
             fake = t.generate(z, sel)
             make = {"1d": self._make_1d, "2d": self._make_2d, "image": self._make_image}[self.kind]
             for k, pic in enumerate(make(t, sel, group, fake, arrows=arrows, manifold=manifold, heat=heat)):
@@ -213,14 +232,45 @@ class SnapshotMaker:
 
     # ------------------------------------------------------------------ images
     def _make_image(self, t, sel, group, fake, **_) -> list[ImageGrid]:
-        d = t.discriminate(fake, sel).numpy()
+        walk = fake[:, -N_WALK:] if self._walk is not None else None
+        pool = fake[:, :fake.shape[1] - (N_WALK if walk is not None else 0)]  # tiles, then the rest (not compact)
+        tiles = pool[:, :N_TILES]
+        d = t.discriminate(tiles, sel).numpy()
+        data, clf = self.pop.data, self.classifier
         out = []
         for i, r in enumerate(group):
-            fake01 = (fake[i].clamp(-1, 1) + 1) / 2
+            fake01 = (tiles[i].clamp(-1, 1) + 1) / 2
             dist = torch.cdist(fake01.reshape(len(fake01), -1), self._train01)
             nn_dist, nn_idx = dist.min(1)
             npix = fake01[0].numel()
             nn = self._train01[nn_idx].reshape(fake01.shape).numpy()
-            out.append(ImageGrid(**self._base(r), fake_u8=_u8(fake01.numpy()), d_fake=_c(d[i]), real_u8=self._real_u8,
-                                 nn_u8=_u8(nn), nn_dist=_c(nn_dist.numpy() / np.sqrt(npix))))
+            pic = ImageGrid(**self._base(r), fake_u8=_u8(fake01.numpy()), d_fake=_c(d[i]), real_u8=self._real_u8,
+                            nn_u8=_u8(nn), nn_dist=_c(nn_dist.numpy() / np.sqrt(npix)), classes=data.classes)
+            if clf is not None:
+                p = clf.probabilities(pool[i])
+                pic.tile_class, pic.tile_sure = p[:N_TILES].argmax(1), _c(p[:N_TILES].max(1))
+                pic.real_confident, pic.classifier_acc = clf.real_confident, clf.accuracy
+                if not self._compact:
+                    from .classifier import CONFIDENT, shares
+                    pic.class_shares, pic.real_shares = _c(shares(p)), _c(clf.real_shares)
+                    pic.confident = float((p.max(1) >= CONFIDENT).mean())
+            if walk is not None:
+                pic.walk, pic.walk_u8 = self._walk, _u8(((walk[i].clamp(-1, 1) + 1) / 2).numpy())
+            out.append(pic)
         return out
+
+
+def latent_walk(za: torch.Tensor, zb: torch.Tensor, prior: str, n: int = N_WALK) -> torch.Tensor:
+    """(k, n, z_dim): n points from za to zb (k runs' each). Spherical interpolation for a Gaussian prior,
+    whose samples sit near a sphere, so the path's points look like draws from the prior (a straight
+    line's middle would be atypically short); a straight line for a uniform one, which stays in its cube."""
+    t = torch.linspace(0, 1, n).reshape(1, n, 1)
+    a, b = za[:, None], zb[:, None]
+    line = (1 - t) * a + t * b
+    if prior == "uniform":
+        return line
+    cos = F.cosine_similarity(za, zb, dim=-1).clamp(-1, 1).reshape(-1, 1, 1)
+    omega = torch.arccos(cos)
+    sin = torch.sin(omega)
+    arc = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / sin.clamp(min=1e-6)
+    return torch.where(sin > 1e-4, arc, line)  # (nearly) parallel z: the line is the arc

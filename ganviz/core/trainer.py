@@ -13,6 +13,8 @@ masks from its own generator, so a run's course does not depend on the runs besi
 `step_d()`, `step_g()` and `step()` can be called in any order (the GUI's Step D / Step G /
 Step buttons); population.py keeps the step count, the logs and the live settings.
 Display and evaluation draw from their own generators, so watching a run never changes it.
+With `ema`, they also draw from G's weights averaged over recent steps (Polyak averaging, as
+BigGAN and StyleGAN sample): Algorithm 1 trains G's own weights exactly as without it.
 """
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ class Trainer:
         self.stats: dict[str, torch.Tensor] = {}  # the last step's numbers, one per run
         self.diverged: list[tuple[int, str] | None] = [None] * self.n  # (step, what) once a run's loss is NaN/Inf
         self.opt_d = self.opt_g = None
+        self.ema: torch.Tensor | None = None  # (N, P) G's averaged weights, while any run averages
         self.configure(self.cfgs)
 
     @property
@@ -100,6 +103,11 @@ class Trainer:
             self.opt_g.configure(self.lr[1], *betas)
         if self.cfg.d_target == "noise":
             self.kept = None
+        self.ema_decay = col("ema")
+        if not any(c.ema for c in self.cfgs):
+            self.ema = None
+        elif self.ema is None:  # averaging starts from G's weights as they are now
+            self.ema = self.flat_g.data.clone()
 
     # ------------------------------------------------------------------ sampling, one draw per run
     def _draw(self, fn: Callable[[torch.Generator], torch.Tensor], active: list[bool] | None) -> torch.Tensor:
@@ -204,7 +212,22 @@ class Trainer:
         loss = losses.per_run(self.loss_kinds, lambda k: losses.g_loss(k, logits))
         grads = self.flat_g.flatten(torch.autograd.grad(loss.sum(), self.flat_g.params))  # G's weights only
         self._update(self.opt_g, grads, loss, active, "G's loss")
+        self._average(active)
         self.stats.update(loss_g=loss.detach(), grad_g=grads)
+
+    @torch.no_grad()
+    def _average(self, active) -> None:
+        """ema: each run's averaged weights move toward G's new ones, w_avg = d w_avg + (1 - d) w. The decay
+        warms up as (1 + t) / (10 + t) from step t = 0, so the first steps' random weights fade fast; a run
+        with ema = 0, or that did not step, keeps what it had (0: G's own weights, exactly)."""
+        if self.ema is None:
+            return
+        t = self.step_count()
+        d = self.ema_decay.clamp(max=(1 + t) / (10 + t))
+        if active is not None:
+            d = torch.where(torch.tensor(active).reshape(-1, 1), d, torch.ones_like(d))
+        w = self.flat_g.data
+        self.ema.sub_(w).mul_(d).add_(w)
 
     def step_simultaneous(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Both players from the same state: D's and G's gradients from one forward pass."""
@@ -221,6 +244,7 @@ class Trainer:
         grads_g = self.flat_g.flatten(torch.autograd.grad(loss_g.sum(), self.flat_g.params))
         self._update(self.opt_d, grads_d, loss_d + loss_g, None, "the losses")
         self._update(self.opt_g, grads_g, loss_d + loss_g, None, "the losses")
+        self._average(None)
         if "wgan" in self.loss_kinds:
             with torch.no_grad():
                 self.flat_d.data.clamp_(-self.clip, self.clip)
@@ -282,11 +306,19 @@ class Trainer:
 
     # ------------------------------------------------------------------ views of the models
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, runs=None) -> torch.Tensor:
+    def generate(self, z: torch.Tensor, runs=None, averaged: bool = True) -> torch.Tensor:
         """G(z) in standardised units for the runs picked (z: (k, n, z_dim)), computed as training computes
         it: batch norm on the batch's own statistics (as pytorch/examples' DCGAN draws its fixed-noise grid),
-        leaving the running statistics alone, so drawing never changes a run."""
-        return self.G(z, runs, track=False)
+        leaving the running statistics alone, so drawing never changes a run. With ema, G's averaged
+        weights draw (averaged=False: the weights being trained, as slow motion shows Algorithm 1)."""
+        if self.ema is None or not averaged:
+            return self.G(z, runs, track=False)
+        own = self.flat_g.data.clone()
+        self.flat_g.data.copy_(self.ema)
+        try:
+            return self.G(z, runs, track=False)
+        finally:
+            self.flat_g.data.copy_(own)
 
     @torch.no_grad()
     def discriminate(self, x: torch.Tensor, runs=None) -> torch.Tensor:
@@ -325,7 +357,8 @@ class Trainer:
                    for name, b in m.named_buffers()}
         return {"G": self.flat_g.data[i].clone(), "D": self.flat_d.data[i].clone(), "buffers": buffers,
                 "opt_d": self.opt_d.run_state(i), "opt_g": self.opt_g.run_state(i), "rng": self.rngs[i].get_state(),
-                "kept_z": None if self.kept is None else self.kept[0][i].clone()}
+                "kept_z": None if self.kept is None else self.kept[0][i].clone(),
+                "G_ema": None if self.ema is None else self.ema[i].clone()}
 
     @torch.no_grad()
     def load_run_state(self, i: int, state: dict[str, Any]) -> None:
@@ -335,6 +368,8 @@ class Trainer:
         for key, value in state["buffers"].items():
             net, name = key.split(".", 1)
             nets[net].get_buffer(name)[i] = value
+        if self.ema is not None:  # a state saved without averaging starts it from its weights
+            self.ema[i] = state["G_ema"] if state.get("G_ema") is not None else state["G"]
         self.opt_d.load_run_state(i, state["opt_d"])
         self.opt_g.load_run_state(i, state["opt_g"])
         self.rngs[i].set_state(state["rng"])

@@ -45,6 +45,9 @@ class View(QtWidgets.QWidget):
     def set_compact(self, on: bool) -> None:
         """Compact: a panel among several (compare mode): no legend, no axis titles, only the picture."""
 
+    def set_presenting(self, on: bool) -> None:
+        """Presentation mode (app/presentation.py restyles fonts and lines; a view may lay itself out anew)."""
+
     def new_run(self) -> None:
         """A fresh run (reset, load, preset): forget ranges and selections of the old one."""
 
