@@ -403,7 +403,7 @@ def soak_table(res: dict) -> str:
     lines += ["", f"growth after start-up ({res['warmup_s']:g} s after the first frame to the end): window "
               f"{grow['window']:+.1f} MB, training process {grow['trainer']:+.1f} MB, total {grow['total']:+.1f} MB",
               f"start-up after the first frame (once): total {res['total_startup_mb']:+.1f} MB",
-              f"  {_mark(t['pass'])}  rss_growth_mb = {_fmt(t['value'], 1)} (target {t['target']}): {t['means']}"]
+              f"  {mark(t['pass'])}  rss_growth_mb = {_fmt(t['value'], 1)} (target {t['target']}): {t['means']}"]
     return "\n".join(lines)
 
 
@@ -486,11 +486,11 @@ def table(res: dict) -> str:
                      f"then {res['rss_growth_mb']:.1f} MB while playing")
     lines += ["", "targets"]
     for key, v in res["targets"].items():
-        lines.append(f"  {_mark(v['pass'])}  {key} = {_fmt(v['value'], 2)} (target {v['target']}): {v['means']}")
+        lines.append(f"  {mark(v['pass'])}  {key} = {_fmt(v['value'], 2)} (target {v['target']}): {v['means']}")
     return "\n".join(lines)
 
 
-def _mark(ok: bool | None) -> str:
+def mark(ok: bool | None) -> str:
     return {True: "pass", False: "MISS", None: "n/a "}[ok]
 
 
@@ -503,7 +503,7 @@ def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None
             return 1
         print(soak_table(res))
         if as_json:
-            print(json.dumps(_rounded(res), allow_nan=False))
+            print(json.dumps(rounded(res), allow_nan=False))
         return 0
     plan = QUICK if quick else FULL
     t_start = time.perf_counter()
@@ -550,15 +550,15 @@ def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None
     print(table(res))
     print(f"\n({res['bench_seconds']:.0f} s)")
     if as_json:
-        print(json.dumps(_rounded(res), allow_nan=False))
+        print(json.dumps(rounded(res), allow_nan=False))
     return 0 if all("error" not in v for v in res["gui"].values()) else 1
 
 
-def _rounded(obj):
+def rounded(obj):
     if isinstance(obj, float):
         return round(obj, 3) if obj == obj else None
     if isinstance(obj, dict):
-        return {k: _rounded(v) for k, v in obj.items()}
+        return {k: rounded(v) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_rounded(v) for v in obj]
+        return [rounded(v) for v in obj]
     return obj

@@ -110,9 +110,10 @@ def test_compare_trains_the_selected_runs_side_by_side_from_their_settings(win, 
     s = win.session
     assert s.n_runs == 3 and s.preset.name == "ring8"
     assert sorted(s.names) == ["lr_d=0.001, seed=10", "lr_d=0.001, seed=2", "lr_d=10, seed=2"]
-    assert sorted((c.lr_d, c.seed, c.steps, c.g_hidden) for c in s.applied) == [
-        (0.001, 2, 60, 32), (0.001, 10, 60, 32), (10.0, 2, 60, 32)]
-    assert win.handles and len(win.handles[-1].configs) == 3  # a training process for the three
+    asked = [(c["lr_d"], c["seed"], c["steps"], c["g_hidden"]) for c in s.runs_edited]  # until the trainer's Started
+    assert sorted(asked) == [(0.001, 2, 60, 32), (0.001, 10, 60, 32), (10.0, 2, 60, 32)]
+    assert win.handles and sorted((c["lr_d"], c["seed"]) for c in win.handles[-1].configs) == [  # a training process
+        (0.001, 2), (0.001, 10), (10.0, 2)]                                                 # for the three
 
 
 def test_open_as_session_loads_the_runs_saved_state(win, folder):

@@ -60,7 +60,7 @@ def measure(runs: int, steps: int, rounds: int, log) -> dict:
 
 
 def main(quick: bool = False, as_json: bool = False, rounds: int = 1) -> int:
-    from ..bench import _mark, _rounded, log, machine, verdicts
+    from ..bench import mark, rounded, log, machine, verdicts
     runs, steps = QUICK if quick else FULL
     res = {"machine": machine(), **measure(runs, steps, rounds, log)}
     res["load_avg_1min_after"] = machine().get("load_avg_1min")
@@ -73,9 +73,9 @@ def main(quick: bool = False, as_json: bool = False, rounds: int = 1) -> int:
                       ("ray", "ganviz sweep --backend ray")):
         if f"{way}_s" in res:
             lines.append(f"  {what:34} {res[f'{way}_s']:17.1f}  " + ", ".join(f"{s:.1f}" for s in res["seconds"][way]))
-    lines += ["", "targets"] + [f"  {_mark(v['pass'])}  {k} = {v['value']:.2f} (target {v['target']}): {v['means']}"
+    lines += ["", "targets"] + [f"  {mark(v['pass'])}  {k} = {v['value']:.2f} (target {v['target']}): {v['means']}"
                                 for k, v in res["targets"].items() if v["value"] is not None]
     print("\n".join(lines))
     if as_json:
-        print(json.dumps(_rounded(res), allow_nan=False))
+        print(json.dumps(rounded(res), allow_nan=False))
     return 0
