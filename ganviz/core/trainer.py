@@ -94,6 +94,8 @@ class Trainer:
         self.gp_weight = torch.tensor([c.gp_weight if c.loss == "wgan-gp" else 0.0 for c in self.cfgs])
         self.r1 = torch.tensor([0.0 if c.loss == "wgan" else c.r1 for c in self.cfgs])
         self.lr = col("lr_d"), col("lr_g")
+        self._factors: tuple[float, ...] | None = None  # the rates' factors last applied (_schedule)
+        self._sigma: tuple | None = None  # (step, instance noise's stds, as a column): made once a step
         betas = col("beta1"), col("beta2"), col("momentum")
         if old != self.cfg.optimizer:  # a different optimiser starts with fresh moments
             self.opt_d = optim.make(self.cfg.optimizer, self.flat_d.data, self.lr[0], *betas)
@@ -127,14 +129,15 @@ class Trainer:
     def _instance_noise(self, x: torch.Tensor, active=None) -> torch.Tensor:
         """Gaussian noise on D's inputs, its std annealed linearly to 0 (each run its own schedule)."""
         t = self.step_count()
-        sigma = [c.instance_noise * max(0.0, 1.0 - t / c.noise_anneal) for c in self.cfgs]
-        if not any(s > 0 for s in sigma):
-            return x
+        if self._sigma is None or self._sigma[0] != t:  # the same for every batch of a step: made once
+            sigma = [c.instance_noise * max(0.0, 1.0 - t / c.noise_anneal) for c in self.cfgs]
+            self._sigma = t, sigma, optim.column(sigma)
+        _, sigma, column = self._sigma
         on = [s > 0 and (active is None or a) for s, a in zip(sigma, active or [True] * self.n)]
         if not any(on):
             return x
         eps = self._draw(lambda g: torch.randn(x.shape[1:], generator=g), on)
-        return x + optim.column(sigma).reshape(-1, *[1] * (x.dim() - 1)) * eps
+        return x + column.reshape(-1, *[1] * (x.dim() - 1)) * eps
 
     def _blurred_data(self, m: int, active=None) -> torch.Tensor:
         """Data blurred by noise that shrinks over noise_anneal steps: D's fakes when d_target=noise."""
@@ -268,7 +271,11 @@ class Trainer:
         if not any(decays):
             return
         t = self.step_count()
-        factor = optim.column(lr_factor(t, c.steps, c.lr_decay) for c in self.cfgs)
+        factors = tuple(lr_factor(t, c.steps, c.lr_decay) for c in self.cfgs)
+        if factors == self._factors:  # unchanged (every step before the decay begins): nothing to redo
+            return
+        self._factors = factors
+        factor = optim.column(factors)
         self.opt_d.lr, self.opt_g.lr = self.lr[0] * factor, self.lr[1] * factor
 
     def _update(self, opt: optim.RunOptimizer, grads: torch.Tensor, loss: torch.Tensor, active, what: str) -> None:
