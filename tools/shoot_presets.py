@@ -27,10 +27,12 @@ OUT = ROOT / "docs" / "presets"
 WALK = {"figure1": 2, "saturating": 3, "helvetica": 2, "noise-target": 1, "mixed-batches": 2}
 
 
-def shoot(name: str, seconds: float) -> dict:
-    png = OUT / f"{name}.png"
+def shoot(name: str, seconds: float, compare: bool = False) -> dict:
+    """The window on the preset after its scripted run; compare: its declared comparison instead."""
+    png = OUT / f"{name}{'-compare' if compare else ''}.png"
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    how = ["--walk", str(WALK[name])] if name in WALK else ["--run-for", str(seconds)]
+    how = ["--compare", "--run-for", str(seconds)] if compare else \
+        ["--walk", str(WALK[name])] if name in WALK else ["--run-for", str(seconds)]
     proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ganviz"), "--preset", name, *how,
                            "--screenshot", str(png)], capture_output=True, text=True, env=env, timeout=seconds + 300)
     if proc.returncode != 0:
@@ -68,6 +70,9 @@ def main() -> None:
     for name in names:
         run = shoot(name, seconds)
         print(f"{name}: step {run['steps']}, {run.get('frames_per_s', '?')} fps", flush=True)
+        if load_preset(name).compare is not None:
+            run = shoot(name, seconds, compare=True)
+            print(f"{name} --compare: step {run['steps']}, {run.get('frames_per_s', '?')} fps", flush=True)
     checked = json.loads(CHECK.read_text()) if CHECK.exists() else None
     lines = ["# Presets", "",
              "Each picture is the window after the scripted run "
@@ -89,6 +94,9 @@ def main() -> None:
         if (OUT / f"{name}.png").exists():
             shown = f", at the end of stage {WALK[name]}" if name in WALK else ""
             lines += ["", f"![{name}{shown}](presets/{name}.png)"]
+        if p.compare is not None and (OUT / f"{name}-compare.png").exists():
+            lines += ["", f"**Compare: {p.compare.title}** (the button in the window, or `ganviz --preset {name} "
+                      f"--compare`; here after {seconds:g} s):", "", f"![{name}, compare](presets/{name}-compare.png)"]
         lines.append("")
     (ROOT / "docs" / "presets.md").write_text("\n".join(lines))
 
