@@ -37,6 +37,22 @@ def test_a_run_without_ema_beside_one_with_it_draws_its_own_weights_exactly():
     assert np.allclose(alone.sample(0, 400), beside.sample(0, 400), atol=1e-5)  # stacked: another float order
 
 
+def test_drawing_between_d_and_g_steps_leaves_g_s_step_alone():
+    """Slow motion draws G's averaged samples between D's step and G's, whose step reuses the D step's G(z):
+    drawing must not write G's weights, or autograd refuses G's step (it did, for the digits preset)."""
+    from ganviz.core.snapshot import SnapshotMaker
+    from ganviz.slowmotion import phase_pictures
+    p, q = pop_of(dict(ema=0.99)), pop_of(dict(ema=0.99))
+    p.run(5)
+    q.run(5)
+    maker = SnapshotMaker(p)
+    phases = list(phase_pictures(p, maker, [0], {"arrows": True, "manifold": False, "aspect": None,
+                                                 "compact": False, "walk": None}))
+    assert len(phases) > 3 and p.step_count == 6
+    q.step()  # the same step without pictures in between
+    assert torch.equal(weights(p), weights(q)) and torch.equal(weights(p, 0, "D"), weights(q, 0, "D"))
+
+
 def test_the_average_follows_g_and_forgets_its_start():
     p = pop_of(dict(ema=0.9))
     t = p.trainers[0]

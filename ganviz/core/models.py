@@ -353,6 +353,16 @@ class FlatParameters:
             setattr(owner, name, nn.Parameter(view, requires_grad=True))
             offset += size
         self.params = list(net.parameters())
+        self.names = [name for name, _ in net.named_parameters()]
+
+    def views(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Another (N, P) buffer of the same layout (such as G's averaged weights) as the net's named
+        parameters, for torch.func.functional_call: the net then runs on it without a weight being written."""
+        out, offset = {}, 0
+        for name, p, size in zip(self.names, self.params, self.sizes):
+            out[name] = flat[:, offset:offset + size].view(p.shape)
+            offset += size
+        return out
 
     def flatten(self, grads) -> torch.Tensor:
         """Per-weight gradients (as autograd.grad returns them for self.params) -> (N, P)."""

@@ -320,12 +320,10 @@ class Trainer:
         weights draw (averaged=False: the weights being trained, as slow motion shows Algorithm 1)."""
         if self.ema is None or not averaged:
             return self.G(z, runs, track=False)
-        own = self.flat_g.data.clone()
-        self.flat_g.data.copy_(self.ema)
-        try:
-            return self.G(z, runs, track=False)
-        finally:
-            self.flat_g.data.copy_(own)
+        # Not by copying the averages into G's weights and back: that would write weights that a kept
+        # G(z) (the D step's, which G's step reuses) needs unchanged for its backward pass (slow motion
+        # draws between the two steps).
+        return torch.func.functional_call(self.G, self.flat_g.views(self.ema), (z, runs), {"track": False})
 
     @torch.no_grad()
     def discriminate(self, x: torch.Tensor, runs=None) -> torch.Tensor:
