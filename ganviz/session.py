@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from psygnal import Signal
 
-from . import protocol as p
+from .process import protocol as p
 from .core import config, sizing, vary
 from .core.config import Config, Preset
 from .core.errors import GanvizError
@@ -46,7 +46,7 @@ class Session:
                  start: Callable[[list[dict]], Any] | None = None, names: list[str] | None = None):
         """start(configs) -> a WorkerHandle: how a training process is started (tests give their own).
         names: the runs' names (else what differs between them)."""
-        from .handle import WorkerHandle
+        from .process.handle import WorkerHandle
         self._start = start or WorkerHandle
         self.handle = None
         self.preset = preset

@@ -8,7 +8,7 @@ pytest.importorskip("pytestqt")
 from PySide6 import QtCore, QtGui  # noqa: E402
 
 from apptools import FIRST_FRAME_MS, STEP_MS, open_window, pic, run_curve_values, settle, wait_frame  # noqa: E402
-from ganviz.app.compare import CompareDialog, columns  # noqa: E402
+from ganviz.app.views.compare import CompareDialog, columns  # noqa: E402
 
 SEEDS = [{"seed": s} for s in range(4)]
 

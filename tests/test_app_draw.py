@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui  # noqa: E402
 
 from apptools import open_window, pic  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.draw_data import MIN_TRAIN, DrawDataDialog, data_home, save_points  # noqa: E402
+from ganviz.app.tools.draw_data import MIN_TRAIN, DrawDataDialog, data_home, save_points  # noqa: E402
 
 FIRST_FRAME_MS = 90_000
 WAIT_MS = 60_000

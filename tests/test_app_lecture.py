@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from apptools import drop_events, fresh, open_window, opened, pic, smallest_pen, wait_frame  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.presentation import scales  # noqa: E402
+from ganviz.app.tools.presentation import scales  # noqa: E402
 from ganviz.core.config import load_preset  # noqa: E402
 from ganviz.core.trainer import PHASES  # noqa: E402
 
@@ -273,7 +273,7 @@ def test_dropping_a_data_file_trains_on_it_and_a_bad_file_is_one_line(qtbot, rin
 
 # ---------------------------------------------------------------------- hover readouts
 def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
-    from ganviz.app.hover import value_1d, value_2d
+    from ganviz.app.tools.hover import value_1d, value_2d
     win = fig1
     snap = pic(ready(qtbot, win))
     view = win.views["1d"]
@@ -302,7 +302,7 @@ def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
 def test_phase_pictures_carry_the_batch_in_the_datas_own_units():
     from ganviz.core.population import Population
     from ganviz.core.snapshot import SnapshotMaker
-    from ganviz.slowmotion import MAX_BATCH, phase_pictures
+    from ganviz.process.phases import MAX_BATCH, phase_pictures
     t = Population(load_preset("ring8").config().replace(batch_size=300))
     phases = list(phase_pictures(t, SnapshotMaker(t), [0], {"arrows": False}))
     assert [ph.name for ph, _ in phases] == list(PHASES)

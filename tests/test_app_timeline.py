@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from apptools import STEP_MS, fresh, ghost_data, open_window, pic, settle, wait_frame  # noqa: E402
-from ganviz.worker import PACING  # noqa: E402
+from ganviz.process.worker import PACING  # noqa: E402
 
 KEPT_MS = 20_000 + int(4 * PACING.keep_s * 1000)
 

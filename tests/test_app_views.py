@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 from apptools import curve_values  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.controls import RESET_MARK, ControlsPanel, LogSpinBox  # noqa: E402
+from ganviz.app.panels.controls import RESET_MARK, ControlsPanel, LogSpinBox  # noqa: E402
 from ganviz.app.views import curves as curves_mod  # noqa: E402
 from ganviz.app.views.curves import CurvesView  # noqa: E402
 from ganviz.app.views.density1d import Density1DView  # noqa: E402
@@ -78,7 +78,7 @@ def test_log_spin_box_steps_along_1_2_5(app, qtbot):
 
 
 def test_a_spin_box_edit_is_sent_once_after_typing_pauses(app, qtbot):
-    from ganviz import protocol as p
+    from ganviz.process import protocol as p
     sent = []
     panel = ControlsPanel(session_of(sent=sent))
     qtbot.addWidget(panel)

@@ -41,7 +41,7 @@ def test_drawing_between_d_and_g_steps_leaves_g_s_step_alone():
     """Slow motion draws G's averaged samples between D's step and G's, whose step reuses the D step's G(z):
     drawing must not write G's weights, or autograd refuses G's step (it did, for the digits preset)."""
     from ganviz.core.snapshot import SnapshotMaker
-    from ganviz.slowmotion import phase_pictures
+    from ganviz.process.phases import phase_pictures
     p, q = pop_of(dict(ema=0.99)), pop_of(dict(ema=0.99))
     p.run(5)
     q.run(5)

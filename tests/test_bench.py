@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganviz import bench
+from ganviz.cli import bench
 from ganviz.core.config import load_preset
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,8 +5,8 @@ import pytest
 from ganviz.core.config import Config
 from ganviz.core.errors import GanvizError
 from ganviz.core.population import Population
-from ganviz.figures import save_compare, save_figure
-from ganviz.recording import Recorder
+from ganviz.outputs.figures import save_compare, save_figure
+from ganviz.outputs.recording import Recorder
 
 
 def small(data="ring8", seeds=(0,)):
@@ -59,7 +59,7 @@ def test_recording_has_the_frames_recorded(tmp_path, suffix):
 
 
 def test_recording_memory_is_bounded():
-    from ganviz import recording
+    from ganviz.outputs import recording
     rec = Recorder("x.gif")
     for _ in range(recording.MAX_FRAMES * 3):
         rec.add(np.zeros((4, 4, 3), np.uint8))

@@ -2,10 +2,10 @@
 window's copy of each run's history: Qt-free, so these run without a window or a process."""
 import pytest
 
-from ganviz import protocol as p
+from ganviz.process import protocol as p
 from ganviz.core.config import Config, load_preset
 from ganviz.session import Session
-from ganviz.worker import Worker
+from ganviz.process.worker import Worker
 
 
 def frame(gen=1, rows=None, rows_from=None, handled=0, **kw) -> p.Frame:

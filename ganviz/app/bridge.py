@@ -11,7 +11,7 @@ import threading
 
 from PySide6 import QtCore
 
-from .. import protocol as p
+from ..process import protocol as p
 
 POLL_S = 0.1  # a dead trainer is noticed within this (plus is_alive's cost): well under 1 s
 

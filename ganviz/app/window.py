@@ -14,19 +14,19 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .. import protocol as p
+from ..process import protocol as p
 from ..core import config
 from ..core.errors import GanvizError
 from ..core.fileio import write_with
 from ..session import Session
-from . import lecture
+from . import tools as lecture
 from .bridge import Bridge
 from .chrome import WindowChrome
-from .compare import CompareCurves, CompareDialog, CompareGrid
-from .controls import ControlsPanel
-from .export import grab_2x
-from .panels import Banner, NarrationPanel, SpeedControl
-from .timeline_bar import TimelineBar
+from .views.compare import CompareCurves, CompareDialog, CompareGrid
+from .panels.controls import ControlsPanel
+from .tools.export import grab_2x
+from .panels.narration import Banner, NarrationPanel, SpeedControl
+from .panels.timeline_bar import TimelineBar
 from .views.curves import REFRESH_S, CurvesView
 from .views.density1d import Density1DView
 from .views.image_grid import ImageGridView
@@ -209,7 +209,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
             self.session.load(path)
 
     def open_sweep(self) -> None:
-        from .sweep import open_dialog  # a sweep's runs in a table (app/sweep.py)
+        from .panels.sweep_browser import open_dialog  # a sweep's runs in a table (app/sweep.py)
         open_dialog(self)
 
     def open_data(self) -> None:
@@ -218,7 +218,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
             self.reset()
 
     def draw_data(self) -> None:
-        from .draw_data import open_dialog  # paint 2D points, then train on them (app/draw_data.py)
+        from .tools.draw_data import open_dialog  # paint 2D points, then train on them (app/draw_data.py)
         open_dialog(self)
 
     def export_png(self) -> None:

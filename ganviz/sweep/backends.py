@@ -31,7 +31,7 @@ def train_population(task: dict, report: Callable[[int], None] | None = None,
 
     from ..core.config import from_dict
     from ..core.population import Population
-    from ..headless import write_curves, write_outputs
+    from ..cli.train import write_curves, write_outputs
     torch.set_num_threads(1)  # small nets: one thread each, and the workers share the cores
     t0 = time.perf_counter()
     pop = Population([from_dict(c) for c in task["cfgs"]])

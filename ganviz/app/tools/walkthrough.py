@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from . import theme
-from .panels import CaptionStrip
+from .. import theme
+from ..panels.narration import CaptionStrip
 
 WHAT = {"both": "iterations of D and G", "d": "updates of D alone (G frozen)", "g": "updates of G alone (D frozen)"}
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .core.errors import GanvizError
-from .core.fileio import write_with
+from ..core.errors import GanvizError
+from ..core.fileio import write_with
 
 FORMATS = (".gif", ".mp4")
 MAX_FRAMES = 1500  # ~50 s at 30 fps; beyond that frames are thinned, keeping memory bounded

@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from .core.trainer import PHASES
+from ..core.trainer import PHASES
 from .protocol import Phase
 
 MAX_BATCH = 256

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .core.errors import GanvizError
-from .core.fileio import write_with
+from ..core.errors import GanvizError
+from ..core.fileio import write_with
 
 DATA, GEN, DISC = "#111111", "#1a9641", "#2b6cb0"
 GRID_TILE_PX = 64  # grid.png: each tile at least this many pixels a side
@@ -116,7 +116,7 @@ def save_grid(run, path: str | Path) -> None:
     """grid.png: the run's fixed-noise grid as the window shows it, tile for tile."""
     from PIL import Image
 
-    from .core.snapshot import SnapshotMaker
+    from ..core.snapshot import SnapshotMaker
     snap = SnapshotMaker(run.pop).make([run.index])[run.index]
     image = grid_png(snap)
     write_with(Path(path), lambda tmp: Image.fromarray(image).save(tmp, format="PNG"))
@@ -194,7 +194,7 @@ def check_suffix(path: str | Path) -> Path:
 
 def save_figure(run, path: str | Path, title: str | None = None) -> None:
     """A run's current picture as PNG (150 dpi) or SVG, by the file's suffix."""
-    from .core.snapshot import SnapshotMaker
+    from ..core.snapshot import SnapshotMaker
     path = check_suffix(path)
     maker = SnapshotMaker(run.pop)
     maker.prepare_classes()
@@ -204,7 +204,7 @@ def save_figure(run, path: str | Path, title: str | None = None) -> None:
 
 def save_compare(pop, path: str | Path, titles: list[str], title: str) -> None:
     """compare.png: every run's current picture side by side."""
-    from .core.snapshot import SnapshotMaker
+    from ..core.snapshot import SnapshotMaker
     path = check_suffix(path)
     snaps = list(SnapshotMaker(pop).make(arrows=True).values())
     _save(render_compare(snaps, titles, title), path)

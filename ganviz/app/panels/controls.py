@@ -11,9 +11,9 @@ from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core import config
-from ..core.errors import GanvizError
-from . import theme
+from ...core import config
+from ...core.errors import GanvizError
+from .. import theme
 
 GROUPS = (("data", "Data"), ("model", "Model"), ("loss", "Loss"), ("training", "Training"), ("run", "Run"))
 DEBOUNCE_MS = 150
@@ -69,7 +69,7 @@ class LogSpinBox(QtWidgets.QDoubleSpinBox):
 
 def data_choices() -> list[tuple[str, str]]:
     try:
-        from ..core.data import BUILTINS
+        from ...core.data import BUILTINS
     except ImportError:  # pragma: no cover - the data module ships with the core
         return []
     return [(name, f"{kind}: {desc}") for name, (kind, desc) in BUILTINS.items()]

@@ -18,7 +18,7 @@ import re
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import theme
+from .. import theme
 
 SCALE = 1.7       # fonts and symbols of the views and curves in presentation mode
 WIDGET_SCALE = 1.3  # the window's own text (toolbar, panels, status bar): all its buttons must still fit

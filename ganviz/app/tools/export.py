@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.errors import GanvizError
-from ..core.fileio import write_text, write_with
-from ..core.metriclog import metrics_csv
+from ...core.errors import GanvizError
+from ...core.fileio import write_text, write_with
+from ...core.metriclog import metrics_csv
 
 RECORD_FPS = 15.0
 WALK_PX = 96       # each image of an exported latent walk is scaled up to at least this side, pixel for pixel
@@ -47,7 +47,7 @@ def save_walk(frames: np.ndarray, path: str | Path) -> None:
         strip = walk_strip(frames)
         write_with(path, lambda tmp: Image.fromarray(strip).save(tmp, format="PNG"))
     elif suffix == ".gif":
-        from ..recording import Recorder
+        from ...outputs.recording import Recorder
         rec = Recorder(path, fps=WALK_FPS)
         for k in [*range(len(frames)), *range(len(frames) - 2, 0, -1)]:  # there and back: it loops smoothly
             rec.add(upscaled(frames[k]))
@@ -193,7 +193,7 @@ class Exporter(QtCore.QObject):
 
     # ------------------------------------------------------------------ recording
     def start_recording(self, path: str | Path) -> None:
-        from ..recording import Recorder
+        from ...outputs.recording import Recorder
         self.recorder = Recorder(path, fps=RECORD_FPS)
         self._last_grab = 0.0
         self.act_record.setChecked(True)

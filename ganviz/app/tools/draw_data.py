@@ -17,9 +17,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ..core.errors import GanvizError
-from ..core.fileio import write_with
-from . import theme
+from ...core.errors import GanvizError
+from ...core.fileio import write_with
+from .. import theme
 
 EXTENT = 4.0          # the canvas spans -EXTENT..EXTENT on both axes
 MIN_TRAIN = 50        # "Train on this" needs at least this many points

@@ -13,13 +13,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core import config, vary
-from ..core.errors import GanvizError
-from . import theme
-from .views.curves import METRIC_PANEL, FittedAxis, LogAxis, Series, fit_step_labels
-from .views.density1d import Density1DView
-from .views.image_grid import ImageGridView
-from .views.scatter2d import Scatter2DView
+from ...core import config, vary
+from ...core.errors import GanvizError
+from .. import theme
+from .curves import METRIC_PANEL, FittedAxis, LogAxis, Series, fit_step_labels
+from .density1d import Density1DView
+from .image_grid import ImageGridView
+from .scatter2d import Scatter2DView
 
 VIEWS = {"1d": Density1DView, "2d": Scatter2DView, "image": ImageGridView}
 METRIC_NAMES = {"jsd": "JSD(p_data, p_g)", "modes": "modes captured", "parzen_ll": "Parzen log-lik."}

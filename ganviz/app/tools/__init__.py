@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from .dropdata import DataDrop
+from .data_drop import DataDrop
 from .export import Exporter
 from .hover import HoverReadout
 from .presentation import Presenter
-from .slowmo import SlowMotion
-from .tour import Tour
+from .slow_motion import SlowMotion
+from .walkthrough import Tour
 
 
 def install(win) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from . import theme
+from .. import theme
 
 
 def value_1d(pic, x: float) -> dict[str, float]:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core import config, vary
-from ..core.errors import GanvizError
-from ..sweep import results, spec as specs
-from . import theme
+from ...core import config, vary
+from ...core.errors import GanvizError
+from ...sweep import results, spec as specs
+from .. import theme
 
 MAX_COMPARE = 8  # the Compare grid's panels stay readable up to 2 rows of 4
 NUMBER = QtCore.Qt.ItemDataRole.UserRole  # the role columns sort by: numbers as numbers

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from . import theme
+from .. import theme
 
 SPEEDS = (1, 3, 10, 30, 100, 0)  # steps per second; 0 = as fast as the machine goes
 

@@ -60,7 +60,7 @@ def measure(runs: int, steps: int, rounds: int, log) -> dict:
 
 
 def main(quick: bool = False, as_json: bool = False, rounds: int = 1) -> int:
-    from ..bench import mark, rounded, log, machine, verdicts
+    from .bench import mark, rounded, log, machine, verdicts
     runs, steps = QUICK if quick else FULL
     res = {"machine": machine(), **measure(runs, steps, rounds, log)}
     res["load_avg_1min_after"] = machine().get("load_avg_1min")

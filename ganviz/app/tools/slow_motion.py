@@ -13,8 +13,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from . import theme
-from .panels import CaptionStrip
+from .. import theme
+from ..panels.narration import CaptionStrip
 
 MAX_LINKS_1D = 48  # arrows from the z line for the batch: more would read as a grey band
 HINT = ("<b>Slow motion.</b> Press \u2192 (Step) to walk through one iteration phase by phase; "

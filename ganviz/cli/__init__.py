@@ -12,7 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from .core.errors import DivergedError, GanvizError, Interrupted
+from ..core.errors import DivergedError, GanvizError, Interrupted
 
 COMMANDS = ("gui", "train", "sweep", "presets", "bench", "tour")
 DEFAULT_PRESET = "figure1"
@@ -129,8 +129,8 @@ def resolve_config(args, base: dict | None = None):
     With `base` (a resumed run's own settings) the preset applies only when one is named, so what
     the command line does not mention stays as the run had it.
     """
-    from .core import sizing
-    from .core.config import from_dict, load_preset, parse_assignments
+    from ..core import sizing
+    from ..core.config import from_dict, load_preset, parse_assignments
     preset = load_preset(args.preset or DEFAULT_PRESET) if base is None or args.preset else None
     values = dict(base or {})
     values.update(preset.settings if preset is not None else {})
@@ -151,8 +151,8 @@ def resolve_config(args, base: dict | None = None):
 def resolve_runs(args, base: dict | None = None):
     """(preset, [Config per run], names or None): the resolved settings, times each combination of --vary
     (or each run of the preset's own comparison, --compare)."""
-    from .core import vary
-    from .core.errors import ConfigError
+    from ..core import vary
+    from ..core.errors import ConfigError
     preset, cfg = resolve_config(args, base)
     names = None
     if getattr(args, "compare", False):
@@ -175,8 +175,8 @@ def ignored_notes(args, preset, cfgs) -> list[str]:
     chose that the runs ignore (config.ignored): each one given with --set,
     and those of a preset file of their own that differ from the default (a config.toml that
     'ganviz train' wrote lists every setting, defaults too). The built-in presets are not the user's."""
-    from .core import sizing
-    from .core.config import FIELDS, coerce, ignored, parse_assignments
+    from ..core import sizing
+    from ..core.config import FIELDS, coerce, ignored, parse_assignments
     chosen = set(parse_assignments(args.sets))
     if preset is not None and args.preset and Path(args.preset).suffix == ".toml":
         chosen |= {k for k, v in preset.settings.items() if coerce(k, v) != FIELDS[k].default}
@@ -188,9 +188,9 @@ def ignored_notes(args, preset, cfgs) -> list[str]:
 
 
 def cmd_presets(args) -> int:
-    from .core import config
+    from ..core import config
     if args.check is not None:
-        from .checks import run_check
+        from .presets import run_check
         return run_check(args.check, args.seeds, as_json=args.json)
     if args.keys:
         for name, f in config.FIELDS.items():
@@ -200,7 +200,7 @@ def cmd_presets(args) -> int:
             print(f"{name:16} = {f.default!s:10}{choices}{live}  {m['help']}")
         return 0
     if args.data:
-        from .core.data import BUILTINS
+        from ..core.data import BUILTINS
         for name, (kind, desc) in BUILTINS.items():
             print(f"{name:14} {kind:6} {desc}")
         return 0
@@ -212,11 +212,11 @@ def cmd_presets(args) -> int:
 
 def cmd_train(args) -> int:
     import torch
-    from .headless import summary_line, train
+    from .train import summary_line, train
     torch.set_num_threads(max(1, args.threads))
     base = None
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
-        from .headless import resumed_settings
+        from .train import resumed_settings
         base = resumed_settings(Path(args.resume))
     preset, cfgs, names = resolve_runs(args, base)
     summary = train(cfgs, Path(args.out), Path(args.resume) if args.resume else None,
@@ -227,8 +227,8 @@ def cmd_train(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .core.errors import ConfigError
-    from .sweep import backends, results, runner, spec as specs
+    from ..core.errors import ConfigError
+    from ..sweep import backends, results, runner, spec as specs
     out = Path(args.out)
     if args.report:
         spec = specs.load(out)
@@ -245,7 +245,7 @@ def cmd_sweep(args) -> int:
     if args.optimize:
         backends.require("optuna", "--optimize")
     preset, cfg = resolve_config(args)
-    from .core.data import load
+    from ..core.data import load
     data = load(cfg.data, n=cfg.n_data, image_size=cfg.image_size or None)
     spec = specs.build(cfg, preset.name, data.kind, data.modes is not None, grid=args.grid, seeds=args.seeds,
                        sample=args.sample, trials=args.trials, optimize=args.optimize, metric=args.metric)
@@ -272,7 +272,7 @@ def cmd_sweep(args) -> int:
 def cmd_tour(args) -> int:
     import torch
 
-    from .headless import summary_line, tour
+    from .train import summary_line, tour
     torch.set_num_threads(max(1, args.threads))
     preset, cfg = resolve_config(args)
     print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format,
@@ -281,9 +281,9 @@ def cmd_tour(args) -> int:
 
 
 def cmd_gui(args) -> int:
-    from .app import run
-    from .core.errors import ConfigError
-    from .core.fileio import check_folder
+    from ..app import run
+    from ..core.errors import ConfigError
+    from ..core.fileio import check_folder
     preset, cfgs, names = resolve_runs(args)
     if args.walk is not None:
         if not preset.tour:
@@ -302,7 +302,7 @@ def cmd_gui(args) -> int:
 
 def cmd_bench(args) -> int:
     from .bench import main as bench_main
-    from .core.errors import ConfigError
+    from ..core.errors import ConfigError
     if args.soak is not None and not 1 <= args.soak <= 86400:
         raise ConfigError(f"--soak takes the seconds to play, 1 to 86400 (e.g. --soak 600), not {args.soak:g}")
     if args.soak is not None and args.quick:
@@ -312,7 +312,7 @@ def cmd_bench(args) -> int:
             raise ConfigError("--sweep and --soak are separate measurements; give one")
         if args.rounds < 1:
             raise ConfigError(f"--rounds must be at least 1, got {args.rounds}")
-        from .sweep.bench import main as sweep_bench
+        from .bench_sweep import main as sweep_bench
         return sweep_bench(quick=args.quick, as_json=args.json, rounds=args.rounds)
     return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak)
 

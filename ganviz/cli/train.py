@@ -27,13 +27,13 @@ from typing import Sequence
 import numpy as np
 import tomli_w
 
-from .core import checkpoint, runtable, vary
-from .core.config import LIVE_KEYS, Config, diff
-from .core.errors import ConfigError, DivergedError, GanvizError, Interrupted
-from .core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
-from .core.fileio import check_folder, write_bytes, write_text, write_with
-from .core.metriclog import metrics_csv
-from .core.population import Population
+from ..core import checkpoint, runtable, vary
+from ..core.config import LIVE_KEYS, Config, diff
+from ..core.errors import ConfigError, DivergedError, GanvizError, Interrupted
+from ..core.evaluate import N_EVAL_1D2D, N_EVAL_IMAGES, real_samples
+from ..core.fileio import check_folder, write_bytes, write_text, write_with
+from ..core.metriclog import metrics_csv
+from ..core.population import Population
 
 RECORD_FRAMES = 150
 
@@ -125,7 +125,7 @@ def write_outputs(pop: Population, i: int, out: Path) -> None:
     _save_npy(out / "samples.npy", run.sample(n).astype(np.float32))
     checkpoint.save_weights(out / "model.safetensors", pop, i)
     checkpoint.save(out / "trainer.safetensors", pop, [i])
-    from .figures import save_figure, save_grid
+    from ..outputs.figures import save_figure, save_grid
     save_figure(run, out / "final.png")
     if data.kind == "image":
         save_grid(run, out / "grid.png")
@@ -192,11 +192,11 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
     out = Path(out)
     check_out_dir(out, resume, force)
     if figure is not None:
-        from .figures import check_suffix
+        from ..outputs.figures import check_suffix
         check_suffix(figure)
     recorder = None
     if record is not None:
-        from .recording import Recorder
+        from ..outputs.recording import Recorder
         recorder = Recorder(record)
     # Every input is checked before anything is written.
     with held_warnings(notes):
@@ -238,10 +238,10 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
     if compare:
         varied = [k for k in Config.__dataclass_fields__ if len({getattr(c, k) for c in pop.cfgs}) > 1]
         write_text(out / "runs.csv", runs_csv(pop, names, varied, final, steps_per_s or 0.0))
-        from .figures import save_compare
+        from ..outputs.figures import save_compare
         save_compare(pop, out / "compare.png", names, _compare_title(pop))
     if figure is not None:
-        from .figures import save_compare, save_figure
+        from ..outputs.figures import save_compare, save_figure
         if compare:
             save_compare(pop, figure, names, _compare_title(pop))
         else:
@@ -276,8 +276,8 @@ def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png",
     """
     import re
 
-    from .core.tour import run_stage
-    from .figures import save_figure
+    from ..core.tour import run_stage
+    from ..outputs.figures import save_figure
     if not preset.tour:
         raise ConfigError(f"preset '{preset.name}' has no tour; presets with one: "
                           f"{', '.join(tour_presets()) or 'none'}")
@@ -301,15 +301,15 @@ def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png",
 
 
 def tour_presets() -> list[str]:
-    from .core.config import load_preset, preset_names
+    from ..core.config import load_preset, preset_names
     return [n for n in preset_names() if load_preset(n).tour]
 
 
 def _record_frame(recorder, pop: Population, names: list[str]) -> None:
     import matplotlib.pyplot as plt
 
-    from .core.snapshot import SnapshotMaker
-    from .figures import frame_rgb, render, render_compare, title_of
+    from ..core.snapshot import SnapshotMaker
+    from ..outputs.figures import frame_rgb, render, render_compare, title_of
     if not hasattr(recorder, "maker"):
         recorder.maker = SnapshotMaker(pop)  # fixed noise: frames differ only because G does
     pics = list(recorder.maker.make().values())

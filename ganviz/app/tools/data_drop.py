@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from ..core.errors import GanvizError
+from ...core.errors import GanvizError
 
 
 def dropped_path(mime) -> str | None:
@@ -47,7 +47,7 @@ class DataDrop(QtCore.QObject):
 
     def check(self, path: str) -> None:
         """Raise a GanvizError with a user's message when the file cannot be trained on."""
-        from ..core.data import load
+        from ...core.data import load
         if not Path(path).exists():
             raise GanvizError(f"'{path}' does not exist")
         load(path, n=self.win.session.values["n_data"])  # read as training reads it (resizing cannot fail)

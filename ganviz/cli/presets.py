@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import sys
 
-from .core import vary
-from .core.config import load_preset, preset_names
-from .core.errors import ConfigError
+from ..core import vary
+from ..core.config import load_preset, preset_names
+from ..core.errors import ConfigError
 
 
 def parse_seeds(spec: str) -> list[int]:
@@ -26,7 +26,7 @@ def _fmt(v: float) -> str:
 def run_check(names: list[str], seeds_spec: str, as_json: bool = False) -> int:
     import torch
     torch.set_num_threads(1)
-    from .core.check import check
+    from ..core.check import check
     seeds = parse_seeds(seeds_spec)
     presets = [load_preset(n) for n in names] if names else \
         [p for p in (load_preset(n) for n in preset_names()) if p.expect]

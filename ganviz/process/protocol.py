@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .core.pictures import Picture
+from ..core.pictures import Picture
 
 
 # ---------------------------------------------------------------------------- commands

@@ -1,0 +1,2 @@
+"""The window's panels: the settings (controls), the story and its strips (narration), the timeline bar,
+and File > Open sweep's table of a sweep's runs (sweep_browser)."""

@@ -1,0 +1,2 @@
+"""What a run writes, shared by the command line and sweeps, Qt-free: figures (matplotlib pictures),
+recording (GIF/MP4 of a run)."""
