@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import GanvizError
 
-# What `ganviz train` writes for a run (headless.write_outputs), and for one that diverged (write_curves).
+# What `ganviz train` writes for a run (outputs/rundir.py: write_outputs), and for one that diverged (write_curves).
 RUN_FILES = ("config.toml", "metrics.csv", "real.npy", "samples.npy", "model.safetensors", "trainer.safetensors",
              "final.png")
 CURVE_FILES = ("config.toml", "metrics.csv")

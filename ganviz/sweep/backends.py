@@ -1,7 +1,7 @@
 """Where populations train: a worker's task (one population, its runs' files sent back), and the backends
 that run tasks: this machine's cores (a process pool) or a Ray cluster.
 
-The worker writes each run's files as `ganviz train` does (headless.write_outputs) into a temporary
+The worker writes each run's files as `ganviz train` does (outputs/rundir.py) into a temporary
 folder and returns them with the final metrics: only the sweep's own process writes into --out, so
 a Ray cluster's nodes need no shared disk.
 """
@@ -31,7 +31,7 @@ def train_population(task: dict, report: Callable[[int], None] | None = None,
 
     from ..core.config import from_dict
     from ..core.population import Population
-    from ..cli.train import write_curves, write_outputs
+    from ..outputs.rundir import write_curves, write_outputs
     torch.set_num_threads(1)  # small nets: one thread each, and the workers share the cores
     t0 = time.perf_counter()
     pop = Population([from_dict(c) for c in task["cfgs"]])
