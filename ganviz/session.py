@@ -16,10 +16,11 @@ from typing import Any, Callable
 from psygnal import Signal
 
 from .process import protocol as p
-from .core import config, sizing, vary
-from .core.config import Config, Preset
+from .core import config, presets, sizing, vary
+from .core.config import Config
 from .core.errors import GanvizError
 from .core.metriclog import MetricLog
+from .core.presets import Preset
 
 
 class Session:
@@ -218,7 +219,7 @@ class Session:
     def choose_preset(self, name: str, compare: bool = False) -> bool:
         """The preset's settings and story as a fresh run; compare: its declared comparison instead."""
         try:
-            preset = config.load_preset(name)
+            preset = presets.load_preset(name)
             comparison = preset.compare if compare else None
             cfgs = preset.configs(list(comparison.runs) if comparison else None)
         except GanvizError as err:

@@ -2,7 +2,7 @@
 for the frames that reflect what a test did. Every wait is on a condition with a timeout."""
 from ganviz.app import make_app
 from ganviz.app.window import MainWindow
-from ganviz.core.config import load_preset
+from ganviz.core.presets import load_preset
 from ganviz.session import Session
 
 FIRST_FRAME_MS = 60_000  # the first frame needs torch imported in a fresh process

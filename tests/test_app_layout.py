@@ -19,7 +19,7 @@ from ganviz.app.panels.narration import NarrationPanel  # noqa: E402
 from ganviz.app.tools.presentation import scales  # noqa: E402
 from ganviz.app.views.curves import CurvesView  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
-from ganviz.core.config import load_preset  # noqa: E402
+from ganviz.core.presets import load_preset  # noqa: E402
 from ganviz.session import Session  # noqa: E402
 
 SCREENS = [(1280, 720), (1920, 1080)]

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtWidgets  # noqa: E402
 from apptools import drop_events, fresh, open_window, opened, pic, smallest_pen, wait_frame  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
 from ganviz.app.tools.presentation import scales  # noqa: E402
-from ganviz.core.config import load_preset  # noqa: E402
+from ganviz.core.presets import load_preset  # noqa: E402
 from ganviz.core.trainer import PHASES  # noqa: E402
 
 FIRST_FRAME_MS = 90_000

@@ -14,7 +14,7 @@ from ganviz.app import make_app  # noqa: E402
 from ganviz.app.panels import sweep_browser as sweep_ui  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.cli import main  # noqa: E402
-from ganviz.core.config import load_preset  # noqa: E402
+from ganviz.core.presets import load_preset  # noqa: E402
 from ganviz.session import Session  # noqa: E402
 
 from test_sweep import SMALL  # noqa: E402

@@ -15,14 +15,14 @@ from ganviz.app.views.density1d import Density1DView  # noqa: E402
 from ganviz.app.views.image_grid import ImageGridView  # noqa: E402
 from ganviz.app.views.scatter2d import ARROW_FRACTION, Scatter2DView, arrow_segments, bilinear, interpolation, \
     mesh_lines  # noqa: E402
-from ganviz.core import config  # noqa: E402
+from ganviz.core import config, presets  # noqa: E402
 
 
 def snapshot(preset: str, steps: int = 20, **view):
     """A picture of the preset's run after `steps` steps."""
     from ganviz.core.population import Population
     from ganviz.core.snapshot import SnapshotMaker
-    t = Population(config.load_preset(preset).config().replace(n_data=2000))
+    t = Population(presets.load_preset(preset).config().replace(n_data=2000))
     t.run(steps)
     return SnapshotMaker(t).make(**view)[0]
 
@@ -31,7 +31,7 @@ def session_of(cfg=None, sent: list | None = None):
     """A session with no training process behind it: what the settings panel edits (the commands it
     would send go to `sent`)."""
     from ganviz.session import Session
-    session = Session(config.load_preset("ring8"), cfg or config.Config(), start=lambda configs: None)
+    session = Session(presets.load_preset("ring8"), cfg or config.Config(), start=lambda configs: None)
     if sent is not None:
         session.send = sent.append
     return session
@@ -169,7 +169,7 @@ def test_the_heatmap_grid_covers_the_plots_aspect_at_the_same_cost():
 def test_skipping_the_heatmap_keeps_the_last_map_and_a_whole_snapshot_refreshes_it():
     from ganviz.core.population import Population
     from ganviz.core.snapshot import SnapshotMaker
-    t = Population(config.load_preset("ring8").config().replace(n_data=2000))
+    t = Population(presets.load_preset("ring8").config().replace(n_data=2000))
     maker = SnapshotMaker(t)
     first = maker.make()[0]
     t.run(20)

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ganviz.cli import bench
-from ganviz.core.config import load_preset
+from ganviz.core.presets import load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 

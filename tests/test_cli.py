@@ -18,7 +18,8 @@ from safetensors import safe_open
 
 from ganviz import cli
 from ganviz.core import checkpoint
-from ganviz.core.config import FIELDS, load_preset, preset_names
+from ganviz.core.config import FIELDS
+from ganviz.core.presets import load_preset, preset_names
 from ganviz.core.population import Population
 
 RING8_SMALL = ["--preset", "ring8", "--steps", "60", "--set", "log_every=10", "--set", "eval_every=30",

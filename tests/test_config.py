@@ -2,7 +2,8 @@
 import pytest
 
 from ganviz.core import config
-from ganviz.core.config import Config, from_dict, load_preset, parse_assignments, preset_names
+from ganviz.core.config import Config, from_dict, parse_assignments
+from ganviz.core.presets import load_preset, preset_names
 from ganviz.core.errors import ConfigError
 
 REQUIRED_KEYS = ("steps seed batch_size z_dim prior loss optimizer lr_d lr_g k_d k_g "

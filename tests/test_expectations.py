@@ -7,7 +7,7 @@ import pytest
 from ganviz.cli import main
 from ganviz.core import check as checking
 from ganviz.core import expectations
-from ganviz.core.config import load_preset
+from ganviz.core.presets import load_preset
 from ganviz.core.errors import ConfigError
 
 TINY = '''title = "tiny"
@@ -115,6 +115,6 @@ def test_checking_a_preset_without_expectations_is_one_line_and_exit_2(tmp_path,
 
 
 def test_every_built_in_preset_states_what_it_promises():
-    from ganviz.core.config import preset_names
+    from ganviz.core.presets import preset_names
     missing = [n for n in preset_names() if not load_preset(n).expect]
     assert missing == []

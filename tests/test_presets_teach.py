@@ -8,7 +8,7 @@ The fast suite checks the teaching presets at seed 0; `pytest -m presets_full` (
 import pytest
 
 from ganviz.core.check import check
-from ganviz.core.config import load_preset, preset_names
+from ganviz.core.presets import load_preset, preset_names
 
 TEACHING = ["figure1", "linear1d", "saturating", "d-strong", "d-weak", "mode-collapse", "mixed-batches",
             "noise-target", "helvetica"]

@@ -3,7 +3,8 @@ window's copy of each run's history: Qt-free, so these run without a window or a
 import pytest
 
 from ganviz.process import protocol as p
-from ganviz.core.config import Config, load_preset
+from ganviz.core.config import Config
+from ganviz.core.presets import load_preset
 from ganviz.session import Session
 from ganviz.process.worker import Worker
 

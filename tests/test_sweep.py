@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from ganviz.cli import main
-from ganviz.core.config import load_preset
+from ganviz.core.presets import load_preset
 from ganviz.core.runtable import RUN_FILES
 from ganviz.sweep import runner, spec as specs
 

@@ -6,7 +6,7 @@ import json
 import optuna
 
 from ganviz.cli import main
-from ganviz.core.config import load_preset
+from ganviz.core.presets import load_preset
 from ganviz.sweep import spec as specs
 from ganviz.sweep.results import Result
 from ganviz.sweep.search import Search

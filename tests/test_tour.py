@@ -9,7 +9,7 @@ from PIL import Image
 
 from ganviz.cli import main
 from ganviz.core import tour
-from ganviz.core.config import load_preset
+from ganviz.core.presets import load_preset
 from ganviz.core.errors import ConfigError
 from ganviz.core.population import Population
 

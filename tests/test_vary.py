@@ -8,7 +8,8 @@ import pytest
 
 from ganviz.cli import main
 from ganviz.core import vary
-from ganviz.core.config import Config, load_preset
+from ganviz.core.config import Config
+from ganviz.core.presets import load_preset
 from ganviz.core.errors import ConfigError
 from ganviz.core.population import Population
 

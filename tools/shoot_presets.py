@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from ganviz.core.config import load_preset, preset_names  # noqa: E402
+from ganviz.core.presets import load_preset, preset_names  # noqa: E402
 
 WHAT = {"both": "iterations", "d": "updates of D alone", "g": "updates of G alone"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core import config
+from ..core import presets
 from . import theme
 
 
@@ -91,7 +91,7 @@ class WindowChrome:
                           " padding: 4px 10px; }")
         bar.addWidget(QtWidgets.QLabel(" preset "))
         self.preset_box = QtWidgets.QComboBox()
-        for name in config.preset_names():
+        for name in presets.preset_names():
             self.preset_box.addItem(name)
         self.preset_box.setCurrentText(self.session.preset.name)
         self.preset_box.setToolTip("choose a preset: its settings, data and story (starts a fresh run)")

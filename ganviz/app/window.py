@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..process import protocol as p
-from ..core import config
+from ..core import presets
 from ..core.errors import GanvizError
 from ..core.fileio import write_with
 from ..session import Session
@@ -176,7 +176,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
     def choose_preset(self, name: str) -> None:
         self.session.choose_preset(name)
 
-    def _show_preset(self, preset: config.Preset) -> None:
+    def _show_preset(self, preset: presets.Preset) -> None:
         self.preset_box.setCurrentText(preset.name)
         self.setWindowTitle(f"ganviz \u2014 {preset.title}")
         self.narration.set_preset(preset.title, preset.description, preset.narration,

@@ -130,7 +130,8 @@ def resolve_config(args, base: dict | None = None):
     the command line does not mention stays as the run had it.
     """
     from ..core import sizing
-    from ..core.config import from_dict, load_preset, parse_assignments
+    from ..core.config import from_dict, parse_assignments
+    from ..core.presets import load_preset
     preset = load_preset(args.preset or DEFAULT_PRESET) if base is None or args.preset else None
     values = dict(base or {})
     values.update(preset.settings if preset is not None else {})
@@ -189,6 +190,7 @@ def ignored_notes(args, preset, cfgs) -> list[str]:
 
 def cmd_presets(args) -> int:
     from ..core import config
+    from ..core.presets import load_preset, preset_names
     if args.check is not None:
         from .presets import run_check
         return run_check(args.check, args.seeds, as_json=args.json)
@@ -204,8 +206,8 @@ def cmd_presets(args) -> int:
         for name, (kind, desc) in BUILTINS.items():
             print(f"{name:14} {kind:6} {desc}")
         return 0
-    for name in config.preset_names():
-        p = config.load_preset(name)
+    for name in preset_names():
+        p = load_preset(name)
         print(f"{name:20} {p.title}: {p.description.splitlines()[0] if p.description else ''}")
     return 0
 

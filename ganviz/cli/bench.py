@@ -146,7 +146,7 @@ def run_for(step, seconds: float, threads: int) -> tuple[int, float, float]:
 
 
 def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
-    from ..core.config import load_preset
+    from ..core.presets import load_preset
     from ..core.population import Population
     cfg = load_preset("ring8").config()
     pop = Population(cfg)
@@ -191,7 +191,7 @@ def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
 
 def headless_rate(preset: str, seconds: float, runs: int = 1) -> float:
     """Steps/s of the preset trained headless: `runs` seeds as one population (steps of all at once)."""
-    from ..core.config import load_preset
+    from ..core.presets import load_preset
     from ..core.population import Population
     cfg = load_preset(preset).config()
     pop = Population([cfg.replace(seed=s) for s in range(runs)])
@@ -231,7 +231,7 @@ def image_rates(seconds: float) -> dict[str, float]:
 def lockstep(preset: str, plan: Plan, runs: int = 4) -> dict:
     """Run-steps/s of `runs` seeds of the preset in lockstep (one population) and one after another
     (a population each, stepped in turn), one thread each way, in interleaved rounds."""
-    from ..core.config import load_preset
+    from ..core.presets import load_preset
     from ..core.population import Population
     cfg = load_preset(preset).config()
     together = Population([cfg.replace(seed=s) for s in range(runs)])

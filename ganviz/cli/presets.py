@@ -10,7 +10,7 @@ import json
 import sys
 
 from ..core import vary
-from ..core.config import load_preset, preset_names
+from ..core.presets import load_preset, preset_names
 from ..core.errors import ConfigError
 
 

@@ -258,7 +258,7 @@ def tour(preset, cfg: Config, out: Path, force: bool = False, fmt: str = "png",
 
 
 def tour_presets() -> list[str]:
-    from ..core.config import load_preset, preset_names
+    from ..core.presets import load_preset, preset_names
     return [n for n in preset_names() if load_preset(n).tour]
 
 

@@ -13,10 +13,10 @@ import numpy as np
 import torch
 
 from . import losses
-from .config import Preset
 from .errors import ConfigError
 from .expectations import DISTANCES, Expectation
 from .population import Population
+from .presets import Preset
 
 
 def _metric(name: str) -> Callable:

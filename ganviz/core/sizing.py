@@ -32,7 +32,7 @@ PRESET_OF = {8: "digits", 16: "shapes"}  # small images: the built-in presets ma
 
 def for_side(side: int) -> tuple[str, dict[str, Any]]:
     """(what they were made for, the settings) for images of this side (the larger of height and width)."""
-    from .config import load_preset
+    from .presets import load_preset
     for limit, name in PRESET_OF.items():
         if side <= limit:
             preset = load_preset(name)

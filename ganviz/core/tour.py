@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .config import LIVE_KEYS, check, coerce
 from .errors import ConfigError
 from .tables import tables
 
@@ -46,7 +47,6 @@ class Stage:
 
 def parse(raw: Any, where: str) -> list[Stage]:
     """The [[tour]] tables of a preset file as Stages, or ConfigError naming the preset and stage."""
-    from .config import LIVE_KEYS, check, coerce
     stages = []
     for i, (name, s) in enumerate(tables(raw, where, "tour", "tour stage", KEYS), 1):
         run = s.get("run", "both")

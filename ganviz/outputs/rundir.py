@@ -27,7 +27,7 @@ from ..core.population import Population
 def config_toml(cfg: Config) -> bytes:
     """The effective settings as a preset file: `--preset DIR/config.toml` repeats the run.
 
-    Presets keep their settings in a [settings] table (config.load_preset reads only that), so a
+    Presets keep their settings in a [settings] table (presets.load_preset reads only that), so a
     flat file of keys would load as the defaults without a word; hence the preset's own form.
     """
     doc = {"title": f"{cfg.data}, seed {cfg.seed}, {cfg.steps} steps",

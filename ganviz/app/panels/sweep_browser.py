@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ...core import config, vary
+from ...core import config, presets, vary
 from ...core.errors import GanvizError
 from ...sweep import results, spec as specs
 from .. import theme
@@ -172,14 +172,14 @@ class SweepDialog(QtWidgets.QDialog):
 
     # ------------------------------------------------------------------ actions
     def _configs(self, chosen: list[results.Result]) -> list[config.Config]:
-        return [config.load_preset(str(self.folder / r.run.folder / "config.toml")).config() for r in chosen]
+        return [presets.load_preset(str(self.folder / r.run.folder / "config.toml")).config() for r in chosen]
 
     def compare(self) -> None:
         """The selected runs side by side in the window, trained afresh from their settings."""
         chosen = self.selected()[:MAX_COMPARE]
         try:
             cfgs = self._configs(chosen)
-            preset = config.load_preset(self.spec.preset) if self.spec.preset in config.preset_names() else None
+            preset = presets.load_preset(self.spec.preset) if self.spec.preset in presets.preset_names() else None
         except GanvizError as err:
             self.win.tell("input", str(err))
             return
