@@ -15,12 +15,12 @@ from typing import Any, Callable
 
 from psygnal import Signal
 
-from .process import protocol as p
 from .core import config, presets, sizing, vary
 from .core.config import Config
 from .core.errors import GanvizError
 from .core.metriclog import MetricLog
 from .core.presets import Preset
+from .process import protocol as p
 
 
 class Session:

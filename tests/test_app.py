@@ -20,9 +20,9 @@ pytest.importorskip("pytestqt")
 
 from apptools import (FIRST_FRAME_MS, STEP_MS, curve_values, fresh, marker_texts, open_window, pic,  # noqa: E402
                       settle, wait_frame)
-from ganviz.process import protocol as p  # noqa: E402
 from ganviz.app.chrome import PREFERRED_SIZE  # noqa: E402
 from ganviz.core.presets import load_preset  # noqa: E402
+from ganviz.process import protocol as p  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from apptools import marker_texts  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.views.compare import CompareCurves  # noqa: E402
 from ganviz.app.panels.narration import NarrationPanel  # noqa: E402
 from ganviz.app.tools.presentation import scales  # noqa: E402
+from ganviz.app.views.compare import CompareCurves  # noqa: E402
 from ganviz.app.views.curves import CurvesView  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.core.presets import load_preset  # noqa: E402

@@ -9,12 +9,12 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore  # noqa: E402
 
-from ganviz.process import protocol as p  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
 from ganviz.app.panels import sweep_browser as sweep_ui  # noqa: E402
 from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.cli import main  # noqa: E402
 from ganviz.core.presets import load_preset  # noqa: E402
+from ganviz.process import protocol as p  # noqa: E402
 from ganviz.session import Session  # noqa: E402
 
 from test_sweep import SMALL  # noqa: E402

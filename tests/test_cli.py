@@ -19,8 +19,8 @@ from safetensors import safe_open
 from ganviz import cli
 from ganviz.core import checkpoint
 from ganviz.core.config import FIELDS
-from ganviz.core.presets import load_preset, preset_names
 from ganviz.core.population import Population
+from ganviz.core.presets import load_preset, preset_names
 
 RING8_SMALL = ["--preset", "ring8", "--steps", "60", "--set", "log_every=10", "--set", "eval_every=30",
                "--set", "g_hidden=32", "--set", "d_hidden=32"]

@@ -3,8 +3,8 @@ import pytest
 
 from ganviz.core import config
 from ganviz.core.config import Config, from_dict, parse_assignments
-from ganviz.core.presets import load_preset, preset_names
 from ganviz.core.errors import ConfigError
+from ganviz.core.presets import load_preset, preset_names
 
 REQUIRED_KEYS = ("steps seed batch_size z_dim prior loss optimizer lr_d lr_g k_d k_g "
                  "g_hidden g_depth d_hidden d_depth").split()

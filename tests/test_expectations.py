@@ -7,8 +7,8 @@ import pytest
 from ganviz.cli import main
 from ganviz.core import check as checking
 from ganviz.core import expectations
-from ganviz.core.presets import load_preset
 from ganviz.core.errors import ConfigError
+from ganviz.core.presets import load_preset
 
 TINY = '''title = "tiny"
 [settings]

@@ -2,11 +2,11 @@
 window's copy of each run's history: Qt-free, so these run without a window or a process."""
 import pytest
 
-from ganviz.process import protocol as p
 from ganviz.core.config import Config
 from ganviz.core.presets import load_preset
-from ganviz.session import Session
+from ganviz.process import protocol as p
 from ganviz.process.worker import Worker
+from ganviz.session import Session
 
 
 def frame(gen=1, rows=None, rows_from=None, handled=0, **kw) -> p.Frame:

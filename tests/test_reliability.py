@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import torch
 
-from ganviz.process import protocol as p
 from ganviz.core import checkpoint
 from ganviz.core.config import Config
 from ganviz.core.errors import GanvizError
 from ganviz.core.population import Population
 from ganviz.core.snapshot import SnapshotMaker
+from ganviz.process import protocol as p
 from ganviz.process.handle import WorkerHandle
 
 SMALL = dict(data="ring8", g_hidden=32, d_hidden=32, batch_size=64, n_data=2000, eval_every=20, log_every=5)

@@ -7,8 +7,8 @@ import tomllib
 from ganviz.cli import main
 from ganviz.core import sizing
 from ganviz.core.config import from_dict
-from ganviz.core.presets import load_preset
 from ganviz.core.population import Population
+from ganviz.core.presets import load_preset
 from ganviz.core.snapshot import SnapshotMaker
 from synthetic import class_folders, mnist_pair
 

@@ -9,9 +9,9 @@ from PIL import Image
 
 from ganviz.cli import main
 from ganviz.core import tour
-from ganviz.core.presets import load_preset
 from ganviz.core.errors import ConfigError
 from ganviz.core.population import Population
+from ganviz.core.presets import load_preset
 
 
 def params(pop: Population, net: str) -> torch.Tensor:

@@ -9,9 +9,9 @@ import pytest
 from ganviz.cli import main
 from ganviz.core import vary
 from ganviz.core.config import Config
-from ganviz.core.presets import load_preset
 from ganviz.core.errors import ConfigError
 from ganviz.core.population import Population
+from ganviz.core.presets import load_preset
 
 
 def test_a_range_a_list_and_a_grid():

@@ -19,8 +19,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ganviz.core.check import MEASURES  # noqa: E402
-from ganviz.core.presets import load_preset  # noqa: E402
 from ganviz.core.population import Population  # noqa: E402
+from ganviz.core.presets import load_preset  # noqa: E402
 from ganviz.core.vary import parse_one  # noqa: E402
 
 

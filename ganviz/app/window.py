@@ -14,19 +14,19 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..process import protocol as p
 from ..core import presets
 from ..core.errors import GanvizError
 from ..core.fileio import write_with
+from ..process import protocol as p
 from ..session import Session
 from . import tools as lecture
 from .bridge import Bridge
 from .chrome import WindowChrome
-from .views.compare import CompareCurves, CompareDialog, CompareGrid
 from .panels.controls import ControlsPanel
-from .tools.export import grab_2x
 from .panels.narration import Banner, NarrationPanel, SpeedControl
 from .panels.timeline_bar import TimelineBar
+from .tools.export import grab_2x
+from .views.compare import CompareCurves, CompareDialog, CompareGrid
 from .views.curves import REFRESH_S, CurvesView
 from .views.density1d import Density1DView
 from .views.image_grid import ImageGridView

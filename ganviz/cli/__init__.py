@@ -303,8 +303,8 @@ def cmd_gui(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import main as bench_main
     from ..core.errors import ConfigError
+    from .bench import main as bench_main
     if args.soak is not None and not 1 <= args.soak <= 86400:
         raise ConfigError(f"--soak takes the seconds to play, 1 to 86400 (e.g. --soak 600), not {args.soak:g}")
     if args.soak is not None and args.quick:

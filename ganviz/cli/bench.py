@@ -146,8 +146,8 @@ def run_for(step, seconds: float, threads: int) -> tuple[int, float, float]:
 
 
 def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
-    from ..core.presets import load_preset
     from ..core.population import Population
+    from ..core.presets import load_preset
     cfg = load_preset("ring8").config()
     pop = Population(cfg)
     pool = torch.from_numpy(pop.data.train)
@@ -191,8 +191,8 @@ def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
 
 def headless_rate(preset: str, seconds: float, runs: int = 1) -> float:
     """Steps/s of the preset trained headless: `runs` seeds as one population (steps of all at once)."""
-    from ..core.presets import load_preset
     from ..core.population import Population
+    from ..core.presets import load_preset
     cfg = load_preset(preset).config()
     pop = Population([cfg.replace(seed=s) for s in range(runs)])
     run_for(pop.step, min(0.5, seconds / 3), 1)
@@ -231,8 +231,8 @@ def image_rates(seconds: float) -> dict[str, float]:
 def lockstep(preset: str, plan: Plan, runs: int = 4) -> dict:
     """Run-steps/s of `runs` seeds of the preset in lockstep (one population) and one after another
     (a population each, stepped in turn), one thread each way, in interleaved rounds."""
-    from ..core.presets import load_preset
     from ..core.population import Population
+    from ..core.presets import load_preset
     cfg = load_preset(preset).config()
     together = Population([cfg.replace(seed=s) for s in range(runs)])
     apart = [Population(cfg.replace(seed=s)) for s in range(runs)]

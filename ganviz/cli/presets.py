@@ -10,8 +10,8 @@ import json
 import sys
 
 from ..core import vary
-from ..core.presets import load_preset, preset_names
 from ..core.errors import ConfigError
+from ..core.presets import load_preset, preset_names
 
 
 def parse_seeds(spec: str) -> list[int]:

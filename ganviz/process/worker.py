@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import torch
 
-from . import protocol as p
 from ..core import checkpoint, tour
 from ..core.config import from_dict
 from ..core.errors import DivergedError, GanvizError
 from ..core.population import Population
 from ..core.snapshot import SnapshotMaker
 from ..core.timeline import Timeline
+from . import protocol as p
 from .phases import phase_pictures
 
 
