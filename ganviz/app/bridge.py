@@ -1,4 +1,4 @@
-"""A QThread relaying the training process's messages (protocol.py) to the window's thread.
+"""A QThread relaying the training process's messages (process/protocol.py) to the window's thread.
 
 The window's thread never waits on the training process. Only the newest Frame is kept: if the
 window falls behind, an older frame is dropped and what it carried that the newer one does not

@@ -91,7 +91,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         s.runs_changed.connect(self._runs_changed)
         self._show_preset(session.preset)
         self.show_view(guess_kind(session.values["data"]))
-        lecture.install(self)  # slow motion, tours, presentation mode, export, data drop (app/lecture.py)
+        lecture.install(self)  # slow motion, tours, presentation mode, export, data drop (app/tools/__init__.py)
         self.timeline_bar = TimelineBar(self)  # kept states: scrub back, branch from there
         self._runs_changed()
         if session.handle is not None:
@@ -209,7 +209,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
             self.session.load(path)
 
     def open_sweep(self) -> None:
-        from .panels.sweep_browser import open_dialog  # a sweep's runs in a table (app/sweep.py)
+        from .panels.sweep_browser import open_dialog  # a sweep's runs in a table (app/panels/sweep_browser.py)
         open_dialog(self)
 
     def open_data(self) -> None:
@@ -218,7 +218,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
             self.reset()
 
     def draw_data(self) -> None:
-        from .tools.draw_data import open_dialog  # paint 2D points, then train on them (app/draw_data.py)
+        from .tools.draw_data import open_dialog  # paint 2D points, then train on them (app/tools/draw_data.py)
         open_dialog(self)
 
     def export_png(self) -> None:

@@ -1,7 +1,7 @@
 """Every setting of a run, its default, its range and its help text: the one home of each default.
 
-Presets (TOML) override these defaults, `--set KEY=VALUE` overrides presets, and the GUI builds
-its controls from the same field metadata, so a new setting appears everywhere at once.
+Presets (TOML, read by core/presets.py) override these defaults, `--set KEY=VALUE` overrides presets,
+and the GUI builds its controls from the same field metadata, so a new setting appears everywhere at once.
 
 A field marked `live` may change between two training steps (the trainer applies it on the next
 step); any other field changes the models or the data, so changing it starts a fresh run.

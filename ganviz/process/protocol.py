@@ -114,7 +114,7 @@ class Phase:
     caption: str
     index: int
     count: int
-    batch: dict       # arrays in the data's own units: real, fake, fake_after, z, d_real, d_fake (see slowmotion.py)
+    batch: dict       # arrays in the data's own units: real, fake, fake_after, z, d_real, d_fake (see phases.py)
 
 
 @dataclass

@@ -67,7 +67,7 @@ class NarrationPanel(QtWidgets.QScrollArea):
         self.tour_button.setToolTip("play this preset's tour stage by stage, with captions (T)")
         self.tour_button.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 6px;")
         self.tour_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        self.tour_button.hide()  # shown by the tour tool for presets that have a tour (app/tour.py)
+        self.tour_button.hide()  # shown by the tour tool for presets that have a tour (app/tools/walkthrough.py)
         self.compare_button = WrappingButton("\u229e  Compare")
         self.compare_button.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; font-weight: bold; padding: 6px;")
         self.compare_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)

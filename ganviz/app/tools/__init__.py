@@ -1,8 +1,12 @@
 """The lecture tools, fitted to the main window: slow motion, tours, presentation mode, export, data
-drop, hover readouts.
+drop, hover readouts; install() is the one place that adds them. (Drawing data, draw_data.py, is a
+dialog the window opens from its File menu.)
 
-Each tool lives in its own module and only uses the window's public parts (actions, menus,
-views, frame_drawn); install() is the one place that adds them.
+Each tool lives in its own module and uses no private names, but the tools are not yet apart: they
+reach into the window's widgets (the views' plot items: slow motion, presentation, hover, export;
+the narration panel's tour button: the walkthrough) and into one another (the walkthrough turns slow
+motion off; drawn data is opened through the data drop; export records slow motion's phases, wired
+below). A boundary for them is a later step.
 """
 from __future__ import annotations
 

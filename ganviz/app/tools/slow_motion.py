@@ -1,7 +1,8 @@
 """Slow motion in the window: one iteration of Algorithm 1 shown phase by phase, with a caption.
 
-With slow motion on (M), Step (Right, S) asks the worker for ("phases",): it runs one iteration to
-its end and answers with one snapshot per phase (ganviz/slowmotion.py). Right and Left then walk
+With slow motion on (M), Step (Right, S) sends the training process a Phases command: it runs one
+iteration to its end and answers with PhaseFrames, one frame per phase (process/phases.py makes their
+pictures). Right and Left then walk
 forward and back through those five pictures; Right past the last phase runs the next iteration.
 The phase's minibatch is highlighted on top of the view (2D: rings on the batch, D's score as their
 fill, fakes moving to where G's update took them; 1D: the batch as ticks on the x axis and its

@@ -20,7 +20,7 @@ class View(QtWidgets.QWidget):
 
     kind = ""
     title = ""
-    # Overlays the worker must compute (e.g. {"arrows": True}); the window forwards them as ("view", ...).
+    # Overlays the training process must compute (e.g. {"arrows": True}); the window sends them as a protocol.View.
     request = QtCore.Signal(dict)
 
     def __init__(self, parent=None):
@@ -46,7 +46,7 @@ class View(QtWidgets.QWidget):
         """Compact: a panel among several (compare mode): no legend, no axis titles, only the picture."""
 
     def set_presenting(self, on: bool) -> None:
-        """Presentation mode (app/presentation.py restyles fonts and lines; a view may lay itself out anew)."""
+        """Presentation mode (app/tools/presentation.py restyles fonts and lines; a view may lay itself out anew)."""
 
     def new_run(self) -> None:
         """A fresh run (reset, load, preset): forget ranges and selections of the old one."""
