@@ -5,5 +5,7 @@
     results.py   results.csv: read, write, which runs are complete, the report (torch-free)
     summary.py   summary.png: the metric against each varied setting, seeds as spread
     search.py    --optimize: Optuna's TPE sampler asks for the next settings
-    runner.py    a population trained in a worker, the local and Ray backends, resuming
+    runner.py    the inputs checked, populations handed to a backend as workers come free, resuming
+    backends.py  a worker's task (one population; its runs' files through outputs/rundir.py), and the
+                 backends: this machine's cores (a process pool) or a Ray cluster
 """
