@@ -3,6 +3,7 @@
 Offline: the wheel is built with the project venv's own setuptools (no build isolation, no index)
 and installed into a throwaway venv that sees the project venv's packages for its dependencies.
 """
+import os
 import shutil
 import site
 import subprocess
@@ -37,8 +38,15 @@ def test_the_wheel_holds_every_preset(wheel):
     assert [n for n in PRESETS if f"ganviz/presets/{n}" not in names] == []
 
 
+def test_the_wheel_holds_every_module(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    modules = [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "ganviz").rglob("*.py"))]
+    assert len(modules) > 60 and [m for m in modules if m not in names] == []
+
+
 def test_ganviz_installed_from_the_wheel_lists_the_presets(wheel, tmp_path):
     env_dir = tmp_path / "venv"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a checkout on the path would shadow the wheel
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
     py = env_dir / "bin" / "python"
     purelib = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
@@ -48,12 +56,13 @@ def test_ganviz_installed_from_the_wheel_lists_the_presets(wheel, tmp_path):
     # ganviz can be imported.
     Path(purelib, "project-venv.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     done = subprocess.run([py, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q",
-                           str(wheel)], capture_output=True, text=True, cwd=tmp_path)
+                           str(wheel)], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     where = subprocess.run([py, "-c", "import ganviz; print(ganviz.__file__)"], capture_output=True, text=True,
-                           cwd=tmp_path, check=True).stdout.strip()
+                           cwd=tmp_path, check=True, env=env).stdout.strip()
     assert Path(where).is_relative_to(env_dir)
-    done = subprocess.run([env_dir / "bin" / "ganviz", "presets"], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run([env_dir / "bin" / "ganviz", "presets"], capture_output=True, text=True, cwd=tmp_path,
+                          env=env)
     assert done.returncode == 0, done.stderr
     listed = sorted(line.split()[0] + ".toml" for line in done.stdout.splitlines() if line.strip())
     assert listed == PRESETS
