@@ -1,7 +1,11 @@
 """Shared test set-up. Qt runs offscreen: no display is needed, and pictures are still real."""
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# What ganviz keeps on disk (trained classifiers) goes to a folder of this test session's, never the user's
+# cache; one folder for the session, so each data set's classifier is trained once (subprocesses inherit it).
+os.environ["GANVIZ_CACHE"] = tempfile.mkdtemp(prefix="ganviz-test-cache-")
 
 import torch  # noqa: E402
 

@@ -147,3 +147,43 @@ def test_a_class_expectation_on_data_without_labels_says_so(tmp_path):
     pop = Population(Config(data=str(tmp_path / "x.npy"), model="mlp", z_dim=8, eval_every=10_000))
     with pytest.raises(ConfigError, match="'classes' is not computed for data"):
         checking.MEASURES["classes"](pop, 0)
+
+
+# ---------------------------------------------------------------------------------- kept on disk
+def test_the_classifier_is_kept_on_disk_and_a_second_launch_reads_it_instead_of_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANVIZ_CACHE", str(tmp_path))
+    first = classifier.fit(load("digits"))
+    kept = list((tmp_path / "classifiers").glob("*.safetensors"))
+    assert len(kept) == 1
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the classifier was trained again")
+    with monkeypatch.context() as m:
+        m.setattr(classifier.torch.optim, "Adam", no_training)
+        again = classifier.fit(load("digits"))  # a new Dataset object, as a new process loads it
+    held = first_data_held = load("digits").held_out[:100]
+    assert np.array_equal(first.probabilities(held), again.probabilities(first_data_held))
+    assert (again.accuracy, again.fd_floor) == (first.accuracy, first.fd_floor)
+    # another data set has a classifier of its own
+    classifier.fit(load("shapes"))
+    assert len(list((tmp_path / "classifiers").glob("*.safetensors"))) == 2
+
+
+def test_a_damaged_kept_classifier_is_trained_again_and_replaced(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANVIZ_CACHE", str(tmp_path))
+    classifier.fit(load("digits"))
+    (path,) = (tmp_path / "classifiers").glob("*.safetensors")
+    path.write_bytes(b"not a safetensors file")
+    clf = classifier.fit(load("digits"))
+    assert clf.accuracy > 0.9 and path.stat().st_size > 1000  # trained and written again
+
+
+def test_evaluation_logs_the_frechet_distance_and_its_floor_for_labelled_images():
+    pop = Population(Config(data="digits", model="mlp", z_dim=8, g_hidden=32, d_hidden=32, eval_every=10_000))
+    pop.run(2)
+    row = evaluate(pop.runs[0])
+    assert row["fd_floor"] > 0 and row["fd"] > 3 * row["fd_floor"]  # an untrained G is far from the digits
+    assert row["fd_ratio"] == pytest.approx(row["fd"] / row["fd_floor"])
+    clf = classifier.fit(pop.data)
+    _, real = clf.read(pop.data.held_out)
+    assert classifier.quality(clf, real)["fd_ratio"] == pytest.approx(1.0)  # real images sit on the floor

@@ -257,3 +257,29 @@ def test_w1_is_scipys_wasserstein_distance():
     for a, b in [(rng.normal(size=1000), rng.normal(1, 2, size=700)), (rng.exponential(size=5), rng.uniform(size=9)),
                  (np.array([0.0, 0.0, 1.0]), np.array([0.0, 1.0]))]:
         assert M.wasserstein_1d(a, b) == pytest.approx(wasserstein_distance(a, b), rel=1e-12, abs=1e-15)
+
+
+# ---------------------------------------------------------------------------------------------- Fréchet distance
+def test_frechet_distance_of_gaussians_is_the_closed_form():
+    from ganviz.core.metrics import frechet_distance
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 6))
+    cov = a @ a.T + np.eye(6)
+    mean = rng.standard_normal(6)
+    assert frechet_distance(mean, cov, mean, cov) == pytest.approx(0.0, abs=1e-8)
+    assert frechet_distance(mean, cov, mean + 2.0, cov) == pytest.approx(6 * 4.0, rel=1e-9)  # |shift|^2
+    # diagonal covariances: sum over axes of (sigma1 - sigma2)^2
+    s1, s2 = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 1.0])
+    assert frechet_distance(np.zeros(3), np.diag(s1 ** 2), np.zeros(3), np.diag(s2 ** 2)) == \
+        pytest.approx(float(((s1 - s2) ** 2).sum()), rel=1e-9)
+    # symmetric, and never negative for singular covariances
+    low = np.diag([1.0, 0.0, 0.0])
+    assert frechet_distance(np.zeros(3), low, np.ones(3), cov[:3, :3]) == \
+        pytest.approx(frechet_distance(np.ones(3), cov[:3, :3], np.zeros(3), low), rel=1e-6)
+    assert frechet_distance(np.zeros(3), low, np.zeros(3), low) >= 0
+
+
+def test_frechet_distance_refuses_shapes_that_do_not_match():
+    from ganviz.core.metrics import frechet_distance
+    with pytest.raises(ValueError, match="do not match"):
+        frechet_distance(np.zeros(3), np.eye(3), np.zeros(3), np.eye(4))

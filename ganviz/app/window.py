@@ -27,7 +27,7 @@ from .panels.narration import Banner, NarrationPanel, SpeedControl
 from .panels.timeline_bar import TimelineBar
 from .tools.export import grab_2x
 from .views.compare import CompareCurves, CompareDialog, CompareGrid
-from .views.curves import REFRESH_S, CurvesView
+from .views.curves import REFRESH_S, CurvesView, metric_kind
 from .views.density1d import Density1DView
 from .views.image_grid import ImageGridView
 from .views.scatter2d import Scatter2DView
@@ -317,7 +317,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
                 picture = frame.pictures.get(self.session.selected)
                 if picture is not None:
                     self.show_picture(picture)
-            if self.curves.set_kind(frame.kind or self.current_view().kind):
+            if self.curves.set_kind(self._metric_kind(frame)):
                 self.curves.clear()  # another kind of data, another metric: show the history again
                 self._history_changed(self.session.selected, 0)
             self.curves.refresh_if_due(frame.playing)
@@ -327,13 +327,19 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
                 self._draw_failed = True
                 self.tell("crash", f"{type(err).__name__} while drawing: {err}\n{traceback.format_exc()}")
 
+    def _metric_kind(self, frame: p.Frame) -> str:
+        """What the curves' metric panel measures: the data kind's metric (the Fréchet distance of labelled images)."""
+        picture = next(iter(frame.pictures.values()), None)
+        return metric_kind(picture) if picture is not None else self.current_view().kind
+
     def _draw_compare(self, frame: p.Frame) -> None:
         kind = frame.kind
         if not kind or len(frame.pictures) < self.session.n_runs:
             return  # a frame of one run, sent before the trainer heard of compare mode
-        if (kind, self.session.names) != (self.compare_curves.kind, self.compare_curves.names):
+        metric = self._metric_kind(frame)
+        if (metric, self.session.names) != (self.compare_curves.kind, self.compare_curves.names):
             self.compare.build(kind, self.session.names)
-            self.compare_curves.build(kind, self.session.names)
+            self.compare_curves.build(metric, self.session.names)
             self._show_widget(self.compare)  # the overlay toggles are the new panels'
             for run in range(self.session.n_runs):
                 self.compare_curves.show_history(run, self.session.history[run], 0)

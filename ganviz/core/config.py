@@ -60,6 +60,8 @@ class Config:
     spectral_norm: bool = _f(False, "spectral normalisation of D's layers (Miyato et al. 2018): each weight divided "
                              "by its largest singular value, so D cannot change faster than its input", group="model")
     z_dim: int = _f(2, "dimension of the noise z", lo=1, hi=128, group="model")
+    conditional: bool = _f(False, "a conditional GAN (Mirza & Osindero 2014): G and D are also given the class, so G "
+                           "draws the class it is asked for (images whose data says each one's class)", group="model")
     prior: str = _f("gaussian", "distribution of z: N(0, I) or U(-1, 1)", choices=PRIORS, live=True, group="model")
 
     # --- loss (Algorithm 1 and its usual variants) ---

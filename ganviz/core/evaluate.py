@@ -12,7 +12,7 @@ from . import classifier, metrics
 N_EVAL_1D2D = 10_000   # samples of each side for 1D/2D metrics (and real.npy / samples.npy)
 N_EVAL_IMAGES = 1_000  # for images, as the outputs and the NN check use
 N_PARZEN = 10_000      # the 2014 paper's Parzen estimate uses 10,000 generated samples
-N_CLASSIFIED = 2_000   # of those, the classifier reads this many: a class's share within about 1 point
+N_CLASSIFIED = classifier.N_FD  # of those, the classifier reads this many (its Fréchet distance's n): a share within ~1 point
 GRID_1D = 400
 
 
@@ -44,11 +44,16 @@ def evaluate(run) -> dict[str, float]:
         out = metrics.metrics_2d(real_samples(data, N_EVAL_1D2D), run.sample(N_EVAL_1D2D),
                                  data.modes, data.mode_std)
     else:
-        fake_std = data.from_units(run.sample(N_PARZEN))
+        fake, asked = run.sample_with_classes(N_PARZEN)  # asked: the classes a conditional G was asked for
+        fake_std = data.from_units(fake)
         held = to01(data.held_out)
         half = len(held) // 2
         out = metrics.metrics_image(to01(fake_std), to01(data.train), held[:half], held[half:])
         clf = classifier.fit(data)
-        if clf is not None:  # labelled data: which classes G draws, and how readable (classifier.py)
-            out.update(classifier.coverage(clf, clf.probabilities(fake_std[:N_CLASSIFIED])))
+        if clf is not None:  # labelled data: which classes G draws, how readable, how far (classifier.py)
+            p, features = clf.read(fake_std[:N_CLASSIFIED])
+            out.update(classifier.coverage(clf, p))
+            out.update(classifier.quality(clf, features))
+            if asked is not None:  # the share of G's samples read as the class they were asked for
+                out["cond_acc"] = float((p.argmax(1) == asked[:len(p)]).mean())
     return {k: float(v) for k, v in out.items() if np.isscalar(v)}

@@ -1,4 +1,5 @@
-"""Sample-based GAN metrics: 1D (JSD, W1, KS, |D - D*|), 2D (modes, high-quality share), images (Parzen, NN).
+"""Sample-based GAN metrics: 1D (JSD, W1, KS, |D - D*|), 2D (modes, high-quality share), images (Parzen, NN,
+the Fréchet distance of features).
 
 Everything takes numpy arrays and returns plain Python numbers, so the worker can log them as they are.
 Shape mistakes are programmer errors and raise ValueError; nothing here knows about Qt.
@@ -297,3 +298,17 @@ def metrics_image(samples01: np.ndarray, train01: np.ndarray, valid01: np.ndarra
     nn = nearest_neighbour(samples01[:nn_samples], train01, ref)
     out.update(nn_dist=nn["nn_dist"], nn_ratio=nn["nn_ratio"])
     return out
+
+
+def frechet_distance(mean1: np.ndarray, cov1: np.ndarray, mean2: np.ndarray, cov2: np.ndarray) -> float:
+    """The Fréchet (2-Wasserstein) distance between two Gaussians, as FID computes it from features:
+    |m1 - m2|^2 + tr(C1 + C2 - 2 (C1 C2)^(1/2)). tr((C1 C2)^(1/2)) is taken as tr((S C2 S)^(1/2)) with
+    S = C1^(1/2): the same eigenvalues, but of a symmetric matrix, so no complex round-off as in sqrtm(C1 C2)."""
+    m1, m2 = _vector(mean1, "mean1"), _vector(mean2, "mean2")
+    c1, c2 = np.asarray(cov1, np.float64), np.asarray(cov2, np.float64)
+    if c1.shape != (len(m1), len(m1)) or c2.shape != c1.shape or len(m2) != len(m1):
+        raise ValueError(f"means {m1.shape}, {m2.shape} and covariances {c1.shape}, {c2.shape} do not match")
+    w, v = np.linalg.eigh(c1)
+    s = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    root = np.sqrt(np.clip(np.linalg.eigvalsh(s @ c2 @ s), 0, None)).sum()
+    return float(max(0.0, np.sum((m1 - m2) ** 2) + np.trace(c1) + np.trace(c2) - 2 * root))

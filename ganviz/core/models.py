@@ -6,7 +6,9 @@ DCGAN. A single run is N = 1. Activations flow as (N, B, features); images as (N
 
 G works in the data's standardised space: 1D/2D outputs are unbounded, images end in tanh (the
 data is scaled to [-1, 1]). G(z): (N, B, zd) -> (N, B, *shape); D(x): (N, B, *shape) -> (N, B)
-logits. `runs` (a slice or an index tensor) computes a subset of the runs with their own weights,
+logits. A conditional GAN (Mirza & Osindero 2014) gives both nets the class y (N, B) too, as a
+one-hot vector beside z (G's input) and beside the image (D's input; a DCGAN's D takes it beside its
+convolutions' features). `runs` (a slice or an index tensor) computes a subset of the runs with their own weights,
 as the views do for the runs they show.
 
 Each run is initialised from its own generator exactly as torch.nn initialises Linear and Conv
@@ -211,7 +213,7 @@ def _ungrouped(x: torch.Tensor, n: int) -> torch.Tensor:
 class DCGANGenerator(nn.Module):
     """DCGAN's G (Radford et al. 2016) scaled down: z -> linear -> 2 stride-2 transposed convs, batch norm."""
 
-    def __init__(self, n: int, z_dim: int, ch: int, shape: tuple[int, int, int]):
+    def __init__(self, n: int, z_dim: int, ch: int, shape: tuple[int, int, int]):  # z_dim: with y's one-hot
         super().__init__()
         c, h, w = shape
         self.top = (2 * ch, h // 4, w // 4)
@@ -231,15 +233,16 @@ class DCGANDiscriminator(nn.Module):
     """DCGAN's D scaled down: 2 stride-2 convs with leaky ReLU (optional batch norm, dropout), then linear."""
 
     def __init__(self, n: int, ch: int, shape: tuple[int, int, int], *, batchnorm: bool, dropout: float,
-                 generators: list[torch.Generator], spectral: bool = False):
+                 generators: list[torch.Generator], spectral: bool = False, classes: int = 0):
         super().__init__()
         c, h, w = shape
         self.down1, self.down2 = Conv(n, c, ch, spectral=spectral), Conv(n, ch, 2 * ch, spectral=spectral)
         self.bn = BatchNorm(n, 2 * ch) if batchnorm else None
         self.drop = Dropout(dropout, generators) if dropout > 0 else None
-        self.fc = Linear(n, 2 * ch * (h // 4) * (w // 4), 1, spectral)
+        self.fc = Linear(n, 2 * ch * (h // 4) * (w // 4) + classes, 1, spectral)
 
-    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True, onehot: torch.Tensor | None = None
+                ) -> torch.Tensor:
         k, b = x.shape[:2]
         x = F.leaky_relu(self.down1(_grouped(x), runs), 0.2)
         x = self.down2(x, runs)
@@ -248,37 +251,58 @@ class DCGANDiscriminator(nn.Module):
         x = _ungrouped(F.leaky_relu(x, 0.2), k).reshape(k, b, -1)
         if self.drop is not None:
             x = self.drop(x, runs)
+        if onehot is not None:
+            x = torch.cat([x, onehot], -1)
         return self.fc(x, runs)
 
 
-class Generator(nn.Module):
-    def __init__(self, body: nn.Module, out_shape: tuple[int, ...], squash: bool):
-        super().__init__()
-        self.body, self.out_shape, self.squash = body, out_shape, squash
+def one_hot(y: torch.Tensor, classes: int) -> torch.Tensor:
+    """Classes (N, B) -> (N, B, classes) floats, the conditional nets' extra input."""
+    return F.one_hot(y, classes).to(torch.get_default_dtype())
 
-    def forward(self, z: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+
+class Generator(nn.Module):
+    """classes > 0: a conditional G, whose input is z beside the one-hot of the class asked for."""
+
+    def __init__(self, body: nn.Module, out_shape: tuple[int, ...], squash: bool, classes: int = 0):
+        super().__init__()
+        self.body, self.out_shape, self.squash, self.classes = body, out_shape, squash, classes
+
+    def forward(self, z: torch.Tensor, runs=None, track: bool = True, y: torch.Tensor | None = None) -> torch.Tensor:
+        shape = z.shape[:2]
+        if self.classes:
+            z = torch.cat([z, one_hot(y, self.classes)], -1)
         x = self.body(z, runs, track)
         if self.squash:
             x = torch.tanh(x)
-        return x.reshape(*z.shape[:2], *self.out_shape)
+        return x.reshape(*shape, *self.out_shape)
 
 
 class Discriminator(nn.Module):
-    def __init__(self, body: nn.Module, flatten: bool):
-        super().__init__()
-        self.body, self.flatten = body, flatten
+    """classes > 0: a conditional D, which reads the image with the one-hot of the class it claims to be.
+    conv: the body is a DCGAN's (it takes images as they are, and the one-hot beside its features)."""
 
-    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
-        if self.flatten:
-            x = x.reshape(*x.shape[:2], -1)
-        return self.body(x, runs, track).reshape(x.shape[0], x.shape[1])
+    def __init__(self, body: nn.Module, conv: bool, classes: int = 0):
+        super().__init__()
+        self.body, self.conv, self.classes = body, conv, classes
+
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True, y: torch.Tensor | None = None) -> torch.Tensor:
+        shape = x.shape[:2]
+        onehot = one_hot(y, self.classes) if self.classes else None
+        if self.conv:
+            return self.body(x, runs, track, onehot).reshape(shape)
+        x = x.reshape(*shape, -1)  # images flattened; points are already (N, B, dim)
+        if onehot is not None:
+            x = torch.cat([x, onehot], -1)
+        return self.body(x, runs, track).reshape(shape)
 
 
 def build(cfg: Config, data_shape: tuple[int, ...], n: int = 1, generators: list[torch.Generator] | None = None,
-          seeds: list[int] | None = None) -> tuple[Generator, Discriminator]:
+          seeds: list[int] | None = None, classes: int = 0) -> tuple[Generator, Discriminator]:
     """G and D for N runs of data shaped (dim,) or (C, H, W). Run i's weights are drawn from seeds[i]
-    (0 when not given), G's then D's; `generators` draw the runs' dropout masks."""
-    g, d = _build(cfg, data_shape, n, generators)
+    (0 when not given), G's then D's; `generators` draw the runs' dropout masks. classes: the data's number
+    of classes, which cfg.conditional gives both nets as an input."""
+    g, d = _build(cfg, data_shape, n, generators, classes)
     for i, seed in enumerate(seeds or [0] * n):
         init = torch.Generator().manual_seed(seed)
         initialise(g, i, init)
@@ -287,10 +311,15 @@ def build(cfg: Config, data_shape: tuple[int, ...], n: int = 1, generators: list
 
 
 def _build(cfg: Config, data_shape: tuple[int, ...], n: int = 1,
-           generators: list[torch.Generator] | None = None) -> tuple[Generator, Discriminator]:
+           generators: list[torch.Generator] | None = None, classes: int = 0) -> tuple[Generator, Discriminator]:
     generators = generators if generators is not None else [torch.Generator() for _ in range(n)]
     is_image = len(data_shape) == 3
     dim = math.prod(data_shape)
+    if cfg.conditional and classes < 2:
+        raise ConfigError("conditional=true needs data that says the class of each image (digits, shapes, "
+                          "fashion-mnist, mnist, IDX with its labels file, a folder of class folders); "
+                          "set conditional=false")
+    k = classes if cfg.conditional else 0
     if cfg.model == "dcgan":
         if not is_image:
             raise ConfigError("model=dcgan is for image data; use model=mlp or model=linear for 1D/2D data")
@@ -298,21 +327,22 @@ def _build(cfg: Config, data_shape: tuple[int, ...], n: int = 1,
         if h % 4 or w % 4:
             raise ConfigError(f"model=dcgan needs image sides divisible by 4, the data has {h}x{w}; "
                               "set image_size to a multiple of 4 or use model=mlp")
-        g_body = DCGANGenerator(n, cfg.z_dim, cfg.g_hidden, data_shape)
+        g_body = DCGANGenerator(n, cfg.z_dim + k, cfg.g_hidden, data_shape)
         d_body = DCGANDiscriminator(n, cfg.d_hidden, data_shape, batchnorm=cfg.d_batchnorm, dropout=cfg.dropout,
-                                    generators=generators, spectral=cfg.spectral_norm)
-        return Generator(g_body, data_shape, squash=True), Discriminator(d_body, flatten=False)
+                                    generators=generators, spectral=cfg.spectral_norm, classes=k)
+        return Generator(g_body, data_shape, squash=True, classes=k), Discriminator(d_body, conv=True, classes=k)
     if cfg.model == "linear":
         # The paper's simplest pair: G(z) = w·z + b and D(x) = sigmoid(w·x + b).
-        g_sizes, d_sizes = [cfg.z_dim, dim], [dim, 1]
+        g_sizes, d_sizes = [cfg.z_dim + k, dim], [dim + k, 1]
     else:
-        g_sizes = [cfg.z_dim] + [cfg.g_hidden] * cfg.g_depth + [dim]
-        d_sizes = [dim] + [cfg.d_hidden] * cfg.d_depth + [1]
+        g_sizes = [cfg.z_dim + k] + [cfg.g_hidden] * cfg.g_depth + [dim]
+        d_sizes = [dim + k] + [cfg.d_hidden] * cfg.d_depth + [1]
     g_body = MLP(n, g_sizes, cfg.activation)
     d_body = MLP(n, d_sizes, cfg.activation, batchnorm=cfg.d_batchnorm and cfg.model == "mlp",
                  dropout=cfg.dropout if cfg.model == "mlp" else 0.0, generators=generators,
                  spectral=cfg.spectral_norm)
-    return Generator(g_body, data_shape, squash=is_image), Discriminator(d_body, flatten=is_image)
+    return (Generator(g_body, data_shape, squash=is_image, classes=k),
+            Discriminator(d_body, conv=False, classes=k))
 
 
 def initialise(net: nn.Module, run: int, generator: torch.Generator) -> None:
@@ -322,10 +352,11 @@ def initialise(net: nn.Module, run: int, generator: torch.Generator) -> None:
             module.reset(run, generator)
 
 
-def check_size(cfg: Config, data_shape: tuple[int, ...]) -> None:
-    """Refuse models too large for a laptop, counted exactly on the meta device (nothing allocated)."""
+def check_size(cfg: Config, data_shape: tuple[int, ...], classes: int = 0) -> None:
+    """Refuse models too large for a laptop (and conditional nets without classes), counted exactly on the
+    meta device (nothing allocated)."""
     with torch.device("meta"):
-        g, d = _build(cfg, data_shape)
+        g, d = _build(cfg, data_shape, classes=classes)
     n = sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters())
     if n > MAX_WEIGHTS:
         raise ConfigError(f"G and D would have {n / 1e6:.0f}M weights, too many for this tool "

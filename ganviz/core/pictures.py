@@ -65,6 +65,10 @@ class ImageGrid(Picture):
     confident: float = float("nan")         # the share of those samples the classifier is sure of
     real_confident: float = float("nan")    # ... of the held-out real images
     classifier_acc: float = float("nan")    # its accuracy on the held-out images
+    # A conditional G: the class each tile was asked for (its grid is a row per class), and of the samples
+    # asked for each class, the share the classifier reads as that class.
+    asked: np.ndarray | None = None         # (n,) int
+    asked_hits: np.ndarray | None = None    # (K,)
     # Latent walk: G along the path between the z of two tiles (spherical for a Gaussian prior).
     walk: tuple[int, int] | None = None     # (from tile, to tile)
     walk_u8: np.ndarray | None = None       # (N_WALK, H, W, C), both ends included

@@ -46,8 +46,9 @@ class Population:
         c = cfgs[0]
         self.data = data if data is not None else load(c.data, n=c.n_data, image_size=c.image_size or None)
         shape = tuple(self.data.train.shape[1:])
+        classes = len(self.data.classes) if self.data.classes and self.data.labels is not None else 0
         for cfg in {_architecture(x): x for x in cfgs}.values():
-            check_size(cfg, shape)
+            check_size(cfg, shape, classes)
         self.cfgs = cfgs
         self.step_count = 0
         self.logs = [MetricLog() for _ in cfgs]                     # one row per logged step, per run
@@ -187,14 +188,25 @@ class Population:
             self._load_run(i, state)
 
     # ------------------------------------------------------------------ samples
-    def sample(self, i: int, n: int, seed: int | None = None) -> np.ndarray:
-        """n samples of run i in the data's own units, from a generator of their own."""
+    def sample(self, i: int, n: int, seed: int | None = None, classes: np.ndarray | None = None) -> np.ndarray:
+        """n samples of run i in the data's own units, from a generator of their own. A conditional G is asked
+        for `classes` (n,), or for classes drawn as often as the data holds them."""
+        return self.sample_with_classes(i, n, seed, classes)[0]
+
+    def sample_with_classes(self, i: int, n: int, seed: int | None = None, classes: np.ndarray | None = None
+                            ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(samples, the class each was asked for: None unless G is conditional), as sample()."""
         cfg = self.cfgs[i]
         rng = torch.Generator().manual_seed(cfg.seed + 2 if seed is None else seed)
         t, j = self.where[i]
-        out = [t.generate(noise(cfg, min(SAMPLE_CHUNK, n - k), rng)[None], slice(j, j + 1))[0]
+        y = None
+        if t.labels is not None:
+            y = torch.as_tensor(classes, dtype=torch.int64) if classes is not None else \
+                t.labels[torch.randint(len(t.labels), (n,), generator=rng)]
+        out = [t.generate(noise(cfg, min(SAMPLE_CHUNK, n - k), rng)[None], slice(j, j + 1),
+                          y=None if y is None else y[None, k:k + SAMPLE_CHUNK])[0]
                for k in range(0, n, SAMPLE_CHUNK)]
-        return self.data.to_units(torch.cat(out).numpy())
+        return self.data.to_units(torch.cat(out).numpy()), None if y is None else y.numpy()
 
     # ------------------------------------------------------------------ state
     def run_state(self, i: int, curves: bool = True) -> dict[str, Any]:
@@ -241,15 +253,16 @@ class Population:
 def _phases(t: Trainer) -> Iterator[dict[str, torch.Tensor]]:
     m = t.cfg.batch_size
     real, z = t.real_batch(m), t.noise(m)
-    yield {"real": real, "z": z}
-    fake = t.generate(z, averaged=False)  # Algorithm 1's own G, which the steps below move
-    yield {"real": real, "z": z, "fake": fake}
-    seen = {"real": real, "z": z, "fake": fake, "d_real": t.discriminate(real), "d_fake": t.discriminate(fake)}
+    yield {"real": real.x, "z": z.x}
+    fake = t.generate(z.x, averaged=False, y=z.y)  # Algorithm 1's own G, which the steps below move
+    yield {"real": real.x, "z": z.x, "fake": fake}
+    seen = {"real": real.x, "z": z.x, "fake": fake, "d_real": t.discriminate(real.x, y=real.y),
+            "d_fake": t.discriminate(fake, y=z.y)}
     yield seen
     t.step_d(real=real, z=z)
-    yield {**seen, "d_real": t.discriminate(real), "d_fake": t.discriminate(fake)}
+    yield {**seen, "d_real": t.discriminate(real.x, y=real.y), "d_fake": t.discriminate(fake, y=z.y)}
     t.step_g()
-    yield {**seen, "fake_after": t.generate(z, averaged=False)}
+    yield {**seen, "fake_after": t.generate(z.x, averaged=False, y=z.y)}
 
 
 class Run:
@@ -283,6 +296,9 @@ class Run:
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         return self.pop.sample(self.index, n, seed)
+
+    def sample_with_classes(self, n: int, seed: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        return self.pop.sample_with_classes(self.index, n, seed)
 
     def stats(self) -> dict[str, float]:
         return self.trainer.stat_rows()[self.j]

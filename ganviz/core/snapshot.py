@@ -24,6 +24,8 @@ HEATMAP = 50         # D's heatmap: about HEATMAP x HEATMAP points whatever the 
 N_ARROWS = 300
 MANIFOLD = 20
 N_TILES = 64         # the fixed-noise image grid, 8 x 8
+TILE_COLS = 8        # a conditional G's grid: one row per class (at most MAX_CLASS_ROWS), its columns sharing z
+MAX_CLASS_ROWS = 10
 N_CLASSIFIED = 512   # G's samples on fixed noise (the tiles first) whose classes the class bars count: a share
                      # of 10% within about 1.3 points
 N_WALK = 8           # images along a latent walk, both ends included (the view puts one beside each row)
@@ -117,16 +119,36 @@ class SnapshotMaker:
             z = torch.stack([self.fixed_noise(r) for r in group])
             if compact and self.kind == "2d":
                 z = z[:, :round(len(z[0]) * COMPACT)]
+            y = None
             if self.kind == "image":
-                z = z[:, :N_TILES] if compact else z
+                if t.labels is not None:  # conditional: rows of classes, each column one z
+                    z, y = self._asked(z)
+                z, y = (z[:, :self.n_tiles(t)], None if y is None else y[:, :self.n_tiles(t)]) if compact else (z, y)
                 if self._walk is not None:  # drawn in the same batch: G's batch norm sees the usual statistics
                     a, b = self._walk
                     z = torch.cat([z, latent_walk(z[:, a], z[:, b], self.pop.cfgs[group[0]].prior)], 1)
-            fake = t.generate(z, sel)
+                    if y is not None:  # each half of the walk keeps its end's class
+                        half = torch.arange(N_WALK) >= N_WALK // 2
+                        y = torch.cat([y, torch.where(half, y[:, b:b + 1], y[:, a:a + 1])], 1)
+            fake = t.generate(z, sel, y=y)
             make = {"1d": self._make_1d, "2d": self._make_2d, "image": self._make_image}[self.kind]
-            for k, pic in enumerate(make(t, sel, group, fake, arrows=arrows, manifold=manifold, heat=heat)):
+            for k, pic in enumerate(make(t, sel, group, fake, arrows=arrows, manifold=manifold, heat=heat, y=y)):
                 out[group[k]] = pic
         return {r: out[r] for r in runs}
+
+    def n_tiles(self, t) -> int:
+        """Tiles in the grid: 8 x 8, or a conditional G's row of TILE_COLS per class."""
+        return N_TILES if t.labels is None else TILE_COLS * min(len(self.pop.data.classes), MAX_CLASS_ROWS)
+
+    def _asked(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A conditional G's fixed noise and the classes asked of it: the grid's rows are the classes and its
+        columns share their z (so a column shows one z in every class); the rest cycle through the classes."""
+        k, n = len(self.pop.data.classes), z.shape[1]
+        rows = min(k, MAX_CLASS_ROWS)
+        tiles = z[:, torch.arange(rows * TILE_COLS) % TILE_COLS]
+        z = torch.cat([tiles, z[:, rows * TILE_COLS:]], 1)[:, :n]
+        y = torch.cat([torch.arange(rows * TILE_COLS) // TILE_COLS, torch.arange(rows * TILE_COLS, n) % k])[:n]
+        return z, y.expand(len(z), -1)
 
     def _base(self, run: int) -> dict:
         return {"run": run, "step": self.pop.step_count, "view_range": _c(self.pop.data.view_range)}
@@ -197,7 +219,7 @@ class SnapshotMaker:
         self._grid_shape = (ny, nx)
         self._heat_range = np.array([[x0, x1], [y0, y1]], F32)
 
-    def _make_2d(self, t, sel, group, fake_std, arrows=False, manifold=False, heat=True) -> list[Scatter2D]:
+    def _make_2d(self, t, sel, group, fake_std, arrows=False, manifold=False, heat=True, **_) -> list[Scatter2D]:
         data, k = self.pop.data, len(group)
         if heat or any(r not in self._d_grids for r in group):
             d = t.discriminate(self._grid_std.expand(k, -1, -1), sel).numpy()
@@ -231,11 +253,13 @@ class SnapshotMaker:
         return _c(self.pop.data.to_units(x).reshape(k, MANIFOLD, MANIFOLD, 2))
 
     # ------------------------------------------------------------------ images
-    def _make_image(self, t, sel, group, fake, **_) -> list[ImageGrid]:
+    def _make_image(self, t, sel, group, fake, y=None, **_) -> list[ImageGrid]:
         walk = fake[:, -N_WALK:] if self._walk is not None else None
         pool = fake[:, :fake.shape[1] - (N_WALK if walk is not None else 0)]  # tiles, then the rest (not compact)
-        tiles = pool[:, :N_TILES]
-        d = t.discriminate(tiles, sel).numpy()
+        n_tiles = self.n_tiles(t)
+        tiles = pool[:, :n_tiles]
+        asked = None if y is None else y[:, :pool.shape[1]]
+        d = t.discriminate(tiles, sel, y=None if asked is None else asked[:, :n_tiles]).numpy()
         data, clf = self.pop.data, self.classifier
         out = []
         for i, r in enumerate(group):
@@ -246,14 +270,21 @@ class SnapshotMaker:
             nn = self._train01[nn_idx].reshape(fake01.shape).numpy()
             pic = ImageGrid(**self._base(r), fake_u8=_u8(fake01.numpy()), d_fake=_c(d[i]), real_u8=self._real_u8,
                             nn_u8=_u8(nn), nn_dist=_c(nn_dist.numpy() / np.sqrt(npix)), classes=data.classes)
+            if asked is not None:
+                pic.asked = asked[i, :n_tiles].numpy()
             if clf is not None:
                 p = clf.probabilities(pool[i])
-                pic.tile_class, pic.tile_sure = p[:N_TILES].argmax(1), _c(p[:N_TILES].max(1))
+                pic.tile_class, pic.tile_sure = p[:n_tiles].argmax(1), _c(p[:n_tiles].max(1))
                 pic.real_confident, pic.classifier_acc = clf.real_confident, clf.accuracy
                 if not self._compact:
                     from .classifier import CONFIDENT, shares
                     pic.class_shares, pic.real_shares = _c(shares(p)), _c(clf.real_shares)
                     pic.confident = float((p.max(1) >= CONFIDENT).mean())
+                    if asked is not None:  # of the samples asked for each class, the share read as it
+                        hit = p.argmax(1) == asked[i].numpy()
+                        k = len(clf.real_shares)
+                        asks = np.bincount(asked[i].numpy(), minlength=k)
+                        pic.asked_hits = _c(np.bincount(asked[i].numpy(), weights=hit, minlength=k) / np.maximum(asks, 1))
             if walk is not None:
                 pic.walk, pic.walk_u8 = self._walk, _u8(((walk[i].clamp(-1, 1) + 1) / 2).numpy())
             out.append(pic)

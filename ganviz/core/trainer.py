@@ -18,7 +18,7 @@ BigGAN and StyleGAN sample): Algorithm 1 trains G's own weights exactly as witho
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -48,6 +48,13 @@ def lr_factor(step: int, steps: int, decay: float) -> float:
     return max(LR_FLOOR, 1 - (1 - LR_FLOOR) * (step - start) / (steps - start)) if step > start else 1.0
 
 
+class Batch(NamedTuple):
+    """Points for one net's pass, (N, m, ...) per run, with the class of each for a conditional GAN (N, m):
+    the data's own classes for real points, the classes G is asked for beside its noise."""
+    x: torch.Tensor
+    y: torch.Tensor | None = None
+
+
 def noise(cfg: Config, m: int, generator: torch.Generator) -> torch.Tensor:
     """m draws of z from the prior: N(0, I) or U(-1, 1)."""
     if cfg.prior == "uniform":
@@ -62,13 +69,18 @@ class Trainer:
         self.cfgs, self.data, self.n = list(cfgs), data, len(cfgs)
         self.step_count = step  # the population's clock: instance noise anneals with it
         self.pool = torch.from_numpy(np.ascontiguousarray(data.train))
+        # a conditional GAN's classes: each training point's, which G's asked-for classes are also drawn from
+        self.labels = torch.from_numpy(data.labels) if self.cfg.conditional and data.labels is not None else None
         self.rngs = [torch.Generator().manual_seed(c.seed + 1) for c in self.cfgs]  # batches, noise, masks
         shape = tuple(self.pool.shape[1:])
         # weights as torch.nn draws them, each run's from its own seed
-        self.G, self.D = build(self.cfgs[0], shape, self.n, self.rngs, seeds=[c.seed for c in self.cfgs])
+        self.G, self.D = build(self.cfgs[0], shape, self.n, self.rngs, seeds=[c.seed for c in self.cfgs],
+                               classes=0 if data.classes is None or data.labels is None else len(data.classes))
         self.flat_g, self.flat_d = FlatParameters(self.G, self.n), FlatParameters(self.D, self.n)
         self.separate_batches = has_batch_statistics(self.D)  # else real and fake share D's forward pass
-        self.kept: tuple[torch.Tensor, torch.Tensor | None] | None = None  # z of the last D step, its G(z)
+        # G's step reuses the last D step's noise and G(z) (reuse_fake): (z, G(z)), G(z) None when it must be
+        # computed again
+        self.reused: tuple[Batch, torch.Tensor | None] | None = None
         self.stats: dict[str, torch.Tensor] = {}  # the last step's numbers, one per run
         self.diverged: list[tuple[int, str] | None] = [None] * self.n  # (step, what) once a run's loss is NaN/Inf
         self.opt_d = self.opt_g = None
@@ -104,7 +116,7 @@ class Trainer:
             self.opt_d.configure(self.lr[0], *betas)
             self.opt_g.configure(self.lr[1], *betas)
         if self.cfg.d_target == "noise":
-            self.kept = None
+            self.reused = None
         self.ema_decay = col("ema")
         if not any(c.ema for c in self.cfgs):
             self.ema = None
@@ -120,11 +132,21 @@ class Trainer:
         like = next(d for d in drawn if d is not None)
         return torch.stack([d if d is not None else torch.zeros_like(like) for d in drawn])
 
-    def real_batch(self, m: int, active=None) -> torch.Tensor:
-        return self._draw(lambda g: self.pool[torch.randint(len(self.pool), (m,), generator=g)], active)
+    def real_batch(self, m: int, active=None) -> Batch:
+        """m training points of each run (and their classes, for a conditional GAN)."""
+        rows = self._draw(lambda g: torch.randint(len(self.pool), (m,), generator=g), active)
+        return Batch(self.pool[rows], None if self.labels is None else self.labels[rows])
 
-    def noise(self, m: int, active=None) -> torch.Tensor:
-        return self._draw(lambda g: noise(self.cfg, m, g), active)
+    def noise(self, m: int, active=None) -> Batch:
+        """m draws of G's input for each run: z from the prior (and, for a conditional GAN, the class G is asked
+        for, drawn as often as the data holds it)."""
+        z = self._draw(lambda g: noise(self.cfg, m, g), active)
+        if self.labels is None:
+            return Batch(z)
+        return Batch(z, self.labels[self._draw(lambda g: torch.randint(len(self.labels), (m,), generator=g), active)])
+
+    def _g(self, z: Batch, **kwargs) -> torch.Tensor:
+        return self.G(z.x, y=z.y, **kwargs)
 
     def _instance_noise(self, x: torch.Tensor, active=None) -> torch.Tensor:
         """Gaussian noise on D's inputs, its std annealed linearly to 0 (each run its own schedule)."""
@@ -139,52 +161,62 @@ class Trainer:
         eps = self._draw(lambda g: torch.randn(x.shape[1:], generator=g), on)
         return x + column.reshape(-1, *[1] * (x.dim() - 1)) * eps
 
-    def _blurred_data(self, m: int, active=None) -> torch.Tensor:
+    def _blurred_data(self, m: int, active=None) -> Batch:
         """Data blurred by noise that shrinks over noise_anneal steps: D's fakes when d_target=noise."""
         t = self.step_count()
-        x = self.real_batch(m, active)
+        x, y = self.real_batch(m, active)
         sigma = optim.column(max(0.1, 2.0 * (1.0 - t / c.noise_anneal)) for c in self.cfgs)
-        return x + sigma.reshape(-1, *[1] * (x.dim() - 1)) * self._draw(
-            lambda g: torch.randn(x.shape[1:], generator=g), active)
+        return Batch(x + sigma.reshape(-1, *[1] * (x.dim() - 1)) * self._draw(
+            lambda g: torch.randn(x.shape[1:], generator=g), active), y)
 
     # ------------------------------------------------------------------ D
-    def _d_logits(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _d(self, x: Batch, **kwargs) -> torch.Tensor:
+        return self.D(x.x, y=x.y, **kwargs)
+
+    def _d_logits(self, real: Batch, fake: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         if self.separate_batches and self.cfg.d_batch == "separate":
-            return self.D(real), self.D(fake)  # batch statistics of the real and of the fake batch
-        out = self.D(torch.cat([real, fake], 1))  # one pass; the same maths when D has no batch statistics
-        m = real.shape[1]
+            return self._d(real), self._d(fake)  # batch statistics of the real and of the fake batch
+        # one pass; the same maths when D has no batch statistics
+        out = self.D(torch.cat([real.x, fake.x], 1), y=None if real.y is None else torch.cat([real.y, fake.y], 1))
+        m = real.x.shape[1]
         return out[:, :m], out[:, m:]
 
-    def _d_loss(self, l_real: torch.Tensor, l_fake: torch.Tensor, real, fake) -> torch.Tensor:
+    def _d_loss(self, l_real: torch.Tensor, l_fake: torch.Tensor, real: Batch, fake: Batch) -> torch.Tensor:
         loss = losses.per_run(self.loss_kinds, lambda k: losses.d_loss(k, l_real, l_fake, self.smoothing))
-        if real.requires_grad:  # R1: D's gradient on the data, pushed toward 0
-            loss = loss + self.r1 * losses.r1_penalty(l_real, real)
+        if real.x.requires_grad:  # R1: D's gradient on the data, pushed toward 0
+            loss = loss + self.r1 * losses.r1_penalty(l_real, real.x)
         if bool(self.gp_weight.any()):  # only the runs with a penalty draw its interpolation weights
-            eps = self._draw(lambda g: torch.rand(real.shape[1], generator=g), (self.gp_weight > 0).tolist())
-            loss = loss + self.gp_weight * losses.gradient_penalty(self.D, real, fake, eps)
+            eps = self._draw(lambda g: torch.rand(real.x.shape[1], generator=g), (self.gp_weight > 0).tolist())
+            # a conditional critic judges each interpolate as the real point's class
+            critic = lambda x: self.D(x, y=real.y)  # noqa: E731
+            loss = loss + self.gp_weight * losses.gradient_penalty(critic, real.x, fake.x, eps)
         return loss
 
-    def step_d(self, active: list[bool] | None = None, real: torch.Tensor | None = None,
-               z: torch.Tensor | None = None) -> None:
+    def _with_instance_noise(self, x: Batch, active=None, data: bool = False) -> Batch:
+        """x with instance noise; data=True: the real batch, which R1 differentiates D on."""
+        noisy = self._instance_noise(x.x, active)
+        if data and bool(self.r1.any()):  # R1 differentiates D on the data with respect to the data
+            noisy = noisy.detach().requires_grad_()
+        return Batch(noisy, x.y)
+
+    def step_d(self, active: list[bool] | None = None, real: Batch | None = None, z: Batch | None = None) -> None:
         """One update of D for the `active` runs (all when None). `real` and `z` may be given (slow
         motion shows the batch before it is used)."""
         self._schedule()
         c, m = self.cfg, self.cfg.batch_size
         real = self.real_batch(m, active) if real is None else real
         if c.d_target == "noise":
-            fake, self.kept = self._blurred_data(m, active), None
+            fake, self.reused = self._blurred_data(m, active), None
         else:
             z = self.noise(m, active) if z is None else z
             if c.reuse_fake:
-                g_out = self.G(z)
-                fake = g_out.detach()
-                self._keep(z, g_out, active)
+                g_out = self._g(z)
+                fake = Batch(g_out.detach(), z.y)
+                self._reuse(z, g_out, active)
             else:
                 with torch.no_grad():
-                    fake = self.G(z)
-        real_in, fake_in = self._instance_noise(real, active), self._instance_noise(fake, active)
-        if bool(self.r1.any()):  # R1 differentiates D on the data with respect to the data
-            real_in = real_in.detach().requires_grad_()
+                    fake = Batch(self._g(z), z.y)
+        real_in, fake_in = self._with_instance_noise(real, active, data=True), self._with_instance_noise(fake, active)
         l_real, l_fake = self._d_logits(real_in, fake_in)
         loss = self._d_loss(l_real, l_fake, real_in, fake_in)
         grads = self.flat_d.flatten(torch.autograd.grad(loss.sum(), self.flat_d.params))
@@ -194,24 +226,26 @@ class Trainer:
                 self.flat_d.data.clamp_(-self.clip, self.clip)
         self.stats.update(loss_d=loss.detach(), l_real=l_real.detach(), l_fake=l_fake.detach(), grad_d=grads)
 
-    def _keep(self, z: torch.Tensor, g_out: torch.Tensor, active) -> None:
+    def _reuse(self, z: Batch, g_out: torch.Tensor, active) -> None:
         """G's step reuses the z and G(z) of each run's own last D step (as pytorch/examples' DCGAN does)."""
-        if active is None or self.kept is None:
-            self.kept = (z, g_out)
+        if active is None or self.reused is None:
+            self.reused = (z, g_out)
             return
-        on = torch.tensor(active).reshape(-1, 1, 1)
-        self.kept = (torch.where(on, z, self.kept[0]), None)  # G(z) computed again for the mixture
+        on = torch.tensor(active).reshape(-1, 1)
+        old = self.reused[0]
+        mixed = Batch(torch.where(on[..., None], z.x, old.x), None if z.y is None else torch.where(on, z.y, old.y))
+        self.reused = (mixed, None)  # G(z) computed again for the mixture
 
     # ------------------------------------------------------------------ G
     def step_g(self, active: list[bool] | None = None) -> None:
         """One update of G for the `active` runs, along the gradient of its loss through D."""
         self._schedule()
         c = self.cfg
-        kept = self.kept if c.reuse_fake and c.d_target != "noise" else None
-        self.kept = None
-        z = kept[0] if kept is not None else self.noise(c.batch_size, active)
-        fake = kept[1] if kept is not None and kept[1] is not None else self.G(z)
-        logits = self.D(self._instance_noise(fake, active))
+        reused = self.reused if c.reuse_fake and c.d_target != "noise" else None
+        self.reused = None
+        z = reused[0] if reused is not None else self.noise(c.batch_size, active)
+        fake = reused[1] if reused is not None and reused[1] is not None else self._g(z)
+        logits = self._d(self._with_instance_noise(Batch(fake, z.y), active))
         loss = losses.per_run(self.loss_kinds, lambda k: losses.g_loss(k, logits))
         grads = self.flat_g.flatten(torch.autograd.grad(loss.sum(), self.flat_g.params))  # G's weights only
         self._update(self.opt_g, grads, loss, active, "G's loss")
@@ -236,12 +270,10 @@ class Trainer:
         """Both players from the same state: D's and G's gradients from one forward pass."""
         self._schedule()
         m = self.cfg.batch_size
-        real, fake = self.real_batch(m), self.G(self.noise(m))
-        real_in, fake_in = self._instance_noise(real), self._instance_noise(fake)
-        if bool(self.r1.any()):
-            real_in = real_in.detach().requires_grad_()
+        real, z = self.real_batch(m), self.noise(m)
+        real_in, fake_in = self._with_instance_noise(real, data=True), self._with_instance_noise(Batch(self._g(z), z.y))
         l_real, l_fake = self._d_logits(real_in, fake_in)
-        loss_d = self._d_loss(l_real, l_fake, real_in, fake_in.detach())
+        loss_d = self._d_loss(l_real, l_fake, real_in, Batch(fake_in.x.detach(), fake_in.y))
         loss_g = losses.per_run(self.loss_kinds, lambda k: losses.g_loss(k, l_fake))
         grads_d = self.flat_d.flatten(torch.autograd.grad(loss_d.sum(), self.flat_d.params, retain_graph=True))
         grads_g = self.flat_g.flatten(torch.autograd.grad(loss_g.sum(), self.flat_g.params))
@@ -313,25 +345,28 @@ class Trainer:
 
     # ------------------------------------------------------------------ views of the models
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, runs=None, averaged: bool = True) -> torch.Tensor:
-        """G(z) in standardised units for the runs picked (z: (k, n, z_dim)), computed as training computes
-        it: batch norm on the batch's own statistics (as pytorch/examples' DCGAN draws its fixed-noise grid),
-        leaving the running statistics alone, so drawing never changes a run. With ema, G's averaged
-        weights draw (averaged=False: the weights being trained, as slow motion shows Algorithm 1)."""
+    def generate(self, z: torch.Tensor, runs=None, averaged: bool = True, y: torch.Tensor | None = None
+                 ) -> torch.Tensor:
+        """G(z) in standardised units for the runs picked (z: (k, n, z_dim); y: (k, n), the classes asked for of
+        a conditional G), computed as training computes it: batch norm on the batch's own statistics (as
+        pytorch/examples' DCGAN draws its fixed-noise grid), leaving the running statistics alone, so drawing
+        never changes a run. With ema, G's averaged weights draw (averaged=False: the weights being trained,
+        as slow motion shows Algorithm 1)."""
         if self.ema is None or not averaged:
-            return self.G(z, runs, track=False)
-        # Not by copying the averages into G's weights and back: that would write weights that a kept
+            return self.G(z, runs, track=False, y=y)
+        # Not by copying the averages into G's weights and back: that would write weights that the reused
         # G(z) (the D step's, which G's step reuses) needs unchanged for its backward pass (slow motion
         # draws between the two steps).
-        return torch.func.functional_call(self.G, self.flat_g.views(self.ema), (z, runs), {"track": False})
+        return torch.func.functional_call(self.G, self.flat_g.views(self.ema), (z, runs), {"track": False, "y": y})
 
     @torch.no_grad()
-    def discriminate(self, x: torch.Tensor, runs=None) -> torch.Tensor:
-        """D(x) as a probability in [0, 1], x standardised (k, n, ...), D in eval mode."""
+    def discriminate(self, x: torch.Tensor, runs=None, y: torch.Tensor | None = None) -> torch.Tensor:
+        """D(x) as a probability in [0, 1], x standardised (k, n, ...) (y: the classes, conditional D), D in
+        eval mode."""
         kinds = self._kinds(runs)
         self.D.eval()
         try:
-            logits = self.D(x, runs)
+            logits = self.D(x, runs, y=y)
         finally:
             self.D.train()
         return losses.per_run(kinds, lambda k: losses.probability(k, logits))
@@ -362,7 +397,8 @@ class Trainer:
                    for name, b in m.named_buffers()}
         return {"G": self.flat_g.data[i].clone(), "D": self.flat_d.data[i].clone(), "buffers": buffers,
                 "opt_d": self.opt_d.run_state(i), "opt_g": self.opt_g.run_state(i), "rng": self.rngs[i].get_state(),
-                "kept_z": None if self.kept is None else self.kept[0][i].clone(),
+                "reused_z": None if self.reused is None else self.reused[0].x[i].clone(),
+                "reused_y": None if self.reused is None or self.reused[0].y is None else self.reused[0].y[i].clone(),
                 "G_ema": None if self.ema is None else self.ema[i].clone()}
 
     @torch.no_grad()
@@ -378,10 +414,14 @@ class Trainer:
         self.opt_d.load_run_state(i, state["opt_d"])
         self.opt_g.load_run_state(i, state["opt_g"])
         self.rngs[i].set_state(state["rng"])
-        z = state.get("kept_z")
+        z, y = state.get("reused_z", state.get("kept_z")), state.get("reused_y")  # kept_z: sessions saved before
         if z is None:
-            self.kept = None
-        else:  # G(z) is computed again when G steps
-            kept = self.kept[0] if self.kept is not None else torch.zeros(self.n, *z.shape)
-            kept[i] = z
-            self.kept = (kept, None)
+            self.reused = None
+            return
+        # G(z) is computed again when G steps
+        old = self.reused[0] if self.reused is not None else Batch(
+            torch.zeros(self.n, *z.shape), None if self.labels is None else torch.zeros(self.n, len(z), dtype=torch.int64))
+        old.x[i] = z
+        if old.y is not None and y is not None:
+            old.y[i] = y
+        self.reused = (old, None)

@@ -22,7 +22,8 @@ from .image_grid import ImageGridView
 from .scatter2d import Scatter2DView
 
 VIEWS = {"1d": Density1DView, "2d": Scatter2DView, "image": ImageGridView}
-METRIC_NAMES = {"jsd": "JSD(p_data, p_g)", "modes": "modes captured", "parzen_ll": "Parzen log-lik."}
+METRIC_NAMES = {"jsd": "JSD(p_data, p_g)", "modes": "modes captured", "parzen_ll": "Parzen log-lik.",
+                "fd": "Fr\u00e9chet distance"}
 MAX_COLUMNS = 4
 
 
@@ -164,7 +165,7 @@ class CompareCurves(QtWidgets.QWidget):
 
     def build(self, kind: str, names: list[str]) -> None:
         metric_key = METRIC_PANEL[kind][1][0][0]
-        panels = [*self.PANELS, (metric_key, METRIC_NAMES[metric_key], False)]
+        panels = [*self.PANELS, (metric_key, METRIC_NAMES[metric_key], METRIC_PANEL[kind][2])]
         self.glw.clear()
         self.plots, self.curves, self.series = {}, {}, {}
         for col, (key, title, log) in enumerate(panels):

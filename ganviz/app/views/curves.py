@@ -40,7 +40,16 @@ METRIC_PANEL = {  # the data kind's main metric
            [("jsd", METRIC), ("d_gap", theme.DISC)], False, (0.0, 1.0)),
     "2d": (c(("modes captured", METRIC)), [("modes", METRIC)], False, None),
     "image": (c(("Parzen log-lik.", METRIC)), [("parzen_ll", METRIC)], False, None),
+    # labelled images: the Fréchet distance in the classifier's features, the held-out images' own as its floor
+    "image-fd": (c(("Fr\u00e9chet distance", METRIC), (" (dashed: real)", theme.DATA)), [("fd", METRIC)], True, None),
 }
+
+
+def metric_kind(picture) -> str:
+    """The metric panel a picture's run is measured by: its data kind's, the Fréchet distance for labelled images."""
+    if picture.kind == "image" and getattr(picture, "classes", None) is not None:
+        return "image-fd"
+    return picture.kind
 
 
 # Points kept per curve (see Series): more than a panel has pixels across, even on a 4K projector.
@@ -231,6 +240,10 @@ class CurvesView(QtWidgets.QWidget):
         if name == "d":  # the equilibrium: D = 1/2 on data and on G(z) alike
             plot.addItem(pg.InfiniteLine(pos=0.5, angle=0, pen=pg.mkPen("#9ab", width=1,
                                                                         style=QtCore.Qt.PenStyle.DashLine)))
+        if name == "metric":  # the floor of the Fréchet distance: real held-out images' own (placed by add_rows)
+            self.floor = pg.InfiniteLine(angle=0, pen=pg.mkPen(theme.DATA, width=2, style=QtCore.Qt.PenStyle.DashLine))
+            self.floor.setVisible(False)
+            plot.addItem(self.floor)
         if yrange:
             plot.setYRange(*yrange, padding=0.02)
             plot.enableAutoRange(y=False)
@@ -319,6 +332,10 @@ class CurvesView(QtWidgets.QWidget):
                 self._dirty.add(key)
             if "n_modes" in row:  # modes captured reads best on a fixed 0..K axis
                 self.plots["metric"].setYRange(0, row["n_modes"] + 0.3, padding=0)
+            floor = row.get("fd_floor")
+            if self.kind == "image-fd" and isinstance(floor, float) and floor > 0:
+                self.floor.setPos(math.log10(floor))  # the panel's y axis is logarithmic
+                self.floor.setVisible(True)
 
     def add_changes(self, changes: list) -> None:
         for step, text in changes:

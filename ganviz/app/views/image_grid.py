@@ -160,6 +160,7 @@ class ImageGridView(View):
         self._canvas: np.ndarray | None = None
         self._last = None
         self._bars_key = None
+        self._asked_bars = False
         self.glw.scene().sigMouseClicked.connect(self._clicked)
 
     def _box(self, colour: str, style) -> QtWidgets.QGraphicsRectItem:
@@ -218,8 +219,9 @@ class ImageGridView(View):
         self._texts = [""] * n
         room = lay.walk_x - lay.insp_x  # beside the inspector, up to the walk's column
         walk_room = lay.width - lay.insp_x - lay.insp_w - lay.gx  # the walk's title ends at the mosaic's edge
-        titles = (("G(z) for fixed z \u2014 under each: D(G(z))" if not self.presenting
-                   else "G(z) for fixed z \u2014 frame: D(G(z))", 0, 0, COLS * lay.cw, 0.0),
+        what = "G(z, class): a row per class" if snap.asked is not None else "G(z) for fixed z"
+        titles = ((f"{what} \u2014 under each: D(G(z))" if not self.presenting
+                   else f"{what} \u2014 frame: D(G(z))", 0, 0, COLS * lay.cw, 0.0),
                   ("real", lay.real_x, 0, lay.insp_x - lay.real_x, 0.0),
                   ("selected G(z)", lay.insp_x, 0, lay.insp_w + lay.gx, 0.0),
                   ("nearest real", lay.insp_x, lay.insp_y2, room, 0.0),
@@ -391,7 +393,8 @@ class ImageGridView(View):
             column[k * lay.walk_step:k * lay.walk_step + cell.shape[0], :cell.shape[1]] = cell
 
     def _draw_bars(self, snap) -> None:
-        key = (snap.classes, None if snap.class_shares is None else snap.class_shares.tobytes(), snap.confident)
+        key = (snap.classes, None if snap.class_shares is None else snap.class_shares.tobytes(), snap.confident,
+               None if snap.asked_hits is None else snap.asked_hits.tobytes())
         if key == self._bars_key:
             return  # unchanged (a paused run): nothing to lay out again
         self._bars_key = key
@@ -406,17 +409,25 @@ class ImageGridView(View):
             return
         k = np.arange(len(snap.classes))
         self.bars_message.setText("")
-        self.g_bars.setOpts(x0=np.zeros(len(k)), y=k, width=snap.class_shares)
-        self.real_bars.setOpts(x0=np.zeros(len(k)), y=k, width=snap.real_shares)
+        asked = snap.asked_hits is not None  # a conditional G: how often each class asked for is what it reads as
+        if asked != self._asked_bars:  # the title and axis of what the bars count
+            self._asked_bars = asked
+            self.bars.setTitle("read as asked" if asked else "classes", size=f"{theme.LABEL_PT}pt", color=theme.TEXT,
+                               bold=True)
+            self.bars.setLabel("bottom", "share of class asked" if asked else "share of samples",
+                               **{"font-size": f"{theme.LABEL_PT}pt", "color": theme.TEXT})
+        self.g_bars.setOpts(x0=np.zeros(len(k)), y=k, width=snap.asked_hits if asked else snap.class_shares)
+        self.real_bars.setOpts(x0=np.zeros(len(k)), y=k, width=snap.real_shares if not asked else np.zeros(len(k)))
         axis = self.bars.getAxis("left")
         metrics = QtGui.QFontMetrics(axis.style["tickFont"])
         names = [metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, NAME_PX) for name in snap.classes]
         axis.setTicks([list(zip(k.tolist(), names))])
-        top = float(max(snap.class_shares.max(), snap.real_shares.max()))
+        top = 1.0 if asked else float(max(snap.class_shares.max(), snap.real_shares.max()))
         self._share_axis(max(0.3, min(1.0, 1.15 * top)))
         self.bars.setYRange(-0.6, len(k) - 0.4, padding=0)
-        self._note(f"<span style='color:{theme.GEN}'>filled: G</span>, outline: data",
-                   f"classifier {100 * snap.classifier_acc:.0f}% right on", "held-out images; sure of",
+        first = (f"<span style='color:{theme.GEN}'>G asked for each class</span>" if asked else
+                 f"<span style='color:{theme.GEN}'>filled: G</span>, outline: data")
+        self._note(first, f"classifier {100 * snap.classifier_acc:.0f}% right on", "held-out images; sure of",
                    f"{100 * snap.real_confident:.0f}% of them, {100 * snap.confident:.0f}% of G's")
 
     def _share_axis(self, right: float) -> None:
