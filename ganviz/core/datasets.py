@@ -35,7 +35,7 @@ import numpy as np
 
 from . import loaders
 from .errors import DataError, DownloadError
-from .fileio import atomic_path
+from .fileio import atomic_path, check_folder
 
 SIDE = 28
 SYSTEM_DATA = "/usr/share/datasets"
@@ -231,6 +231,8 @@ def fetch(name: str, progress: Progress | None = None) -> tuple[Path, Path]:
     folder = download_folder(name)
     made = todo and not folder.exists()
     try:
+        if todo:  # a folder that cannot take the files is told before anything is downloaded
+            check_folder(folder, "GANVIZ_DATA's")
         for file in todo:
             found[file] = _download(name, file, todo, dead, progress)
     except BaseException:
