@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from ganviz.core import data, datasets, sizing
-from ganviz.core.errors import DataError, DownloadError
+from ganviz.core.errors import DataError, DownloadError, GanvizError
 
 N = 40  # images in each made-up split
 
@@ -225,6 +225,16 @@ def test_offline_and_not_on_disk_says_which_files_go_where(name, env, monkeypatc
     assert leftovers(env[0]) == []  # not even the folder made for the download
 
 
+def test_a_download_folder_that_cannot_be_written_is_told_before_downloading(server, tmp_path, monkeypatch):
+    serve(server, monkeypatch)
+    mirrors(monkeypatch, server.url)
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("GANVIZ_DATA", str(tmp_path / "a-file"))
+    with pytest.raises(GanvizError) as err:
+        datasets.fetch("fashion-mnist")
+    assert "GANVIZ_DATA's folder" in one_line(err) and server.requests == []
+
+
 def test_a_downloaded_file_that_is_not_idx_is_refused_and_not_kept(server, env, monkeypatch):
     serve(server, monkeypatch)
     bad = idx(np.zeros((N, 28, 28)), magic=bytes([0, 0, 8, 9]))
@@ -303,6 +313,21 @@ def test_sized_like_a_users_28x28_images():
     made_for, settings = sizing.for_data("fashion-mnist")
     assert made_for == "28x28 images" and settings["model"] == "dcgan"
     assert sizing.for_data("mnist:test") == sizing.for_side(28) and sizing.for_data("digits") is None
+
+
+def test_the_windows_training_process_tells_the_window_in_one_line(env, monkeypatch):
+    """The window's training process (spawned: it sees the environment) downloads, and offline says why at once."""
+    from ganviz import protocol as p
+    from ganviz.core.config import Config
+    from ganviz.handle import WorkerHandle
+    mirrors(monkeypatch, f"http://127.0.0.1:{closed_port()}")
+    handle = WorkerHandle([Config(data="fashion-mnist", model="dcgan").to_dict()])
+    try:
+        msg = handle.out_q.get(timeout=120)  # a guard against a hang, not a measure of speed
+    finally:
+        handle.stop(10)
+    assert isinstance(msg, p.Error) and msg.kind == "input" and "\n" not in msg.message, msg
+    assert "fashion-mnist is not on disk" in msg.message and "sudo apt-get install dataset-fashion-mnist" in msg.message
 
 
 # ---------------------------------------------------------------------------- the command line
