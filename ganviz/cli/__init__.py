@@ -1,4 +1,4 @@
-"""Command line: `ganviz [gui]`, `ganviz train`, `ganviz sweep`, `ganviz presets`, `ganviz bench`.
+"""Command line: `ganviz [gui]`, `ganviz train`, `ganviz sweep`, `ganviz presets`, `ganviz bench`, `ganviz data`.
 
 A user's mistake ends with one line on stderr and exit status 2 (3 when training diverged);
 a traceback means a bug in ganviz.
@@ -14,13 +14,13 @@ from pathlib import Path
 
 from ..core.errors import DivergedError, GanvizError, Interrupted
 
-COMMANDS = ("gui", "train", "sweep", "presets", "bench", "tour")
+COMMANDS = ("gui", "train", "sweep", "presets", "bench", "tour", "data")
 DEFAULT_PRESET = "figure1"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage block
-        sys.stderr.write(f"ganviz: {message} (see 'ganviz {self.prog.split()[-1]} --help')\n"
+        sys.stderr.write(f"ganviz: {message} (see '{self.prog} --help')\n"
                          if " " in self.prog else f"ganviz: {message} (see 'ganviz --help')\n")
         raise SystemExit(2)
 
@@ -119,6 +119,10 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--soak", type=float, metavar="SECONDS",
                        help="instead: play ring8 in the window for SECONDS (e.g. 600) and report the memory of "
                             "the window and its training process over time")
+    data = sub.add_parser("data", help="list the built-in data sets and where MNIST's and Fashion-MNIST's files are")
+    get = data.add_subparsers(dest="data_command", metavar="get", parser_class=_Parser).add_parser(
+        "get", help="download MNIST or Fashion-MNIST now (e.g. before a lecture); a no-op when on disk")
+    get.add_argument("names", nargs="+", metavar="NAME", help="fashion-mnist, fashion-mnist:test, mnist, mnist:test")
     return top
 
 
@@ -146,7 +150,10 @@ def resolve_config(args, base: dict | None = None):
         if getattr(args, key, None) is not None:
             values[key] = getattr(args, key)
     values.update(parse_assignments(args.sets))
-    return preset, from_dict(values)
+    cfg = from_dict(values)
+    from .fetch import fetch_missing
+    fetch_missing(cfg.data)  # MNIST/Fashion-MNIST not on disk: downloaded here with a progress bar, not silently
+    return preset, cfg
 
 
 def resolve_runs(args, base: dict | None = None):
@@ -192,7 +199,7 @@ def cmd_presets(args) -> int:
     from ..core import config
     from ..core.presets import load_preset, preset_names
     if args.check is not None:
-        from .presets import run_check
+        from .check_report import run_check
         return run_check(args.check, args.seeds, as_json=args.json)
     if args.keys:
         for name, f in config.FIELDS.items():
@@ -204,7 +211,7 @@ def cmd_presets(args) -> int:
     if args.data:
         from ..core.data import BUILTINS
         for name, (kind, desc) in BUILTINS.items():
-            print(f"{name:14} {kind:6} {desc}")
+            print(f"{name:18} {kind:6} {desc}")
         return 0
     for name in preset_names():
         p = load_preset(name)
@@ -319,6 +326,11 @@ def cmd_bench(args) -> int:
     return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak)
 
 
+def cmd_data(args) -> int:
+    from .fetch import main as data_main
+    return data_main(args)
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """A warning for the user (e.g. skipped files in an image folder) as one line, like errors."""
     (file or sys.stderr).write(f"ganviz: warning: {str(message).splitlines()[0]}\n")
@@ -334,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         args.run_for = 3.0
     try:
         return {"gui": cmd_gui, "train": cmd_train, "sweep": cmd_sweep, "presets": cmd_presets, "bench": cmd_bench,
-                "tour": cmd_tour}[args.command](args)
+                "tour": cmd_tour, "data": cmd_data}[args.command](args)
     except DivergedError as err:
         sys.stderr.write(f"ganviz: {err}\n")
         return 3

@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import loaders
+from . import datasets, loaders
 from .errors import DataError
 
 KINDS = ("1d", "2d", "image")
@@ -176,6 +176,11 @@ def _shapes(rng, n, side=16, sub=4):
     return out, SHAPE_KIND[kind]
 
 
+def _real(rng, n, name):
+    """MNIST or Fashion-MNIST from their IDX files (core/datasets.py: found on disk, or downloaded once)."""
+    return datasets.read(name)  # uint8 (N, 1, 28, 28) and the labels, as an IDX file with its labels file
+
+
 @dataclass(frozen=True)
 class _Builtin:
     kind: str
@@ -222,6 +227,8 @@ _BUILTINS = {
                        _digits, classes=DIGIT_CLASSES),
     "shapes": _Builtin("image", "16×16 grayscale shapes (circles, squares, bars, triangles) of random "
                        "size and position", _shapes, classes=SHAPE_CLASSES),
+    **{name: _Builtin("image", datasets.describe(name), partial(_real, name=name), classes=datasets.classes(name))
+       for name in datasets.NAMES},
 }
 
 BUILTINS: dict[str, tuple[str, str]] = {name: (b.kind, b.description) for name, b in _BUILTINS.items()}

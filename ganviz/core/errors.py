@@ -17,6 +17,11 @@ class DataError(GanvizError):
     """A data set cannot be found, read or used."""
 
 
+class DownloadError(DataError):
+    """A built-in real data set is not on disk and could not be downloaded (offline, refused, or not the
+    official file): nothing was kept, and the message says where to put the files by hand."""
+
+
 class CheckpointError(GanvizError):
     """A saved run cannot be read (missing, corrupt, or not ours)."""
 

@@ -42,11 +42,15 @@ def for_side(side: int) -> tuple[str, dict[str, Any]]:
 
 
 def for_data(source: str, image_size: int = 0) -> tuple[str, dict[str, Any]] | None:
-    """Sized settings when `source` is a user's images (a file or folder; None for a built-in or for points).
-    Reads only what it needs to know the size (an IDX or NPY header, the images' sizes in a folder)."""
+    """Sized settings when `source` is a user's images (a file or folder) or MNIST/Fashion-MNIST, which no preset
+    is made for (None for the other built-ins and for points). Reads only what it needs to know the size (an
+    IDX or NPY header, the images' sizes in a folder)."""
     from .data import BUILTINS
+    from .datasets import SIDE, is_real
     from .loaders import image_side
     name = source.strip()
+    if is_real(name):
+        return for_side(image_size or SIDE)
     if not name or name.lower() in BUILTINS:
         return None
     side = image_size or image_side(Path(name).expanduser())
