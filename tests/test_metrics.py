@@ -244,11 +244,18 @@ def test_nn_ratio_is_one_for_fresh_samples_and_small_for_copies():
     assert M.nearest_neighbour(noisy_copies, train, ref)["nn_ratio"] < 0.1
 
 
-def test_metrics_image_returns_plain_numbers():
-    r = rng(15)
-    out = M.metrics_image(r.random((200, 64)), r.random((300, 64)), r.random((50, 64)), r.random((50, 64)))
-    assert set(out) == {"parzen_ll", "parzen_se", "parzen_sigma", "nn_dist", "nn_ratio"}
+def test_image_evaluation_returns_plain_numbers_within_its_budget():
+    from ganviz.core.config import Config
+    from ganviz.core.evaluate import NN_BUDGET, PARZEN_BUDGET, evaluate, image_reference
+    from ganviz.core.population import Population
+    pop = Population(Config(data="shapes", model="mlp", z_dim=8, g_hidden=32, d_hidden=32, eval_every=10_000))
+    out = evaluate(pop.runs[0])
+    assert {"parzen_ll", "parzen_se", "parzen_sigma", "nn_dist", "nn_ratio"} <= set(out)
     assert all(isinstance(v, float) for v in out.values())
+    ref = image_reference(pop.data)
+    dim = ref.train01.shape[1]
+    assert ref.n_parzen * (len(ref.valid01) + len(ref.test01)) * dim <= PARZEN_BUDGET
+    assert ref.n_nn * len(ref.train01) * dim <= NN_BUDGET and image_reference(pop.data) is ref  # made once
 
 
 def test_w1_is_scipys_wasserstein_distance():

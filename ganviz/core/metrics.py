@@ -17,7 +17,7 @@ PARZEN_SIGMAS = np.logspace(-1, 0, 10)  # the candidates of Goodfellow et al.'s 
 KDE_TRUNCATE = 5.0    # kernel cut at 5 bandwidths: the tail beyond is < 4e-6 of the peak
 KDE_BINS_PER_H = 8    # fine bins per bandwidth for linear binning; error ~ (1/8)^2 / 12, far below plot resolution
 KDE_MAX_BINS = 1 << 16
-NN_SAMPLES = 1_000    # metrics_image: the NN check's cost is samples x train, so it uses at most this many samples
+NN_SAMPLES = 1_000    # the NN check's cost is samples x train, so it uses at most this many samples
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -30,8 +30,12 @@ def _vector(a, name: str) -> np.ndarray:
     return a
 
 
-def _matrix(a, name: str, cols: int | None = None) -> np.ndarray:
-    a = np.ascontiguousarray(a, dtype=np.float64)  # torch.from_numpy wants positive strides
+def _matrix(a, name: str, cols: int | None = None, dtype=np.float64) -> np.ndarray:
+    """a as a C-contiguous matrix of dtype (None: float32 stays float32, which a large NN search keeps)."""
+    a = np.asarray(a)
+    if dtype is None:
+        dtype = np.float32 if a.dtype == np.float32 else np.float64
+    a = np.ascontiguousarray(a, dtype=dtype)  # torch.from_numpy wants positive strides
     if a.ndim != 2 or len(a) == 0 or (cols is not None and a.shape[1] != cols):
         want = f"(N, {cols})" if cols is not None else "(N, d)"
         raise ValueError(f"{name} must be a non-empty {want} array, got shape {a.shape}")
@@ -265,7 +269,7 @@ def parzen_log_likelihood(samples: np.ndarray, valid: np.ndarray, test: np.ndarr
 def _nn(x: np.ndarray, train: np.ndarray, chunk_elems: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
     """Index of, and RMS-per-pixel distance to, each row's nearest training row (batched to bound memory).
     The search runs in float32 (1.7x faster on CPU; round-off can only swap near-ties, whose distances agree)."""
-    tr = torch.from_numpy(train).float()
+    tr = torch.from_numpy(train).float()  # no copy when train is float32 already
     tr_sq = (tr * tr).sum(1)
     rows = max(1, chunk_elems // len(train))
     idx = np.concatenate([_sq_dists(torch.from_numpy(x[i:i + rows]).float(), tr, tr_sq).argmin(1).numpy()
@@ -279,24 +283,13 @@ def nearest_neighbour(samples: np.ndarray, train: np.ndarray, reference: np.ndar
     """Memorisation check: how close samples sit to their nearest training image, compared with how close
     held-out real images (`reference`) sit -- a ratio well below 1 means G copies the training set."""
     s = _matrix(np.reshape(samples, (len(samples), -1)), "samples")
-    tr = _matrix(np.reshape(train, (len(train), -1)), "train", s.shape[1])
+    tr = _matrix(np.reshape(train, (len(train), -1)), "train", s.shape[1], dtype=None)
     idx, rms = _nn(s, tr)
     out = {"nn_dist": float(rms.mean()), "nn_index": idx}
     if reference is not None:
         ref = _matrix(np.reshape(reference, (len(reference), -1)), "reference", s.shape[1])
         ref_dist = float(_nn(ref, tr)[1].mean())
         out["nn_ratio"] = out["nn_dist"] / ref_dist if ref_dist > 0 else float("inf")
-    return out
-
-
-def metrics_image(samples01: np.ndarray, train01: np.ndarray, valid01: np.ndarray, test01: np.ndarray,
-                  nn_samples: int = NN_SAMPLES) -> dict:
-    """Parzen log-likelihood on test, and the NN check of the first `nn_samples` samples against train,
-    with valid + test (both held out) as the reference."""
-    out = parzen_log_likelihood(samples01, valid01, test01)
-    ref = np.concatenate([np.reshape(valid01, (len(valid01), -1)), np.reshape(test01, (len(test01), -1))])
-    nn = nearest_neighbour(samples01[:nn_samples], train01, ref)
-    out.update(nn_dist=nn["nn_dist"], nn_ratio=nn["nn_ratio"])
     return out
 
 

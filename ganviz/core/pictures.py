@@ -54,6 +54,7 @@ class ImageGrid(Picture):
     real_u8: np.ndarray       # (k, H, W, C) a few training images
     nn_u8: np.ndarray         # (n, H, W, C) the nearest training image of each sample
     nn_dist: np.ndarray       # (n,) its RMS distance per pixel
+    nn_of: int | None = None  # the training images searched for it when not all (a large data set's fixed draw)
     # Class coverage (core/classifier.py), for data with labels: classes is None without labels; the
     # numbers are None until the classifier is trained (the training process's first seconds) or when
     # a compact picture leaves them out.

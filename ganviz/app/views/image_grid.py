@@ -224,7 +224,8 @@ class ImageGridView(View):
                    else f"{what} \u2014 frame: D(G(z))", 0, 0, COLS * lay.cw, 0.0),
                   ("real", lay.real_x, 0, lay.insp_x - lay.real_x, 0.0),
                   ("selected G(z)", lay.insp_x, 0, lay.insp_w + lay.gx, 0.0),
-                  ("nearest real", lay.insp_x, lay.insp_y2, room, 0.0),
+                  ("nearest real" if snap.nn_of is None else f"nearest of {snap.nn_of:,} real", lay.insp_x,
+                   lay.insp_y2, room, 0.0),
                   ("walk 64 \u2192 64", lay.width, 0, walk_room, 1.0))
         title_scale = min(fit(text, 0.95 * width, 0.9 * lay.top, bold=True) for text, _, _, width, _ in titles)
         self.titles = []
