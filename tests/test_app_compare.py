@@ -63,6 +63,18 @@ def test_a_click_on_a_panel_opens_that_run_and_compare_comes_back(qtbot, win):
     settle(qtbot, win, all_drawn)
 
 
+def test_compare_mode_turns_slow_motion_off(qtbot, win):
+    wait_frame(qtbot, win, all_drawn, FIRST_FRAME_MS)
+    win.set_comparing(False)
+    slow, tool = win.lecture.slow_motion, tools(win).slow_motion
+    slow.set_active(True)
+    assert tool.caption.isVisible() and tool.act.isChecked()
+    win.act_compare.trigger()
+    assert win.comparing and not slow.active and not tool.caption.isVisible() and not tool.act.isChecked()
+    assert win.current_view() is win.compare
+    settle(qtbot, win, all_drawn)
+
+
 def test_an_edit_goes_to_every_run_or_to_the_selected_one(qtbot, win):
     wait_frame(qtbot, win, all_drawn, FIRST_FRAME_MS)
     win.controls.scope.every.setChecked(True)
