@@ -2,10 +2,10 @@
 applied), the play state and each run's history, kept in step with the training process.
 
 The window and its tools (tour, slow motion, presentation, timeline, export) subscribe to its
-events (psygnal signals, as napari's models emit) and act through its methods. (The tools also use
-the window's widgets and some of one another's: app/tools/__init__.py says which.) Messages from the
-training process come in through receive(), one handler per message type; commands go out through
-the WorkerHandle (process/handle.py) the session starts.
+events (psygnal signals, as napari's models emit) and act through its methods; the tools' own state
+lives beside it, in lecture/. Messages from the training process come in through receive(), one
+handler per message type; commands go out through the WorkerHandle (process/handle.py) the session
+starts.
 
 Runs: a single run is a comparison of one. Edits apply to the selected run or to every run
 (`edit_all`), and the settings panel shows the selected run's.

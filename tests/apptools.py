@@ -1,6 +1,7 @@
 """Helpers for the window tests: open a window on a preset with a real training process, and wait
 for the frames that reflect what a test did. Every wait is on a condition with a timeout."""
-from ganviz.app import make_app
+from ganviz.app import make_app, new_window
+from ganviz.app.tools import installed
 from ganviz.app.window import MainWindow
 from ganviz.core.presets import load_preset
 from ganviz.session import Session
@@ -16,7 +17,7 @@ def open_window(preset_name: str, variants: list[dict] | None = None, **changes)
     cfg = preset.config().replace(**changes)
     session = Session(preset, [cfg.replace(**v) for v in variants or [{}]])
     session.start()
-    win = MainWindow(session)
+    win = new_window(session)
     win.resize(1280, 800)
     win.show()
     return win
@@ -28,6 +29,11 @@ def opened(preset_name: str, **kw):
     yield win
     win.shutdown()
     win.close()
+
+
+def tools(win: MainWindow):
+    """The lecture tools installed on the window (app/tools/): tools(win).slow_motion.caption, ..."""
+    return installed(win)
 
 
 def pic(frame, run: int | None = None):

@@ -7,7 +7,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtGui  # noqa: E402
 
-from apptools import FIRST_FRAME_MS, STEP_MS, open_window, pic, run_curve_values, settle, wait_frame  # noqa: E402
+from apptools import FIRST_FRAME_MS, STEP_MS, open_window, pic, run_curve_values, settle, tools, wait_frame  # noqa: E402
 from ganviz.app.views.compare import CompareDialog, columns  # noqa: E402
 
 SEEDS = [{"seed": s} for s in range(4)]
@@ -63,6 +63,18 @@ def test_a_click_on_a_panel_opens_that_run_and_compare_comes_back(qtbot, win):
     settle(qtbot, win, all_drawn)
 
 
+def test_compare_mode_turns_slow_motion_off(qtbot, win):
+    wait_frame(qtbot, win, all_drawn, FIRST_FRAME_MS)
+    win.set_comparing(False)
+    slow, tool = win.lecture.slow_motion, tools(win).slow_motion
+    slow.set_active(True)
+    assert tool.caption.isVisible() and tool.act.isChecked()
+    win.act_compare.trigger()
+    assert win.comparing and not slow.active and not tool.caption.isVisible() and not tool.act.isChecked()
+    assert win.current_view() is win.compare
+    settle(qtbot, win, all_drawn)
+
+
 def test_an_edit_goes_to_every_run_or_to_the_selected_one(qtbot, win):
     wait_frame(qtbot, win, all_drawn, FIRST_FRAME_MS)
     win.controls.scope.every.setChecked(True)
@@ -81,7 +93,7 @@ def test_an_edit_goes_to_every_run_or_to_the_selected_one(qtbot, win):
 def test_the_whole_grid_exports_as_one_picture(qtbot, win, tmp_path):
     wait_frame(qtbot, win, all_drawn, FIRST_FRAME_MS)
     win.set_comparing(True)
-    size = win.exporter.export_png(tmp_path / "grid.png")
+    size = tools(win).export.export_png(tmp_path / "grid.png")
     img = QtGui.QImage(str(tmp_path / "grid.png"))
     assert (img.width(), img.height()) == (2 * win.compare.width(), 2 * win.compare.height())
     assert size.width() == img.width()

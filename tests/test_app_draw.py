@@ -10,7 +10,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtGui  # noqa: E402
 
-from apptools import open_window, pic  # noqa: E402
+from apptools import open_window, pic, tools  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
 from ganviz.app.tools.draw_data import MIN_TRAIN, DrawDataDialog, data_home, save_points  # noqa: E402
 
@@ -122,9 +122,10 @@ def test_train_on_this_saves_the_drawing_and_the_window_trains_on_it(qtbot, tmp_
     try:
         qtbot.waitUntil(lambda: win.session.last is not None, timeout=FIRST_FRAME_MS)
         assert "Draw 2D data" in [a.text().rstrip("\u2026") for a in win.menuBar().actions()[0].menu().actions()]
-        assert win.act_draw.shortcut().toString() == "Ctrl+D"
-        win.act_draw.trigger()
-        dlg = win.draw_dialog
+        draw = tools(win).draw_data
+        assert draw.act.shortcut().toString() == "Ctrl+D"
+        draw.act.trigger()
+        dlg = draw.dialog
         qtbot.waitExposed(dlg)
         # two blobs: a stroke around (-2, 2) and one around (2, -2)
         drag(dlg, [(-2 + 0.05 * np.cos(t), 2 + 0.05 * np.sin(t)) for t in np.linspace(0, 6, 30)])

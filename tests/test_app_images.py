@@ -7,7 +7,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtGui  # noqa: E402
 
-from apptools import opened, pic, settle, wait_frame  # noqa: E402
+from apptools import opened, pic, settle, tools, wait_frame  # noqa: E402
 
 FIRST_FRAME_MS = 90_000
 WAIT_MS = 90_000  # the training process trains its classifier after the first frame: seconds on a busy machine
@@ -41,16 +41,16 @@ def sized(qtbot, win, w: int, h: int) -> float:
 def test_tiles_are_at_least_48_px_on_a_full_hd_window_and_larger_when_presenting(qtbot, digits):
     win = digits
     wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
-    win.presenter.set_presenting(False)
+    tools(win).presentation.set_presenting(False)
     normal = sized(qtbot, win, 1920, 1080)
     assert normal >= 48
-    win.presenter.set_presenting(True)
+    tools(win).presentation.set_presenting(True)
     try:
         qtbot.waitUntil(lambda: not win.views["image"].score_items[0].isVisible(), timeout=5000)
         win.showNormal()  # the offscreen screen is smaller than full HD: the same window size, presenting
         assert sized(qtbot, win, 1920, 1080) > 1.15 * normal
     finally:
-        win.presenter.set_presenting(False)
+        tools(win).presentation.set_presenting(False)
     win.resize(1280, 800)
 
 
@@ -87,8 +87,8 @@ def test_hover_tells_d_and_the_class_of_a_tile(qtbot, digits):
     view = win.views["image"]
     snap = view._last
     x0, y0 = view.lay.tile_origin(5)
-    win.hover.moved(view, view.vb.mapViewToScene(QtCore.QPointF(x0 + view.lay.w / 2, y0 + view.lay.h / 2)))
-    text = win.hover.label.text()
+    tools(win).hover.moved(view, view.vb.mapViewToScene(QtCore.QPointF(x0 + view.lay.w / 2, y0 + view.lay.h / 2)))
+    text = tools(win).hover.label.text()
     assert f"D(G(z)) = {float(snap.d_fake[5]):.3f}" in text
     assert f"class {snap.classes[int(snap.tile_class[5])]} (p = {float(snap.tile_sure[5]):.2f})" in text
 
@@ -108,8 +108,8 @@ def test_a_latent_walk_between_two_tiles_follows_g_and_exports_as_png_and_gif(qt
     lay = view.lay  # the walk's column in the mosaic holds the walk's images
     first = view._canvas[lay.b:lay.b + lay.h, lay.walk_x + lay.b:lay.walk_x + lay.b + lay.w]
     assert np.array_equal(first[..., 0], view.walk_frames()[0][..., 0])
-    win.exporter.export_walk(tmp_path / "walk.png")
-    win.exporter.export_walk(tmp_path / "walk.gif")
+    tools(win).export.export_walk(tmp_path / "walk.png")
+    tools(win).export.export_walk(tmp_path / "walk.gif")
     strip = iio.imread(tmp_path / "walk.png")
     assert strip.shape[0] >= 96 and strip.shape[1] > 8 * strip.shape[0]  # eight images side by side
     frames = iio.imread(tmp_path / "walk.gif", index=None)

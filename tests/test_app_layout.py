@@ -12,14 +12,13 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
-from apptools import marker_texts  # noqa: E402
-from ganviz.app import make_app  # noqa: E402
+from apptools import marker_texts, tools  # noqa: E402
+from ganviz.app import make_app, new_window  # noqa: E402
 from ganviz.app.panels.narration import NarrationPanel  # noqa: E402
-from ganviz.app.tools.presentation import scales  # noqa: E402
 from ganviz.app.views.compare import CompareCurves  # noqa: E402
 from ganviz.app.views.curves import CurvesView  # noqa: E402
-from ganviz.app.window import MainWindow  # noqa: E402
 from ganviz.core.presets import load_preset  # noqa: E402
+from ganviz.lecture.presentation import scales  # noqa: E402
 from ganviz.session import Session  # noqa: E402
 
 SCREENS = [(1280, 720), (1920, 1080)]
@@ -30,7 +29,7 @@ def window(qapp, qtbot, request):
     """The figure1 window as it opens on a screen of the given size (without a task bar)."""
     make_app()
     preset = load_preset("figure1")
-    win = MainWindow(Session(preset, preset.config(), start=lambda configs: None))  # no training process
+    win = new_window(Session(preset, preset.config(), start=lambda configs: None))  # no training process
     qtbot.addWidget(win)
     w, h = request.param
     win.fit_to_screen(QtCore.QRect(0, 0, w, h))
@@ -44,17 +43,19 @@ def show_long_texts(win, strip: str) -> None:
     longest texts each shows."""
     preset = win.session.preset
     if strip == "tour":
+        bar = tools(win).walkthrough.bar
         stage = max(preset.tour, key=lambda s: len(s.caption))
-        win.tour.bar.head.setText(f"Walk through \u2014 {len(preset.tour)} of {len(preset.tour)}: {stage.title}"
-                                  f"   \u00b7   done ({stage.steps:,} iterations of D and G)"
-                                  "   \u00b7   Next \u25b6 (N) plays the next stage")
-        win.tour.bar.text.setText(stage.caption)
-        win.tour.bar.show()
+        bar.head.setText(f"Walk through \u2014 {len(preset.tour)} of {len(preset.tour)}: {stage.title}"
+                         f"   \u00b7   done ({stage.steps:,} iterations of D and G)"
+                         "   \u00b7   Next \u25b6 (N) plays the next stage")
+        bar.text.setText(stage.caption)
+        bar.show()
     else:
-        win.slowmo.caption.head.setText("Slow motion \u2014 phase 4 of 5: update D \u2014 iteration 1,234,567"
-                                        "   (\u2190 \u2192 to move)")
-        win.slowmo.caption.text.setText(" ".join(["D takes one gradient step on this minibatch:"] * 4))
-        win.slowmo.caption.show()
+        caption = tools(win).slow_motion.caption
+        caption.head.setText("Slow motion \u2014 phase 4 of 5: update D \u2014 iteration 1,234,567"
+                             "   (\u2190 \u2192 to move)")
+        caption.text.setText(" ".join(["D takes one gradient step on this minibatch:"] * 4))
+        caption.show()
     win.banner.show_message("diverged", "<b>Training diverged.</b> loss_d is nan at step 123,456. "
                             "Training is paused; Reset starts again from step 0.")
 
@@ -70,7 +71,7 @@ def test_long_captions_wrap_instead_of_widening_the_window(window, strip):
     assert win.width() <= screen_w and win.height() <= screen_h
     show_long_texts(win, strip)
     QtWidgets.QApplication.processEvents()
-    bar = win.tour.bar if strip == "tour" else win.slowmo.caption
+    bar = tools(win).walkthrough.bar if strip == "tour" else tools(win).slow_motion.caption
     assert bar.isVisible() and win.banner.isVisible()
     # The window was 1,958 px wide after a tour's first stage, on any screen: its head line did not wrap.
     assert win.minimumSizeHint().width() <= screen_w

@@ -9,11 +9,11 @@ pytest.importorskip("pytestqt")
 
 from PySide6 import QtCore, QtWidgets  # noqa: E402
 
-from apptools import drop_events, fresh, open_window, opened, pic, smallest_pen, wait_frame  # noqa: E402
+from apptools import drop_events, fresh, open_window, opened, pic, smallest_pen, tools, wait_frame  # noqa: E402
 from ganviz.app import make_app  # noqa: E402
-from ganviz.app.tools.presentation import scales  # noqa: E402
 from ganviz.core.presets import load_preset  # noqa: E402
 from ganviz.core.trainer import PHASES  # noqa: E402
+from ganviz.lecture.presentation import scales  # noqa: E402
 
 FIRST_FRAME_MS = 90_000
 WAIT_MS = 60_000  # generous: the 2-core test machine is often shared
@@ -31,100 +31,103 @@ def fig1(qapp):
 
 def ready(qtbot, win):
     wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
-    win.slowmo.set_active(False)
-    win.presenter.set_presenting(False)
-    win.presenter.set_dark(False)
+    win.lecture.slow_motion.set_active(False)
+    tools(win).presentation.set_presenting(False)
+    tools(win).presentation.set_dark(False)
     return fresh(qtbot, win)
 
 
 def into_slow_motion(qtbot, win) -> None:
     """Slow motion on, and the first phase of an iteration on screen."""
     ready(qtbot, win)
-    win.slowmo.set_active(True)
+    win.lecture.slow_motion.set_active(True)
     win.step("both")
     qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
 
 
 def phase_of(win) -> str | None:
-    cur = win.slowmo.current()
+    cur = win.lecture.slow_motion.current()
     return None if cur is None else cur.phase.name
 
 
 # ---------------------------------------------------------------------- slow motion
 def test_slow_motion_walks_one_iteration_through_its_five_phases_with_captions(qtbot, ring8):
     win = ring8
+    slow, tool = win.lecture.slow_motion, tools(win).slow_motion  # its state, and what draws it
     ready(qtbot, win)
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow, timeout=2000)  # shortcuts reach the active window
     qtbot.keyClick(win, QtCore.Qt.Key.Key_M)
-    assert win.slowmo.active and win.slowmo.caption.isVisible()
+    assert slow.active and tool.caption.isVisible()
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
-    assert PHASES["sample"] in win.slowmo.caption.text.text()
-    assert win.slowmo.overlays["2d"].real.isVisible()
-    assert not win.slowmo.overlays["2d"].fake.isVisible()   # no fakes before G has run
+    assert PHASES["sample"] in tool.caption.text.text()
+    assert tool.overlays["2d"].real.isVisible()
+    assert not tool.overlays["2d"].fake.isVisible()   # no fakes before G has run
     seen = ["sample"]
     for _ in range(4):
         qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
         seen.append(phase_of(win))
-        assert PHASES[seen[-1]] in win.slowmo.caption.text.text()
+        assert PHASES[seen[-1]] in tool.caption.text.text()
     assert seen == list(PHASES)
-    ov = win.slowmo.overlays["2d"]
+    ov = tool.overlays["2d"]
     assert ov.moves.isVisible() and ov.after.isVisible()
     win.grab().save("/tmp/ganviz-slowmo-2d-g.png")
-    n = len(win.slowmo.frames[-1].phase.batch["fake"])
+    n = len(slow.frames[-1].phase.batch["fake"])
     assert 0 < n <= 256 and len(ov.after.getData()[0]) == n
-    assert win.slowmo.frames[0].step == 0 and win.slowmo.frames[-1].step == 1
+    assert slow.frames[0].step == 0 and slow.frames[-1].step == 1
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Left)
     assert phase_of(win) == "update_d"
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)
     qtbot.keyClick(win, QtCore.Qt.Key.Key_Right)   # past the last phase: the next iteration
-    qtbot.waitUntil(lambda: phase_of(win) == "sample" and win.slowmo.frames[-1].step == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: phase_of(win) == "sample" and slow.frames[-1].step == 2, timeout=WAIT_MS)
     win.grab().save("/tmp/ganviz-slowmo-2d.png")
     qtbot.keyClick(win, QtCore.Qt.Key.Key_M)       # off: the phase marks go, the picture stays current
-    assert not win.slowmo.active and not win.slowmo.caption.isVisible()
+    assert not slow.active and not tool.caption.isVisible()
     assert not ov.real.isVisible()
 
 
 def test_slow_motion_in_1d_marks_the_batch_on_the_x_axis_and_its_z_arrows(qtbot, fig1):
     win = fig1
+    slow = win.lecture.slow_motion
     into_slow_motion(qtbot, win)
     for _ in range(4):
         win.step("both")
     assert phase_of(win) == "update_g"
-    ov = win.slowmo.overlays["1d"]
+    ov = tools(win).slow_motion.overlays["1d"]
     assert ov.real.isVisible() and ov.fake.isVisible() and ov.links.isVisible() and ov.before.isVisible()
-    assert len(ov.real.getData()[0]) == len(win.slowmo.current().phase.batch["real"])
+    assert len(ov.real.getData()[0]) == len(slow.current().phase.batch["real"])
     x, _ = ov.links.getData()
     assert len(x) > 0 and np.isfinite(x).all()
     win.grab().save("/tmp/ganviz-slowmo-1d.png")
-    win.slowmo.set_active(False)
+    slow.set_active(False)
 
 
 def test_slow_motion_on_images_shows_the_captions_and_records_each_phase(qtbot, tmp_path):
     import imageio.v3 as iio
     win = open_window("digits")
     qtbot.addWidget(win)
+    slow, tool = win.lecture.slow_motion, tools(win)
     try:
         wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
-        win.exporter.start_recording(tmp_path / "phases.gif")
-        win.slowmo.set_active(True)
+        tool.export.start_recording(tmp_path / "phases.gif")
+        slow.set_active(True)
         win.step("both")
         qtbot.waitUntil(lambda: phase_of(win) == "sample", timeout=WAIT_MS)
-        captions = [win.slowmo.caption.text.text()]
+        captions = [tool.slow_motion.caption.text.text()]
         for _ in range(4):
             win.step("both")
-            captions.append(win.slowmo.caption.text.text())
+            captions.append(tool.slow_motion.caption.text.text())
         assert captions == list(PHASES.values())
-        assert not any(o.real.isVisible() for o in win.slowmo.overlays.values())
-        assert win.slowmo.current().kind == "image"
-        view, snap = win.views["image"], pic(win.slowmo.current())
+        assert not any(o.real.isVisible() for o in tool.slow_motion.overlays.values())
+        assert slow.current().kind == "image"
+        view, snap = win.views["image"], pic(slow.current())
         x0, y0 = view.lay.tile_origin(2)
         pos = view.vb.mapViewToScene(QtCore.QPointF(x0 + view.lay.w / 2, y0 + view.lay.h / 2))
-        win.hover.moved(view, pos)                       # hover readout of tile 3
-        assert f"D(G(z)) = {float(snap.d_fake[2]):.3f}" in win.hover.label.text()
-        assert f"distance {float(snap.nn_dist[2]):.3f}" in win.hover.label.text()
-        n = win.exporter.stop_recording()
+        tool.hover.moved(view, pos)  # hover readout of tile 3
+        assert f"D(G(z)) = {float(snap.d_fake[2]):.3f}" in tool.hover.label.text()
+        assert f"distance {float(snap.nn_dist[2]):.3f}" in tool.hover.label.text()
+        n = tool.export.stop_recording()
         frames = iio.imread(tmp_path / "phases.gif", index=None)
         assert n >= 5 and len(frames) >= 5   # one frame at least per phase: the captions differ
         iio.imwrite("/tmp/ganviz-phase-frame.png", frames[-1])
@@ -136,10 +139,11 @@ def test_play_ends_a_slow_motion_walk_through(qtbot, ring8):
     win = ring8
     into_slow_motion(qtbot, win)
     win.session.set_playing(True)
-    qtbot.waitUntil(lambda: win.slowmo.current() is None and win.session.last.step > 3, timeout=WAIT_MS)
+    slow = win.lecture.slow_motion
+    qtbot.waitUntil(lambda: slow.current() is None and win.session.last.step > 3, timeout=WAIT_MS)
     win.session.set_playing(False)
-    assert not win.slowmo.overlays["2d"].real.isVisible()
-    win.slowmo.set_active(False)
+    assert not tools(win).slow_motion.overlays["2d"].real.isVisible()
+    slow.set_active(False)
 
 
 # ---------------------------------------------------------------------- presentation
@@ -155,7 +159,8 @@ def test_presentation_mode_enlarges_thickens_hides_and_restores(qtbot, ring8):
     ax = win.views["2d"].plot.getAxis("bottom")
     tick_before = ax.style["tickFont"].pointSizeF()
     pen_before = smallest_pen(win)
-    win.presenter.set_presenting(True)
+    presentation = tools(win).presentation
+    presentation.set_presenting(True)
     assert win.isFullScreen()
     assert not win.controls_dock.isVisible() and not win.story_dock.isVisible()
     views, widgets = scales(win.screen().geometry().height())  # 1.7x, 1.3x on a 1080-line screen, less below
@@ -168,11 +173,11 @@ def test_presentation_mode_enlarges_thickens_hides_and_restores(qtbot, ring8):
     assert curve_pen.width() >= 3
     qtbot.waitUntil(lambda: win.session.last is not None, timeout=WAIT_MS)
     win.grab().save("/tmp/ganviz-present.png")
-    win.presenter.toggle_panels()                 # H: the panels come back, and go again
+    presentation.toggle_panels()                 # H: the panels come back, and go again
     assert win.controls_dock.isVisible() and win.story_dock.isVisible()
-    win.presenter.toggle_panels()
+    presentation.toggle_panels()
     assert not win.controls_dock.isVisible()
-    win.presenter.set_presenting(False)
+    presentation.set_presenting(False)
     assert not win.isFullScreen()
     assert win.controls_dock.isVisible() and win.story_dock.isVisible()
     assert app.font().pointSizeF() == font_before
@@ -184,12 +189,12 @@ def test_dark_theme_turns_the_plots_dark_and_back(qtbot, ring8):
     win = ring8
     ready(qtbot, win)
     glw = win.views["2d"].glw
-    win.presenter.set_dark(True)
+    tools(win).presentation.set_dark(True)
     assert glw.backgroundBrush().color().lightness() < 60
     text = win.views["2d"].plot.getAxis("bottom").textPen().color()
     assert text.lightness() > 180
     win.grab().save("/tmp/ganviz-dark.png")
-    win.presenter.set_dark(False)
+    tools(win).presentation.set_dark(False)
     assert glw.backgroundBrush().color().lightness() > 240
 
 
@@ -199,10 +204,10 @@ def test_png_export_is_twice_the_view_and_svg_is_svg(qtbot, ring8, tmp_path):
     win = ring8
     ready(qtbot, win)
     view = win.current_view()
-    win.exporter.export_png(tmp_path / "v.png")
+    tools(win).export.export_png(tmp_path / "v.png")
     img = QtGui.QImage(str(tmp_path / "v.png"))
     assert (img.width(), img.height()) == (2 * view.width(), 2 * view.height())
-    win.exporter.export_svg(tmp_path / "v.svg")
+    tools(win).export.export_svg(tmp_path / "v.svg")
     assert "<svg" in (tmp_path / "v.svg").read_text()
     assert not list(tmp_path.glob("*.tmp*"))
 
@@ -213,12 +218,12 @@ def test_a_recording_holds_the_frames_drawn(qtbot, ring8, tmp_path, suffix):
     win = ring8
     ready(qtbot, win)
     path = tmp_path / f"run{suffix}"
-    win.exporter.start_recording(path)
+    tools(win).export.start_recording(path)
     win.session.set_playing(True)
-    qtbot.waitUntil(lambda: len(win.exporter.recorder.frames) >= 6, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(tools(win).export.recorder.frames) >= 6, timeout=WAIT_MS)
     win.session.set_playing(False)
-    with qtbot.waitSignal(win.exporter.recorded, timeout=WAIT_MS):
-        n = win.exporter.stop_recording()
+    with qtbot.waitSignal(tools(win).export.recorded, timeout=WAIT_MS):
+        n = tools(win).export.stop_recording()
     frames = iio.imread(path, index=None)
     assert n >= 6 and len(frames) >= 6
     assert "recording saved" in win.statusBar().currentMessage()
@@ -230,7 +235,7 @@ def test_metrics_csv_has_a_header_and_every_row(qtbot, ring8, tmp_path):
     win.session.set_playing(True)
     qtbot.waitUntil(lambda: len(win.session.history[0]) >= 3, timeout=WAIT_MS)
     win.session.set_playing(False)
-    n = win.exporter.export_csv(tmp_path / "m.csv")
+    n = tools(win).export.export_csv(tmp_path / "m.csv")
     lines = (tmp_path / "m.csv").read_text().strip().splitlines()
     header = lines[0].split(",")
     assert "step" in header and "loss_d" in header
@@ -244,7 +249,7 @@ def drop(win, path) -> None:
     enter, drop_event, _mime = drop_events(path)
     QtCore.QCoreApplication.sendEvent(win, enter)
     assert enter.isAccepted()
-    assert win.dropper.eventFilter(win, drop_event)
+    assert tools(win).data_drop.eventFilter(win, drop_event)
 
 
 def test_dropping_a_data_file_trains_on_it_and_a_bad_file_is_one_line(qtbot, ring8, tmp_path):
@@ -254,7 +259,7 @@ def test_dropping_a_data_file_trains_on_it_and_a_bad_file_is_one_line(qtbot, rin
     bad.write_bytes(b"not an array")
     win.session.set_playing(True)
     wait_frame(qtbot, win, lambda f: f.step > 2)
-    with qtbot.waitSignal(win.dropper.rejected, timeout=WAIT_MS) as sig:
+    with qtbot.waitSignal(tools(win).data_drop.rejected, timeout=WAIT_MS) as sig:
         drop(win, bad)
     assert "\n" not in sig.args[0] and "broken.npy" in sig.args[0]
     box = next(w for w in win.findChildren(QtWidgets.QMessageBox) if w.isVisible())
@@ -273,25 +278,25 @@ def test_dropping_a_data_file_trains_on_it_and_a_bad_file_is_one_line(qtbot, rin
 
 # ---------------------------------------------------------------------- hover readouts
 def test_hovering_reads_out_the_values_under_the_mouse(qtbot, ring8, fig1):
-    from ganviz.app.tools.hover import value_1d, value_2d
+    from ganviz.lecture.readout import value_1d, value_2d
     win = fig1
     snap = pic(ready(qtbot, win))
     view = win.views["1d"]
     pos = view.top.vb.sceneBoundingRect().center()
-    win.hover.moved(view, pos)
+    tools(win).hover.moved(view, pos)
     x = view.top.vb.mapSceneToView(pos).x()
     v = value_1d(snap, x)
-    text = win.hover.label.text()
+    text = tools(win).hover.label.text()
     assert "p_data(x)" in text and f"D(x) = {v['d']:.3f}" in text and f"p_g(x) = {v['p_g']:.3f}" in text
     win = ring8
     snap = pic(ready(qtbot, win))
     view = win.views["2d"]
     pos = view.plot.vb.sceneBoundingRect().center()
-    win.hover.moved(view, pos)
+    tools(win).hover.moved(view, pos)
     p = view.plot.vb.mapSceneToView(pos)
     d = value_2d(snap, p.x(), p.y())
     assert d is not None and 0 <= d <= 1
-    assert f"D(x) = {d:.3f}" in win.hover.label.text()
+    assert f"D(x) = {d:.3f}" in tools(win).hover.label.text()
     grid = snap.d_grid
     (x0, x1), (y0, y1) = snap.heat_range  # the grid's frame: the whole plot, wider than the data's range
     assert value_2d(snap, float(x0), float(y0)) == pytest.approx(float(grid[0, 0]))

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from apptools import FIRST_FRAME_MS, STEP_MS, opened, pic, wait_frame  # noqa: E402
+from apptools import FIRST_FRAME_MS, STEP_MS, opened, pic, tools, wait_frame  # noqa: E402
 
 TOUR_MS = 90_000  # a stage plays hundreds of updates; the 2-core test machine is often shared
 
@@ -17,7 +17,7 @@ def fig1(qapp):
 
 def play_stage(qtbot, win, start) -> dict:
     """Start (the tour or its next stage) and wait until the stage's updates have all been played."""
-    with qtbot.waitSignal(win.tour.stage_done, timeout=TOUR_MS):
+    with qtbot.waitSignal(win.lecture.walkthrough.stage_done, timeout=TOUR_MS):
         start()
     return wait_frame(qtbot, win, lambda f: not f.playing)
 
@@ -32,10 +32,10 @@ def test_figure1_walks_through_its_four_panels(qtbot, fig1):
     fa = play_stage(qtbot, win, win.narration.tour_button.click)
     a = pic(fa)
     assert fa.step == stages[0].steps  # from the preset's first state: exactly the stage's iterations
-    assert win.tour.bar.isVisible() and stages[0].title in win.tour.bar.head.text()
-    assert win.tour.bar.text.text() == stages[0].caption
+    assert tools(win).walkthrough.bar.isVisible() and stages[0].title in tools(win).walkthrough.bar.head.text()
+    assert tools(win).walkthrough.bar.text.text() == stages[0].caption
 
-    fb = play_stage(qtbot, win, win.tour.bar.next.click)  # (b) D alone: G's samples stay where they were
+    fb = play_stage(qtbot, win, tools(win).walkthrough.bar.next.click)  # (b) D alone: G's samples stay where they were
     b = pic(fb)
     assert fb.step == fa.step + stages[1].steps
     np.testing.assert_array_equal(b.fake, a.fake)
@@ -45,27 +45,27 @@ def test_figure1_walks_through_its_four_panels(qtbot, fig1):
     err = lambda s: np.abs(s.d - s.d_star)[support].mean()  # noqa: E731
     assert err(b) < err(a)
 
-    fc = play_stage(qtbot, win, win.tour.next)  # (c) G alone: D stays as it was, G's samples move
+    fc = play_stage(qtbot, win, win.lecture.walkthrough.next)  # (c) G alone: D stays as it was, G's samples move
     c = pic(fc)
     assert fc.step == fb.step + stages[2].steps
     np.testing.assert_array_equal(c.d, b.d)
     assert not np.array_equal(c.fake, b.fake)
-    assert "3 of 4" in win.tour.bar.head.text()
+    assert "3 of 4" in tools(win).walkthrough.bar.head.text()
 
 
 def test_play_takes_the_run_over_from_the_tour(qtbot, fig1):
     win = fig1
-    win.tour.start()
-    wait_frame(qtbot, win, lambda f: f.stage is not None and f.stage[0] == win.tour.serial)
+    win.lecture.walkthrough.start()
+    wait_frame(qtbot, win, lambda f: f.stage is not None and f.stage[0] == win.lecture.walkthrough.serial)
     win.session.set_playing(False)
-    qtbot.waitUntil(lambda: "taken over" in win.tour.bar.head.text(), timeout=STEP_MS)
-    win.tour.end()
-    assert not win.tour.bar.isVisible()
+    qtbot.waitUntil(lambda: "taken over" in tools(win).walkthrough.bar.head.text(), timeout=STEP_MS)
+    win.lecture.walkthrough.end()
+    assert not tools(win).walkthrough.bar.isVisible()
 
 
 def test_presets_without_a_tour_hide_the_button(qtbot, fig1):
     win = fig1
     win.choose_preset("ring8")
-    assert not win.narration.tour_button.isVisible() and not win.tour.act.isEnabled()
+    assert not win.narration.tour_button.isVisible() and not tools(win).walkthrough.act.isEnabled()
     win.choose_preset("figure1")
-    assert win.narration.tour_button.isVisible() and win.tour.act.isEnabled()
+    assert win.narration.tour_button.isVisible() and tools(win).walkthrough.act.isEnabled()

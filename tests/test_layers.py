@@ -149,3 +149,18 @@ def test_the_docs_name_every_command_and_message_of_the_protocol():
     assert classes - parts == set(kinds)
     text = DOC.read_text()
     assert [k.__name__ for k in kinds if not re.search(rf"\b{k.__name__}\b", text)] == []
+
+
+# ------------------------------------------------------------------ the lecture tools' boundary
+def test_the_window_imports_no_lecture_tool_and_no_tool_imports_another():
+    """The tools are installed onto the window's surface (app/__init__.py): the window knows none of them, and a
+    tool knows no other (what they share is the session's and lecture/'s state). pyproject's contracts say so too;
+    this reads the files themselves, lazy imports included."""
+    mods = modules()
+    tools = {name for name in mods if name.startswith("ganviz.app.tools.")}
+    assert len(tools) >= 7
+    window = [name for name in mods if name in ("ganviz.app.window", "ganviz.app.chrome", "ganviz.app.surface")]
+    found = {name: sorted(imports(name, mods[name], set(mods))[0] & (tools | {"ganviz.app.tools"}))
+             for name in window}
+    found |= {name: sorted(imports(name, mods[name], set(mods))[0] & (tools - {name})) for name in tools}
+    assert {name: used for name, used in found.items() if used} == {}

@@ -1,4 +1,5 @@
-"""The desktop window (Qt lives here and only here). Entry point: run()."""
+"""The desktop window (Qt lives here and only here). Entry point: run(); new_window() makes a window with
+its lecture tools."""
 from __future__ import annotations
 
 import os
@@ -81,12 +82,20 @@ def free_screen_area(app):
     return app.primaryScreen().availableGeometry()
 
 
+def new_window(session, t0: float | None = None):
+    """The main window on a session, with the lecture tools installed on its surface (app/tools/)."""
+    from .tools import install
+    from .window import MainWindow
+    win = MainWindow(session, t0=t0)
+    install(win.surface)
+    return win
+
+
 def _run_window(session, t0, run_for, screenshot, fullscreen, walk=None) -> int:
     from PySide6 import QtCore
 
-    from .window import MainWindow
     app = make_app()
-    win = MainWindow(session, t0=t0)
+    win = new_window(session, t0=t0)
     scripted = None
     small = win.fit_to_screen(free_screen_area(app))
     if run_for is not None:

@@ -2,6 +2,8 @@
 
 A mixin of MainWindow, kept apart so window.py holds behaviour and this file holds layout.
 Single-key shortcuts are window-wide actions, so they still work with the menu bar hidden.
+The menus keep places for the lecture tools' actions (PLACES), which the tools fill through the
+window's surface (surface.py).
 """
 from __future__ import annotations
 
@@ -14,6 +16,14 @@ from . import theme
 PREFERRED_SIZE = (1600, 900)  # the window where the screen has room (and the README's pictures)
 SIDE_BY_SIDE_MIN_W = 1600     # narrower windows tab the story with the settings: the view keeps ~1000 px
 SCREEN_MARGIN = (0.95, 0.92)  # of the free screen area: room for the title bar and the frame
+PLACES = {  # where a lecture tool's action may go (WindowChrome.place)
+    "file:data": "File, under Open data",
+    "file:export": "File, the exports of the view",
+    "file:more": "File, the other exports, above Quit",
+    "run:step": "Run (and the toolbar), after Step",
+    "run:end": "Run, at the end",
+    "view:end": "View, at the end",
+}
 
 
 class WindowChrome:
@@ -71,9 +81,6 @@ class WindowChrome:
         self.act_sweep = A("Open sweep\u2026", self.open_sweep, [],
                            "the runs of a 'ganviz sweep' folder: sort and filter them, compare or continue them")
         self.act_data = A("Open data\u2026", self.open_data, [], "train on your own file (CSV, NPY/NPZ, IDX, images)")
-        self.act_draw = A("Draw 2D data\u2026", self.draw_data, ["Ctrl+D"],
-                          "paint your own 2D distribution with the mouse, then train on it")
-        self.act_export = A("Export view as PNG\u2026", self.export_png, ["Ctrl+E"], "save a picture of the view")
         self.act_compare = A("\u229e Compare", self.set_comparing, ["C"],
                              "the runs side by side; off: the selected run with all its tools")
         self.act_compare.setCheckable(True)
@@ -108,16 +115,17 @@ class WindowChrome:
         bar.addSeparator()
         self.overlay_bar = bar
         self._overlay_actions: list[QtGui.QAction] = []
+        self._bar_places = {"run:step": self.act_step_d}
 
     def _build_menus(self) -> None:
         m = self.menuBar()
         f = m.addMenu("&File")
-        for a in (self.act_data, self.act_draw, None, self.act_open, self.act_save, self.act_sweep, None,
-                  self.act_export, None, self.act_quit):
-            f.addSeparator() if a is None else f.addAction(a)
+        seps = [f.addSeparator() if a is None else f.addAction(a)
+                for a in (self.act_data, None, self.act_open, self.act_save, self.act_sweep, None, None, None,
+                          self.act_quit)]
         r = m.addMenu("&Run")
         for a in (self.act_play, self.act_step, self.act_step_d, self.act_step_g, None, self.act_reset, None,
-                  self.act_compare_dialog, self.act_compare):
+                  self.act_compare_dialog, self.act_compare, None):
             r.addSeparator() if a is None else r.addAction(a)
         v = m.addMenu("&View")
         for view in self.views.values():
@@ -128,6 +136,17 @@ class WindowChrome:
         v.addAction(self.story_dock.toggleViewAction())
         v.addAction(self.controls_dock.toggleViewAction())
         v.addAction(self.act_full)
+        v.addSeparator()
+        # (menu, the action a tool's goes before; None: at the end). Separators left empty collapse.
+        self._places = {"file:data": (f, seps[1]), "file:export": (f, seps[6]), "file:more": (f, seps[7]),
+                        "run:step": (r, self.act_step_d), "run:end": (r, None), "view:end": (v, None)}
+
+    def place(self, action: QtGui.QAction, where: str, toolbar: bool = False) -> None:
+        """Put a tool's action in a menu at one of PLACES (and in the toolbar there, where it has one)."""
+        menu, before = self._places[where]
+        menu.insertAction(before, action) if before is not None else menu.addAction(action)
+        if toolbar:
+            self.overlay_bar.insertAction(self._bar_places[where], action)
 
     def menu(self, title: str) -> QtWidgets.QMenu | None:
         """The menu bar's menu of that title ("File", "Run", "View")."""

@@ -91,8 +91,8 @@ class ScriptedRun(QtCore.QObject):
             self.t_step, self.step_last = now, frame.step
             self.cpu0 = self._cpu()
             if self.walk:
-                self.win.tour.stage_done.connect(self._stage_done)
-                self.win.tour.start()
+                self.win.lecture.walkthrough.stage_done.connect(self._stage_done)
+                self.win.lecture.walkthrough.start()
             else:
                 self.win.session.set_playing(True)
             QtCore.QTimer.singleShot(int(self.run_for * 1000), self.finish)
@@ -104,7 +104,7 @@ class ScriptedRun(QtCore.QObject):
 
     def _stage_done(self, index: int) -> None:
         if index + 1 < self.walk:
-            self.win.tour.next()
+            self.win.lecture.walkthrough.next()
         else:
             QtCore.QTimer.singleShot(300, self.finish)  # a last frame or two: the stage's final state
 

@@ -2,8 +2,9 @@
 settings on the right, transport on top, and the step counter and rates in the status bar.
 
 The window shows a Session (session.py) and acts through it; it never waits for the training
-process. Its public parts (add_action, menu, add_strip, views, curves, show_picture, tell, ...)
-are what the lecture tools use.
+process. The lecture tools' state (lecture/) lives beside the session: the window makes it and asks it
+what Step means (slow motion turns Step into the next phase). The tools themselves are installed onto
+the window's surface (surface.py: what they may use of the window) by app/tools/; the window knows none.
 """
 from __future__ import annotations
 
@@ -17,15 +18,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core import presets
 from ..core.errors import GanvizError
 from ..core.fileio import write_with
+from ..lecture import Lecture
 from ..process import protocol as p
 from ..session import Session
-from . import tools as lecture
 from .bridge import Bridge
 from .chrome import WindowChrome
 from .panels.controls import ControlsPanel
 from .panels.narration import Banner, NarrationPanel, SpeedControl
 from .panels.timeline_bar import TimelineBar
-from .tools.export import grab_2x
+from .surface import WindowSurface
 from .views.compare import CompareCurves, CompareDialog, CompareGrid
 from .views.curves import REFRESH_S, CurvesView, metric_kind
 from .views.density1d import Density1DView
@@ -37,10 +38,12 @@ DIED = "The trainer stopped unexpectedly. Reset starts a fresh one (your setting
 
 class MainWindow(WindowChrome, QtWidgets.QMainWindow):
     frame_drawn = QtCore.Signal(object)        # a protocol.Frame, after it has been drawn (tools, tests)
+    comparing_changed = QtCore.Signal(bool)    # compare mode went on or off
 
     def __init__(self, session: Session, t0: float | None = None):
         super().__init__()
         self.session = session
+        self.lecture = Lecture(session, restart=self.restart)  # the lecture tools' state (lecture/)
         self.t0 = time.perf_counter() if t0 is None else t0
         self.bridge: Bridge | None = None
         self.frames = 0
@@ -91,7 +94,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         s.runs_changed.connect(self._runs_changed)
         self._show_preset(session.preset)
         self.show_view(guess_kind(session.values["data"]))
-        lecture.install(self)  # slow motion, tours, presentation mode, export, data drop (app/tools/__init__.py)
+        self.surface = WindowSurface(self)  # what the lecture tools may use (app/tools/ installs them on it)
         self.timeline_bar = TimelineBar(self)  # kept states: scrub back, branch from there
         self._runs_changed()
         if session.handle is not None:
@@ -163,15 +166,19 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self.session.toggle_play()
 
     def step(self, which: str) -> None:
-        if which == "both" and self.slowmo.forward():  # slow motion: the next phase instead
-            return
-        self.session.step(which)
+        self.lecture.step(which)  # with slow motion on, Step shows the next phase instead
 
     def reset(self) -> None:
         """Start again from step 0 with the edited settings; restarts the trainer if it died."""
+        self.restart()
+
+    def restart(self, cfgs: list | None = None) -> bool:
+        """Reset, with these runs' settings instead of the edited ones when given (a walk-through's)."""
         self.controls.flush()
-        if self.session.reset():
-            self.banner.clear()
+        if not self.session.reset(cfgs):
+            return False
+        self.banner.clear()
+        return True
 
     def choose_preset(self, name: str) -> None:
         self.session.choose_preset(name)
@@ -217,18 +224,11 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         if path and self.session.edit("data", path):
             self.reset()
 
-    def draw_data(self) -> None:
-        from .tools.draw_data import open_dialog  # paint 2D points, then train on them (app/tools/draw_data.py)
-        open_dialog(self)
-
-    def export_png(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export view", "ganviz-view.png", "PNG image (*.png)")
-        if path:
-            try:
-                save_png(grab_2x(self.stack.currentWidget()), path)  # 2x: crisp on slides
-                self.statusBar().showMessage(f"saved {path}", 6000)
-            except GanvizError as err:
-                self.tell("input", str(err))
+    def train_on(self, path: str) -> None:
+        """Train from step 0 on a data file a tool has checked (dropped, or drawn), as Open data does."""
+        self.session.edit("data", path)
+        self.reset()
+        self.statusBar().showMessage(f"training on {path}", 6000)
 
     def toggle_fullscreen(self) -> None:
         # The full-screen flag alone: a maximised window (a small screen's) comes back maximised.
@@ -248,12 +248,11 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
             return
         self.curves_stack.setCurrentWidget(self.compare_curves if on else self.curves)
         if on:
-            if getattr(self, "slowmo", None) is not None:
-                self.slowmo.set_active(False)
             self._show_widget(self.compare)
         else:
             self.show_view(self.compare.data_kind or guess_kind(self.session.values["data"]))
         self._draw_last()
+        self.comparing_changed.emit(on)
 
     def open_run(self, run: int) -> None:
         """A panel was clicked: that run in the full single-run view, with all its tools."""
@@ -307,6 +306,8 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self._frame_clock.append(time.perf_counter())
         if self.first_frame_s is None:
             self.first_frame_s = time.perf_counter() - self.t0
+        for view in (*self.views.values(), self.curves):
+            view.restyle_new()  # items made while drawing, in presentation mode's look (views/look.py)
         self.frame_drawn.emit(frame)
 
     def _draw(self, frame: p.Frame) -> None:

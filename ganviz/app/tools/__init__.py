@@ -1,34 +1,42 @@
-"""The lecture tools, fitted to the main window: slow motion, tours, presentation mode, export, data
-drop, hover readouts; install() is the one place that adds them. (Drawing data, draw_data.py, is a
-dialog the window opens from its File menu.)
+"""The lecture tools: slow motion, the walk-through, presentation mode, export, data drop, drawing data, hover
+readouts. install() fits them to a window's surface (app/surface.py), the one thing of the window they use.
 
-Each tool lives in its own module and uses no private names, but the tools are not yet apart: they
-reach into the window's widgets (the views' plot items: slow motion, presentation, hover, export;
-the narration panel's tour button: the walkthrough) and into one another (the walkthrough turns slow
-motion off; drawn data is opened through the data drop; export records slow motion's phases, wired
-below). A boundary for them is a later step.
+No tool imports another, nor the window (import contracts in pyproject.toml, tests/test_layers.py): what two
+tools share is the session's and lecture/'s state (a walk-through turns slow motion off through lecture.Lecture;
+a recording keeps slow motion's phases by listening to its model). The window knows no tool: app/__init__.py's
+new_window() makes the window, then installs them.
 """
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore
 
-from .data_drop import DataDrop
-from .export import Exporter
-from .hover import HoverReadout
-from .presentation import Presenter
-from .slow_motion import SlowMotion
-from .walkthrough import Tour
+from .data_drop import DataDropTool
+from .draw_data import DrawDataTool
+from .export import ExportTool
+from .hover import HoverTool
+from .presentation import PresentationTool
+from .slow_motion import SlowMotionTool
+from .walkthrough import WalkthroughTool
 
 
-def install(win) -> None:
-    win.slowmo = SlowMotion(win)
-    win.presenter = Presenter(win)
-    win.exporter = Exporter(win)
-    win.dropper = DataDrop(win)
-    win.hover = HoverReadout(win)
-    win.tour = Tour(win)
-    win.slowmo.install_ui(win.menu("Run"), win.findChild(QtWidgets.QToolBar, "run"))
-    win.tour.install_ui(win.menu("Run"))
-    win.presenter.install_ui(win.menu("View"))
-    win.exporter.install_ui(win.menu("File"))
-    win.slowmo.shown.connect(win.exporter.on_phase)
+class Tools(QtCore.QObject):
+    """The tools installed on one surface (its child: `installed` finds them, for tests and scripts)."""
+
+    def __init__(self, surface):
+        super().__init__(surface)
+        self.slow_motion = SlowMotionTool(surface)
+        self.presentation = PresentationTool(surface)
+        self.export = ExportTool(surface)
+        self.data_drop = DataDropTool(surface)
+        self.hover = HoverTool(surface)
+        self.walkthrough = WalkthroughTool(surface)
+        self.draw_data = DrawDataTool(surface)
+
+
+def install(surface) -> Tools:
+    return Tools(surface)
+
+
+def installed(win) -> Tools | None:
+    """The tools installed on a window's surface."""
+    return win.surface.findChild(Tools)

@@ -1,16 +1,14 @@
 """Drag a data file (CSV, NPY/NPZ, IDX, a folder of images) onto the window to train on it.
 
-The file is read here first (numpy only, no unpickling): a file that cannot be used is a one-line
-message and the current run goes on untouched; a good one becomes the data setting and the run
-restarts on it, as Open data does.
+The file is read first (lecture/data_file.py): a file that cannot be used is a one-line message and the
+current run goes on untouched; a good one becomes the data setting and the run restarts on it, as Open
+data does.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6 import QtCore
 
-from ...core.errors import GanvizError
+from ...lecture.data_file import problem
 
 
 def dropped_path(mime) -> str | None:
@@ -21,15 +19,14 @@ def dropped_path(mime) -> str | None:
     return paths[0] if len(paths) == 1 else None
 
 
-class DataDrop(QtCore.QObject):
+class DataDropTool(QtCore.QObject):
     accepted = QtCore.Signal(str)   # a path became the data setting
     rejected = QtCore.Signal(str)   # the message the user saw
 
-    def __init__(self, win):
-        super().__init__(win)
-        self.win = win
-        win.setAcceptDrops(True)
-        win.installEventFilter(self)
+    def __init__(self, surface):
+        super().__init__(surface)
+        self.surface = surface
+        surface.accept_drops(self)
 
     def eventFilter(self, obj, event) -> bool:
         t = event.type()
@@ -45,30 +42,13 @@ class DataDrop(QtCore.QObject):
                 return True
         return False
 
-    def check(self, path: str) -> None:
-        """Raise a GanvizError with a user's message when the file cannot be trained on."""
-        from ...core.data import load
-        if not Path(path).exists():
-            raise GanvizError(f"'{path}' does not exist")
-        load(path, n=self.win.session.values["n_data"])  # read as training reads it (resizing cannot fail)
-
     def use(self, path: str) -> bool:
-        try:
-            self.check(path)
-        except GanvizError as err:
-            self._reject(f"cannot train on '{Path(path).name}': {err}")
+        """Train on the file, or tell the user in one line why not (and go on with the run as it is)."""
+        message = problem(path, self.surface.session.values["n_data"])
+        if message is not None:
+            self.rejected.emit(message)
+            self.surface.tell("input", message)
             return False
-        except Exception as err:  # an unreadable file of any other sort: still the user's file, not a bug
-            self._reject(f"cannot train on '{Path(path).name}': {type(err).__name__}: {err}")
-            return False
-        win = self.win
-        win.session.edit("data", path)
-        win.reset()
-        win.statusBar().showMessage(f"training on {path}", 6000)
+        self.surface.train_on(path)
         self.accepted.emit(path)
         return True
-
-    def _reject(self, message: str) -> None:
-        message = " ".join(message.split())  # one line
-        self.rejected.emit(message)
-        self.win.tell("input", message)

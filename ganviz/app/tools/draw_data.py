@@ -3,8 +3,8 @@
 File ▸ Draw 2D data… (Ctrl+D) opens a square canvas (-4..4 on both axes). Holding the left button
 and moving sprays points around the cursor (Gaussian jitter, brush size adjustable); the right
 button, or the Erase toggle, removes points near the cursor. "Train on this" saves the points as
-an .npy file under the user's data folder (atomically) and hands the file to the window exactly
-as a dropped data file is handed (DataDrop.use): it becomes the data setting and the run restarts.
+an .npy file under the user's data folder (atomically) and trains on the file as on a dropped one: it is
+checked (lecture/data_file.py), becomes the data setting and the run restarts.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import math
 import os
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,6 +20,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ...core.errors import GanvizError
 from ...core.fileio import write_with
+from ...lecture.data_file import problem
 from .. import theme
 
 EXTENT = 4.0          # the canvas spans -EXTENT..EXTENT on both axes
@@ -59,13 +61,17 @@ def save_points(points: np.ndarray, folder: Path | None = None) -> Path:
 
 
 class DrawDataDialog(QtWidgets.QDialog):
-    """The canvas, its brush and the buttons. Points live in self.points, in data units."""
+    """The canvas, its brush and the buttons. Points live in self.points, in data units.
+
+    use(path) -> bool trains on the saved drawing (False: it could not, and the user was told); tell(kind,
+    message) tells the user. Without them (a dialog of its own) the drawing is only saved."""
     points_changed = QtCore.Signal(int)
     trained = QtCore.Signal(str)   # the saved file the window now trains on
 
-    def __init__(self, win=None, seed: int | None = None):
-        super().__init__(win)
-        self.win = win
+    def __init__(self, parent=None, seed: int | None = None, use: Callable[[str], bool] | None = None,
+                 tell: Callable[[str, str], None] | None = None):
+        super().__init__(parent)
+        self.use, self.tell = use, tell
         self.setWindowTitle("Draw 2D data")
         self.rng = np.random.default_rng(seed)
         self.points = np.zeros((0, 2), np.float64)
@@ -240,25 +246,44 @@ class DrawDataDialog(QtWidgets.QDialog):
         except GanvizError as err:
             self._say(str(err))
             return None
-        if self.win is not None and not self.win.dropper.use(str(path)):
+        if self.use is not None and not self.use(str(path)):
             return None  # the window told the user why; the drawing stays to be fixed
         self.trained.emit(str(path))
         self.accept()
         return path
 
     def _say(self, message: str) -> None:
-        if self.win is not None:
-            self.win.tell("input", message)
+        if self.tell is not None:
+            self.tell("input", message)
         else:
             QtWidgets.QMessageBox.warning(self, "ganviz", message)
 
 
-def open_dialog(win) -> DrawDataDialog:
-    """Show the window's drawing dialog (one per window; the drawing is kept between openings)."""
-    dlg = getattr(win, "draw_dialog", None)
-    if dlg is None:
-        dlg = win.draw_dialog = DrawDataDialog(win)
-    dlg.show()
-    dlg.raise_()
-    dlg.activateWindow()
-    return dlg
+class DrawDataTool(QtCore.QObject):
+    """File > Draw 2D data… (Ctrl+D): the window's drawing dialog, one per window (the drawing is kept
+    between openings)."""
+
+    def __init__(self, surface):
+        super().__init__(surface)
+        self.surface = surface
+        self.dialog: DrawDataDialog | None = None
+        self.act = surface.add_action("Draw 2D data\u2026", self.open, ["Ctrl+D"],
+                                      "paint your own 2D distribution with the mouse, then train on it",
+                                      place="file:data")
+
+    def open(self) -> DrawDataDialog:
+        if self.dialog is None:
+            self.dialog = DrawDataDialog(self.surface.dialog_parent, use=self.use, tell=self.surface.tell)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+        return self.dialog
+
+    def use(self, path: str) -> bool:
+        """Train on the saved drawing, as on a dropped file: checked first, told in one line when it cannot be."""
+        message = problem(path, self.surface.session.values["n_data"])
+        if message is not None:
+            self.surface.tell("input", message)
+            return False
+        self.surface.train_on(path)
+        return True

@@ -1,5 +1,6 @@
 """Export from the window: the view as PNG (2x) or SVG, a recording (GIF/MP4), the metrics as CSV,
-and the image view's latent walk as a PNG strip or a GIF that walks there and back.
+and the image view's latent walk as a PNG strip or a GIF that walks there and back. A recording keeps
+every phase slow motion shows (lecture/slow_motion.py's `shown`), with its caption over the view.
 
 Every file is written atomically (a temporary file renamed over the target), so a viewer or a
 script watching the folder never sees half a picture.
@@ -83,10 +84,11 @@ def save_svg(view, path: str | Path) -> None:
     from pyqtgraph.exporters import SVGExporter
 
     def write(tmp: Path) -> None:
+        graphics = view.graphics()
         try:
-            SVGExporter(view.glw.scene()).export(fileName=str(tmp))
+            SVGExporter(graphics.scene()).export(fileName=str(tmp))
         except (ValueError, IndexError):
-            _qt_svg(view.glw, tmp)
+            _qt_svg(graphics, tmp)
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise GanvizError(f"cannot write the picture '{path}'")
     write_with(path, write)
@@ -114,40 +116,39 @@ def rgb_array(pix: QtGui.QPixmap) -> np.ndarray:
     return buf[:, :w * 3].reshape(h, w, 3).copy()  # a copy: the QImage's memory goes with it
 
 
-class Exporter(QtCore.QObject):
+class ExportTool(QtCore.QObject):
     recorded = QtCore.Signal(str, int)   # path, frames written
 
-    def __init__(self, win):
-        super().__init__(win)
-        self.win, self.session = win, win.session
+    def __init__(self, surface):
+        super().__init__(surface)
+        self.surface, self.session = surface, surface.session
         self.recorder = None
         self._last_grab = 0.0
-        A = win.add_action
-        self.act_svg = A("Export view as SVG\u2026", self.ask_svg, [], "save the view as a vector picture")
+        A = surface.add_action
+        self.act_png = A("Export view as PNG\u2026", self.ask_png, ["Ctrl+E"], "save a picture of the view",
+                         place="file:export")
+        self.act_svg = A("Export view as SVG\u2026", self.ask_svg, [], "save the view as a vector picture",
+                         place="file:export")
+        self.act_walk = A("Export latent walk\u2026", self.ask_walk, [],
+                          "the image view's latent walk as a PNG strip or a GIF (shift-click a tile to choose its end)",
+                          place="file:more")
         self.act_record = A("Record", self.toggle_record, ["Ctrl+R"],
-                            "start or stop recording the view as a GIF or MP4")
-        self.act_record.setCheckable(True)
+                            "start or stop recording the view as a GIF or MP4", place="file:more")
+        self.act_record.setCheckable(True)  # checked while recording; a click asks, or stops
         self.act_record.triggered.disconnect()
         self.act_record.triggered.connect(lambda _=None: self.toggle_record())
-        self.act_csv = A("Export metrics CSV\u2026", self.ask_csv, [], "all curve values so far, one row per step")
-        self.act_walk = A("Export latent walk\u2026", self.ask_walk, [],
-                          "the image view's latent walk as a PNG strip or a GIF (shift-click a tile to choose its end)")
-        win.frame_drawn.connect(self._on_frame)
-
-    def install_ui(self, file_menu: QtWidgets.QMenu | None) -> None:
-        if file_menu is None:
-            return
-        actions = file_menu.actions()
-        png = getattr(self.win, "act_export", None)
-        after_png = actions[actions.index(png) + 1] if png in actions[:-1] else None
-        file_menu.insertAction(after_png, self.act_svg)   # next to the PNG export
-        quit_ = getattr(self.win, "act_quit", None)
-        for a in (self.act_walk, self.act_record, self.act_csv):
-            file_menu.insertAction(quit_, a)
-        file_menu.insertSeparator(quit_)
+        self.act_csv = A("Export metrics CSV\u2026", self.ask_csv, [], "all curve values so far, one row per step",
+                         place="file:more")
+        surface.frame_drawn.connect(self._on_frame)
+        # each phase of a slow-motion step is a frame worth keeping: after the phase is drawn (priority below 0)
+        surface.lecture.slow_motion.shown.connect(self.on_phase, priority=-1)
 
     def view(self):
-        return self.win.current_view()
+        return self.surface.current_view()
+
+    def _ask(self, title: str, name: str, filters: str) -> tuple[str, str]:
+        """A file to save to (and the filter chosen), from a dialog over the window; "" when cancelled."""
+        return QtWidgets.QFileDialog.getSaveFileName(self.surface.dialog_parent, title, name, filters)
 
     # ------------------------------------------------------------------ pictures
     def export_png(self, path: str | Path) -> QtCore.QSize:
@@ -156,24 +157,28 @@ class Exporter(QtCore.QObject):
     def export_svg(self, path: str | Path) -> None:
         save_svg(self.view(), path)
 
+    def ask_png(self) -> None:
+        path, _ = self._ask("Export view", "ganviz-view.png", "PNG image (*.png)")
+        if path:
+            self._done(lambda: self.export_png(path), f"saved {path}")  # 2x: crisp on slides
+
     def ask_svg(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, "Export view", "ganviz-view.svg",
-                                                        "SVG picture (*.svg)")
+        path, _ = self._ask("Export view", "ganviz-view.svg", "SVG picture (*.svg)")
         if path:
             self._done(lambda: self.export_svg(path), f"saved {path}")
 
     # ------------------------------------------------------------------ latent walk
     def export_walk(self, path: str | Path) -> None:
         """The image view's latent walk, as on screen, to PNG or GIF (by the suffix)."""
-        frames = self.win.views["image"].walk_frames()
-        if frames is None or self.win.current_view() is not self.win.views["image"]:
+        image = self.surface.views()["image"]
+        frames = image.walk_frames()
+        if frames is None or self.view() is not image:
             raise GanvizError("there is no latent walk to export: in the image view, shift-click a second tile "
                               "(the walk runs from the selected tile to it)")
         save_walk(frames, path)
 
     def ask_walk(self) -> None:
-        path, kind = QtWidgets.QFileDialog.getSaveFileName(self.win, "Export latent walk", "latent-walk.gif",
-                                                           "GIF animation (*.gif);;PNG strip (*.png)")
+        path, kind = self._ask("Export latent walk", "latent-walk.gif", "GIF animation (*.gif);;PNG strip (*.png)")
         if path:
             if Path(path).suffix.lower() not in (".gif", ".png"):
                 path += ".png" if "png" in kind.lower() else ".gif"
@@ -187,7 +192,7 @@ class Exporter(QtCore.QObject):
         return len(rows)
 
     def ask_csv(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, "Export metrics", "metrics.csv", "CSV (*.csv)")
+        path, _ = self._ask("Export metrics", "metrics.csv", "CSV (*.csv)")
         if path:
             self._done(lambda: self.export_csv(path), f"saved {path}")
 
@@ -199,7 +204,7 @@ class Exporter(QtCore.QObject):
         self.act_record.setChecked(True)
         self.act_record.setText("Stop recording")
         self.grab_frame(force=True)
-        self.win.statusBar().showMessage(f"recording to {path} \u2014 Ctrl+R stops", 4000)
+        self.surface.say(f"recording to {path} \u2014 Ctrl+R stops", 4000)
 
     def stop_recording(self) -> int:
         rec, self.recorder = self.recorder, None
@@ -210,9 +215,9 @@ class Exporter(QtCore.QObject):
         try:
             n = rec.save()
         except GanvizError as err:
-            self.win.tell("input", str(err))
+            self.surface.tell("input", str(err))
             return 0
-        self.win.statusBar().showMessage(f"recording saved: {rec.path} ({n} frames)", 8000)
+        self.surface.say(f"recording saved: {rec.path} ({n} frames)", 8000)
         self.recorded.emit(str(rec.path), n)
         return n
 
@@ -220,8 +225,7 @@ class Exporter(QtCore.QObject):
         if self.recorder is not None:
             self.stop_recording()
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.win, "Record the view", "ganviz-run.gif",
-                                                        "GIF animation (*.gif);;MP4 video (*.mp4)")
+        path, _ = self._ask("Record the view", "ganviz-run.gif", "GIF animation (*.gif);;MP4 video (*.mp4)")
         if not path:
             self.act_record.setChecked(False)
             return
@@ -229,7 +233,7 @@ class Exporter(QtCore.QObject):
             self.start_recording(path)
         except GanvizError as err:
             self.act_record.setChecked(False)
-            self.win.tell("input", str(err))
+            self.surface.tell("input", str(err))
 
     def grab_frame(self, force: bool = False) -> None:
         now = time.perf_counter()
@@ -244,14 +248,7 @@ class Exporter(QtCore.QObject):
 
     def frame_pixmap(self) -> QtGui.QPixmap:
         """The view; in slow motion with the phase's caption laid over its top, as on screen."""
-        pix = self.view().grab()
-        caption = getattr(getattr(self.win, "slowmo", None), "caption", None)
-        if caption is not None and caption.isVisible():
-            banner = caption.grab().scaledToWidth(pix.width(), QtCore.Qt.TransformationMode.SmoothTransformation)
-            painter = QtGui.QPainter(pix)
-            painter.drawPixmap(0, 0, banner)
-            painter.end()
-        return pix
+        return self.surface.grab_view()
 
     def _on_frame(self, _frame) -> None:
         self.grab_frame()
@@ -263,6 +260,6 @@ class Exporter(QtCore.QObject):
         try:
             job()
         except (GanvizError, OSError) as err:
-            self.win.tell("input", str(err))
+            self.surface.tell("input", str(err))
             return
-        self.win.statusBar().showMessage(message, 6000)
+        self.surface.say(message, 6000)

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from .. import theme
+from .look import Look, Styler
 
 MIN_HEIGHT = 130       # px: a title, two or three y ticks, the step numbers; the view above needs room more
 STEP_LABEL_MIN_H = 180  # px: a shorter row drops the "step" axis titles
@@ -202,6 +203,7 @@ class CurvesView(QtWidgets.QWidget):
         self.setMinimumHeight(MIN_HEIGHT)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw)
+        self.styler = Styler(self.glw)  # presentation mode's and the dark theme's look (views/look.py)
         self.plots: dict[str, pg.PlotItem] = {}
         self._titles: dict[str, str] = {}
         self._title_pt = theme.TITLE_PT
@@ -283,6 +285,17 @@ class CurvesView(QtWidgets.QWidget):
                 self.plots[name].setTitle(title, size=f"{pt}pt", bold=True)
         self._fit_step_labels()
         super().resizeEvent(event)
+        if not self.styler.look.plain:  # the titles in the look again (retitled above, or not yet styled)
+            for plot in self.plots.values():
+                self.styler.style(plot.titleLabel)
+
+    def set_look(self, look: Look) -> None:
+        """Restyle every item for presentation mode or the dark theme (views/look.py), PLAIN: as built."""
+        self.styler.apply(look)
+
+    def restyle_new(self) -> None:
+        """Style the items made since the look was set (change markers, a new kind's metric curve)."""
+        self.styler.style_new()
 
     def _fit_step_labels(self) -> None:
         fit_step_labels(self.plots.values(), self.height())

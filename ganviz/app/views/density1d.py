@@ -11,9 +11,17 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from .. import theme
-from .base import View, finite
+from .base import Overlay, View, finite
 
 D_TOP = 1.12  # D's axis runs 0..D_TOP so D = 1 sits where the tallest density peaks
+
+
+def z_positions(z_line: np.ndarray, z: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Where values of z sit on the z line drawn under the x range lo..hi: the z line's own span spread across
+    it, 4% in from either end."""
+    span = float(z_line.max() - z_line.min()) or 1.0
+    margin = 0.04 * (hi - lo)
+    return (lo + margin) + (np.clip(z, z_line.min(), z_line.max()) - z_line.min()) / span * (hi - lo - 2 * margin)
 
 
 class Density1DView(View):
@@ -43,7 +51,24 @@ class Density1DView(View):
         self._ymax = None
         self._xrange = None
         self._last = None
+        self.glw.scene().sigMouseMoved.connect(self.hovered)
         self._refresh_visibility()
+
+    def overlay(self, layer: str = "data") -> Overlay:
+        """"data": the densities' plot (x, density); "z": the z line's panel below it (x; y from 0 on the z line
+        to 1 on the x line)."""
+        return Overlay(self.zplot if layer == "z" else self.top)
+
+    def z_positions(self, z_line: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Where values of z sit on the z line now (as the view draws the picture's z_line)."""
+        lo, hi = self.top.vb.viewRange()[0]
+        return z_positions(z_line, z, lo, hi)
+
+    def scene_to_data(self, pos) -> dict | None:
+        """{"x": x} under a scene position, None outside the densities' plot."""
+        if not self.top.vb.sceneBoundingRect().contains(pos):
+            return None
+        return {"x": self.top.vb.mapSceneToView(pos).x()}
 
     # ------------------------------------------------------------------ build once
     def _build_top(self) -> None:
@@ -181,9 +206,7 @@ class Density1DView(View):
     def _draw_z(self, snap) -> None:
         z, zx = snap.z_line, finite(snap.z_x)
         lo, hi = self._xrange
-        span = float(z.max() - z.min()) or 1.0
-        margin = 0.04 * (hi - lo)
-        zpos = (lo + margin) + (z - z.min()) / span * (hi - lo - 2 * margin)
+        zpos = z_positions(z, z, lo, hi)
         xs = np.empty(2 * len(z), np.float32)
         ys = np.empty(2 * len(z), np.float32)
         xs[0::2], xs[1::2] = zpos, np.clip(zx, lo - (hi - lo), hi + (hi - lo))

@@ -162,6 +162,7 @@ class ImageGridView(View):
         self._bars_key = None
         self._asked_bars = False
         self.glw.scene().sigMouseClicked.connect(self._clicked)
+        self.glw.scene().sigMouseMoved.connect(self.hovered)
 
     def _box(self, colour: str, style) -> QtWidgets.QGraphicsRectItem:
         box = QtWidgets.QGraphicsRectItem()
@@ -320,6 +321,18 @@ class ImageGridView(View):
             self.walk_to(i)
         else:
             self.select(i)
+
+    def scene_to_data(self, pos) -> dict | None:
+        """{"tile": i} for G's tile i under a scene position, {"walk": k} for the latent walk's image k (while the
+        walk is shown), None elsewhere."""
+        if self.lay is None:
+            return None
+        p = self.vb.mapSceneToView(pos)
+        i = self.lay.tile_at(p.x(), p.y())
+        if i is not None:
+            return {"tile": i}
+        k = self.lay.walk_at(p.x(), p.y())
+        return {"walk": k} if k is not None and self.walk_frames() is not None else None
 
     def select(self, i: int) -> None:
         """Inspect tile i: show it large beside its nearest training image; the latent walk starts there."""

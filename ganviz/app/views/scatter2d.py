@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
-from .base import View, finite
+from .base import Overlay, View, finite
 
 HEAT_PIXELS = 240      # D's coarse grid is interpolated to this many cells along its longer side
 ARROW_FRACTION = 0.08  # the longest arrow spans this share of the view's width
@@ -103,7 +103,19 @@ class Scatter2DView(View):
         self._interp = None
         self._sent_aspect = 0.0
         self.plot.vb.sigResized.connect(self._resized)
+        self.glw.scene().sigMouseMoved.connect(self.hovered)
         self._toggled()
+
+    def overlay(self, layer: str = "data") -> Overlay:
+        """The data plane (x1, x2), over the heatmap and the points."""
+        return Overlay(self.plot)
+
+    def scene_to_data(self, pos) -> dict | None:
+        """{"x": x1, "y": x2} under a scene position, None outside the plot."""
+        if not self.plot.vb.sceneBoundingRect().contains(pos):
+            return None
+        p = self.plot.vb.mapSceneToView(pos)
+        return {"x": p.x(), "y": p.y()}
 
     def wanted(self) -> dict:
         want = {"arrows": self.a_arrows.isChecked(), "manifold": self.a_manifold.isChecked()}
