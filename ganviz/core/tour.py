@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .config import LIVE_KEYS, check, coerce
+from .driver import UPDATES, Driver, Progress, Stop
 from .errors import ConfigError
 from .tables import tables
 
-RUNS = ("both", "d", "g")
+RUNS = UPDATES
 MAX_STAGE_STEPS = 100_000
 KEYS = {"title", "caption", "run", "steps", "set"}
 
@@ -80,12 +81,17 @@ def advance(pop, run: str) -> None:
         pop.single(run, force_log=False)
 
 
-def run_stage(pop, stage: Stage, after_each: Callable[[], None] | None = None) -> dict[int, dict[str, tuple[Any, Any]]]:
-    """Apply the stage's settings and run its updates (calling `after_each` after each one, if given);
-    returns the settings changed, per run."""
+def run_stage(pop, stage: Stage,
+              progress: Callable[[Progress], None] | None = None) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """Apply the stage's settings and play its updates (telling `progress` after each one, if given);
+    returns the settings changed, per run. DivergedError when every run diverged."""
     changed = pop.set(**stage.settings) if stage.settings else {}
-    for _ in range(stage.steps):
-        advance(pop, stage.run)
-        if after_each is not None:
-            after_each()
+    driver = stage_driver(pop, stage, progress)
+    if driver.run() is Stop.DIVERGED:
+        raise driver.error
     return changed
+
+
+def stage_driver(pop, stage: Stage, progress: Callable[[Progress], None] | None = None) -> Driver:
+    """What plays the stage's updates (its settings applied first, by the caller)."""
+    return Driver(pop, updates=stage.steps, update=stage.run, progress=progress)
