@@ -1,5 +1,8 @@
 """The one loop that steps a population (core/driver.py): each stop, slices that add up to the whole,
-progress."""
+progress, and the training process playing through it (Qt-free: the worker without its process)."""
+import gc
+import queue
+
 import pytest
 import torch
 
@@ -7,6 +10,9 @@ from ganviz.core.config import Config
 from ganviz.core.driver import Driver, Stop
 from ganviz.core.errors import DivergedError
 from ganviz.core.population import Population
+from ganviz.core.tour import Stage
+from ganviz.process import protocol as p
+from ganviz.process.worker import Worker
 
 SMALL = dict(data="ring8", g_hidden=16, d_hidden=16, batch_size=32, n_data=500, eval_every=10_000, log_every=5,
              steps=40)
@@ -114,3 +120,58 @@ def test_every_run_diverged_stops_with_the_error_and_one_run_diverging_does_not(
     assert isinstance(driver.error, DivergedError) and "diverged at step" in str(driver.error)
     mixed = pop(BOOM, dict(seed=1, optimizer="sgd"), steps=300)
     assert Driver(mixed).run() is Stop.STEPS and mixed.diverged(0) is not None and mixed.diverged(1) is None
+
+
+# ---------------------------------------------------------------------------------- the training process
+@pytest.fixture
+def worker():
+    w = Worker(queue.Queue(), queue.Queue(), (Config(**SMALL).to_dict(),))
+    yield w
+    gc.unfreeze()  # the worker freezes start-up's objects (its process's own business, not the tests')
+
+
+def messages(w: Worker, kind: type) -> list:
+    out = []
+    while not w.out_q.empty():
+        out.append(w.out_q.get_nowait())
+    return [m for m in out if isinstance(m, kind)]
+
+
+def play(w: Worker) -> None:
+    while w.playing:
+        w.train_chunk()
+        w.credit = 1  # the window drew the frame: keep the trainer's pace as a window would
+
+
+def test_play_pauses_at_the_runs_steps_bit_for_bit_and_play_again_goes_on(worker):
+    worker.handle(p.Play())
+    play_until = worker.pop.cfg.steps
+    play(worker)
+    plain = pop()
+    plain.run(play_until)
+    assert worker.pop.step_count == play_until and same(worker.pop, plain)
+    worker.handle(p.Play())
+    worker.train_chunk()
+    assert worker.playing and worker.pop.step_count > play_until
+
+
+def test_a_tour_stage_plays_its_updates_and_its_end_is_told_once(worker):
+    g0 = worker.pop.trainers[0].flat_g.data.clone()
+    worker.handle(p.PlayStage(3, Stage("D alone", "", run="d", steps=6).to_dict()))
+    play(worker)
+    assert worker.pop.step_count == 6 and torch.equal(worker.pop.trainers[0].flat_g.data, g0)
+    worker.last_snap = 0.0
+    worker.maybe_send_frame()
+    assert [m.stage for m in messages(worker, p.Frame)][-1] == (3, 0) and worker.stage is None
+
+
+def test_the_training_process_tells_a_divergence_and_pauses():
+    w = Worker(queue.Queue(), queue.Queue(), (Config(**{**SMALL, **BOOM, "steps": 5000}).to_dict(),))
+    try:
+        w.handle(p.Play())
+        play(w)
+        errors = messages(w, p.Error)
+        assert [e.kind for e in errors] == ["diverged"] and "diverged at step" in errors[0].message
+        assert not w.playing and w.pop.step_count < 5000
+    finally:
+        gc.unfreeze()

@@ -73,14 +73,6 @@ def parse(raw: Any, where: str) -> list[Stage]:
     return stages
 
 
-def advance(pop, run: str) -> None:
-    """One update of the stage's kind for every run: an iteration of Algorithm 1, or D or G alone."""
-    if run == "both":
-        pop.step()
-    else:
-        pop.single(run, force_log=False)
-
-
 def run_stage(pop, stage: Stage,
               progress: Callable[[Progress], None] | None = None) -> dict[int, dict[str, tuple[Any, Any]]]:
     """Apply the stage's settings and play its updates (telling `progress` after each one, if given);
