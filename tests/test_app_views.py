@@ -89,6 +89,15 @@ def test_a_spin_box_edit_is_sent_once_after_typing_pauses(app, qtbot):
     assert sent == [p.Set({"batch_size": 128}, None)]
 
 
+def test_a_shared_setting_says_that_it_goes_to_every_run(app, qtbot):
+    panel = ControlsPanel(session_of())
+    qtbot.addWidget(panel)
+    for name in config.FIELDS:
+        shared = config.meta(name)["scope"] == config.SHARED
+        assert ("an edit goes to every run" in panel.widgets[name].toolTip()) == shared, name
+    assert "steps" in panel.scope.this.toolTip()
+
+
 def test_data_choices_list_the_builtins_and_a_file_option(app, qtbot):
     from ganviz.core.data import BUILTINS
     panel = ControlsPanel(session_of())

@@ -18,6 +18,7 @@ from .. import theme
 GROUPS = (("data", "Data"), ("model", "Model"), ("loss", "Loss"), ("training", "Training"), ("run", "Run"))
 DEBOUNCE_MS = 150
 RESET_MARK = "\u21bb"
+SHARED_NOTE = "the same for every run: an edit goes to every run"
 OPEN_FILE, OPEN_FOLDER = "Open file\u2026", "Open folder\u2026"
 
 
@@ -133,7 +134,8 @@ class ControlsPanel(QtWidgets.QWidget):
         m = f.metadata
         live = m["live"]
         value = self.values[name]
-        tip = m["help"] + ("" if live else f"\n{RESET_MARK} applies on Reset")
+        tip = m["help"] + ("" if live else f"\n{RESET_MARK} applies on Reset") + (
+            f"\n{SHARED_NOTE}" if m["scope"] == config.SHARED else "")
         if name == "data":
             w = self._data_combo(value)
         elif m["choices"]:
@@ -321,7 +323,8 @@ class RunScope(QtWidgets.QGroupBox):
         self.every = QtWidgets.QRadioButton("every run")
         self.this = QtWidgets.QRadioButton("this run only")
         for b, tip in ((self.every, "an edit changes the setting of every run of the comparison"),
-                       (self.this, "an edit changes the shown run's setting alone")):
+                       (self.this, "an edit changes the shown run's setting alone (settings every run shares, "
+                                   f"{', '.join(config.SHARED_KEYS)}, go to every run)")):
             b.setToolTip(tip)
         self.every.setChecked(session.edit_all)
         self.every.toggled.connect(session.set_edit_all)
