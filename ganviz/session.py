@@ -119,8 +119,7 @@ class Session:
         Returns False (and changes nothing) for a value the setting does not take. Data that is a user's
         images brings settings sized for them (core/sizing.py), which wait for Reset too."""
         try:
-            value = config.coerce(key, value)
-            config.check(key, value)
+            value = config.checked(key, value)
         except GanvizError:
             return False
         every = self.edits_every_run(key)

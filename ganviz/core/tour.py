@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .config import LIVE_KEYS, check, coerce
+from .config import LIVE_KEYS, checked
 from .driver import UPDATES, Driver, Progress, Stop
 from .errors import ConfigError
 from .tables import tables
@@ -64,8 +64,7 @@ def parse(raw: Any, where: str) -> list[Stage]:
             if key not in LIVE_KEYS:  # a stage continues the run: it cannot rebuild data or models
                 raise ConfigError(f"{name}: '{key}' cannot change during a run; set it in [settings]")
             try:
-                typed[key] = coerce(key, value)
-                check(key, typed[key])
+                typed[key] = checked(key, value)
             except ConfigError as err:
                 raise ConfigError(f"{name}: {err}") from None
         stages.append(Stage(title=str(s.get("title", f"Stage {i}")), caption=str(s.get("caption", "")),

@@ -12,7 +12,6 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core import config
-from ...core.errors import GanvizError
 from .. import theme
 
 GROUPS = (("data", "Data"), ("model", "Model"), ("loss", "Loss"), ("training", "Training"), ("run", "Run"))
@@ -255,14 +254,8 @@ class ControlsPanel(QtWidgets.QWidget):
     def _edited(self, name: str, value: Any) -> None:
         if self._quiet:
             return
-        try:
-            value = config.coerce(name, value)
-            config.check(name, value)
-        except GanvizError:
+        if not self.session.edit(name, value):  # the session validates (config.checked)
             self._write(name, self.values[name])  # out of range: back to the last good value
-            return
-        if not self.session.edit(name, value):
-            self._write(name, self.values[name])
 
     # ------------------------------------------------------------------ state
     def _write(self, name: str, value: Any) -> None:
