@@ -267,7 +267,6 @@ class Run:
 
     cfg = property(lambda self: self.pop.cfgs[self.index])
     log = property(lambda self: self.pop.logs[self.index])
-    changes = property(lambda self: self.pop.changes[self.index])
     step_count = property(lambda self: self.pop.step_count)
 
     def _one(self) -> slice:
@@ -282,9 +281,6 @@ class Run:
     def loss_gradient_at(self, x: torch.Tensor) -> torch.Tensor:
         return self.trainer.loss_gradient_at(x[None], self._one())[0]
 
-    def noise(self, m: int, generator: torch.Generator) -> torch.Tensor:
-        return noise(self.cfg, m, generator)
-
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         return self.pop.sample(self.index, n, seed)
 
@@ -294,6 +290,3 @@ class Run:
     def evaluate(self) -> dict[str, float]:
         from .evaluate import evaluate  # evaluation pulls in scipy; only load it when first due
         return evaluate(self)
-
-    def evaluate_now(self) -> dict[str, float]:
-        return self.pop.evaluate_now(self.index)
