@@ -173,6 +173,7 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
         if recorder is not None and (p.done % frame_every == 0 or p.done == 1):
             _record_frame(recorder, pop, names)
     driver.progress = tell
+    t0 = time.perf_counter()
     with stop_between_steps() as stop_asked:
         driver.interrupted = stop_asked
         stop = driver.run()
@@ -181,7 +182,7 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
         for i in range(len(pop)):
             write_curves(pop, i, out / folders[i] if compare else out)
         raise driver.error
-    seconds, done = driver.seconds, driver.done
+    seconds, done = time.perf_counter() - t0, driver.done
     bar.update(done - bar.n)
     bar.close()
     interrupted = stop is Stop.INTERRUPTED
