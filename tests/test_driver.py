@@ -175,3 +175,20 @@ def test_the_training_process_tells_a_divergence_and_pauses():
         assert not w.playing and w.pop.step_count < 5000
     finally:
         gc.unfreeze()
+
+
+# ---------------------------------------------------------------------------------- a sweep's population
+def test_a_sweeps_population_trains_to_its_steps_or_stops_when_the_sweep_stops(monkeypatch):
+    from ganviz.sweep import backends
+    task = {"id": 7, "cfgs": [Config(**SMALL).to_dict(), Config(**{**SMALL, **BOOM}).to_dict()],
+            "folders": ["fine", "boom"]}
+    reported = []
+    done = backends.train_population(task, reported.append)
+    assert done["steps"] == 40 and done["runs"][0]["status"] == "done"
+    assert done["runs"][1]["status"].startswith("diverged at step") and done["runs"][1]["metrics"] == {}
+    assert {"samples.npy", "metrics.csv"} <= set(done["runs"][0]["files"])
+    monkeypatch.setattr(backends, "PROGRESS_S", 0.0)  # look for a stop after every step
+    looks = []
+    assert backends.train_population(task, reported.append, lambda: looks.append(1) or len(looks) == 3) == \
+        {"id": 7, "stopped": True}
+    assert reported[-2:] == [1, 2]  # told before each look that found no stop
