@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test soak check bench lint clean
+.PHONY: install run test test-fast soak check bench lint clean
 
 install: $(STAMP)
 
@@ -21,6 +21,11 @@ run: install
 test: install
 	$(BIN)/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The inner loop: every test but those marked slow (pyproject.toml); `make test` stays the whole suite (CI).
+test-fast: install
+	$(BIN)/lint-imports --no-cache
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m 'not slow and not soak_long and not presets_full'
 
 soak: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m soak_long

@@ -8,7 +8,8 @@ handler per message type; commands go out through the WorkerHandle (process/hand
 starts.
 
 Runs: a single run is a comparison of one. Edits apply to the selected run or to every run
-(`edit_all`), and the settings panel shows the selected run's.
+(`edit_all`), those of a setting every run shares (config.SHARED) always to every run, and the
+settings panel shows the selected run's.
 """
 from __future__ import annotations
 
@@ -108,28 +109,30 @@ class Session:
             self.edited.emit()
             self.pending_changed.emit(len(self.pending()))
 
-    def _targets(self) -> list[int]:
-        return list(range(self.n_runs)) if self.edit_all else [self.selected]
+    def edits_every_run(self, key: str) -> bool:
+        """Whether an edit of `key` goes to every run: when edits go to every run, and always for a setting
+        every run shares (config.SHARED: the data and the lockstep's clock)."""
+        return self.edit_all or config.meta(key)["scope"] == config.SHARED
 
     def edit(self, key: str, value: Any) -> bool:
         """The user changed a setting: live ones go to the trainer now, the others wait for Reset.
         Returns False (and changes nothing) for a value the setting does not take. Data that is a user's
         images brings settings sized for them (core/sizing.py), which wait for Reset too."""
         try:
-            value = config.coerce(key, value)
-            config.check(key, value)
+            value = config.checked(key, value)
         except GanvizError:
             return False
-        if value == self.values[key] and all(self.runs_edited[i][key] == value for i in self._targets()):
+        every = self.edits_every_run(key)
+        targets = range(self.n_runs) if every else [self.selected]
+        if all(self.runs_edited[i][key] == value for i in targets):
             return True
-        for i in self._targets():
+        for i in targets:
             self.runs_edited[i][key] = value
             if key == "data":  # a user's images: the models sized for them (core/sizing.py), applied on Reset
                 sized = sizing.for_data(value, self.runs_edited[i]["image_size"])
                 self.runs_edited[i].update(sized[1] if sized else {})
         if config.meta(key)["live"]:
-            runs = None if self.edit_all else (self.selected,)
-            self.send(p.Set({key: value}, runs))
+            self.send(p.Set({key: value}, None if every else (self.selected,)))
         self.edited.emit()
         self.pending_changed.emit(len(self.pending()))
         return True

@@ -61,6 +61,7 @@ def _children() -> set[int]:
     ("figure1", "1d", ("x", "p_data", "p_g", "d", "z_line", "z_x")),
     ("digits", "image", ("fake_u8", "d_fake", "real_u8", "nn_u8")),
 ])
+@pytest.mark.slow
 def test_window_opens_on_each_data_kind_draws_and_closes_without_leftovers(window, preset, kind, keys):
     before = _children()
     win = window(preset)
@@ -76,6 +77,7 @@ def test_window_opens_on_each_data_kind_draws_and_closes_without_leftovers(windo
     assert _children() - before == set()
 
 
+@pytest.mark.slow
 def test_ring8_window_shows_the_2d_view(qtbot, ring8):
     frame = wait_frame(qtbot, ring8, timeout=FIRST_FRAME_MS)
     assert frame.kind == "2d" and ring8.current_view().kind == "2d"
@@ -217,6 +219,7 @@ def test_choosing_a_preset_switches_view_story_and_settings(qtbot, ring8):
     assert ring8.current_view().kind == "2d"
 
 
+@pytest.mark.slow
 def test_forced_nan_shows_the_banner_and_pauses(window, qtbot):
     win = window("figure1")
     for key, value in (("optimizer", "sgd"), ("loss", "lsgan"), ("momentum", 0.99), ("lr_d", 10.0), ("lr_g", 10.0)):
@@ -235,6 +238,7 @@ def test_forced_nan_shows_the_banner_and_pauses(window, qtbot):
     assert not win.banner.isVisible()
 
 
+@pytest.mark.slow
 def test_a_killed_trainer_is_reported_within_a_second_and_reset_restarts_it(window, qtbot):
     win = window("figure1")
     old = win.session.handle.pid
@@ -254,6 +258,7 @@ def test_a_killed_trainer_is_reported_within_a_second_and_reset_restarts_it(wind
 
 # ---------------------------------------------------------------------------------- scripted run
 
+@pytest.mark.slow
 def test_scripted_run_writes_a_real_picture_and_a_json_line(tmp_path):
     shot = tmp_path / "shots" / "ring8.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

@@ -116,6 +116,7 @@ def test_drawings_are_saved_as_n_by_2_float_npy_under_the_xdg_data_folder(tmp_pa
     assert sorted(p.name for p in a.parent.iterdir()) == sorted([a.name, b.name])  # no temporary left
 
 
+@pytest.mark.slow
 def test_train_on_this_saves_the_drawing_and_the_window_trains_on_it(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     win = open_window("ring8")

@@ -38,6 +38,7 @@ def sized(qtbot, win, w: int, h: int) -> float:
     return tile_px(win.views["image"])
 
 
+@pytest.mark.slow
 def test_tiles_are_at_least_48_px_on_a_full_hd_window_and_larger_when_presenting(qtbot, digits):
     win = digits
     wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)
@@ -68,6 +69,7 @@ def test_8x8_pixels_are_scaled_up_without_smoothing(qtbot, digits):
     assert (bottom_right.x() - top_left.x()) > 16 and len(greys) <= 64  # at most one grey per pixel of the tile
 
 
+@pytest.mark.slow
 def test_class_bars_show_g_s_shares_beside_the_datas_live(qtbot, digits):
     win = digits
     snap = pic(classified(qtbot, win))

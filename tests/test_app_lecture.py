@@ -51,6 +51,7 @@ def phase_of(win) -> str | None:
 
 
 # ---------------------------------------------------------------------- slow motion
+@pytest.mark.slow
 def test_slow_motion_walks_one_iteration_through_its_five_phases_with_captions(qtbot, ring8):
     win = ring8
     slow, tool = win.lecture.slow_motion, tools(win).slow_motion  # its state, and what draws it
@@ -87,6 +88,7 @@ def test_slow_motion_walks_one_iteration_through_its_five_phases_with_captions(q
     assert not ov.real.isVisible()
 
 
+@pytest.mark.slow
 def test_slow_motion_in_1d_marks_the_batch_on_the_x_axis_and_its_z_arrows(qtbot, fig1):
     win = fig1
     slow = win.lecture.slow_motion
@@ -103,6 +105,7 @@ def test_slow_motion_in_1d_marks_the_batch_on_the_x_axis_and_its_z_arrows(qtbot,
     slow.set_active(False)
 
 
+@pytest.mark.slow
 def test_slow_motion_on_images_shows_the_captions_and_records_each_phase(qtbot, tmp_path):
     import imageio.v3 as iio
     win = open_window("digits")
@@ -213,6 +216,7 @@ def test_png_export_is_twice_the_view_and_svg_is_svg(qtbot, ring8, tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+@pytest.mark.slow
 def test_a_recording_holds_the_frames_drawn(qtbot, ring8, tmp_path, suffix):
     import imageio.v3 as iio
     win = ring8

@@ -84,6 +84,7 @@ def run_child(seconds: float) -> dict:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.soak
 def test_soak_short_across_the_three_kinds():
     run_child(15)

@@ -19,6 +19,8 @@ from ganviz.session import Session  # noqa: E402
 
 from test_sweep import SMALL  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the module's sweep trains first (~10 s), then the window opens on it
+
 
 class Handle:
     """Stands in for the training process: takes commands, never answers."""

@@ -31,6 +31,7 @@ def play_until_kept(qtbot, w, n: int) -> list[int]:
     return list(bar.steps)
 
 
+@pytest.mark.slow
 def test_playing_keeps_states_on_the_bar(qtbot, win):
     frame = fresh(qtbot, win)
     bar = win.timeline_bar
@@ -43,6 +44,7 @@ def test_playing_keeps_states_on_the_bar(qtbot, win):
     assert win.session.last.step >= steps[-1]
 
 
+@pytest.mark.slow
 def test_scrubbing_back_restores_the_state_drawn_then(qtbot, win):
     fresh(qtbot, win)
     win.seen.clear()
@@ -71,6 +73,7 @@ def test_scrubbing_back_restores_the_state_drawn_then(qtbot, win):
     assert all(r["step"] <= target for r in win.session.history[0])
 
 
+@pytest.mark.slow
 def test_branching_with_a_new_learning_rate_keeps_the_old_curve_faint(qtbot, win):
     fresh(qtbot, win)
     bar = win.timeline_bar

@@ -22,6 +22,7 @@ def play_stage(qtbot, win, start) -> dict:
     return wait_frame(qtbot, win, lambda f: not f.playing)
 
 
+@pytest.mark.slow
 def test_figure1_walks_through_its_four_panels(qtbot, fig1):
     win = fig1
     wait_frame(qtbot, win, timeout=FIRST_FRAME_MS)

@@ -89,6 +89,29 @@ def test_a_spin_box_edit_is_sent_once_after_typing_pauses(app, qtbot):
     assert sent == [p.Set({"batch_size": 128}, None)]
 
 
+def test_an_edit_is_validated_once_by_config_and_a_refused_value_puts_the_widget_back(app, qtbot, monkeypatch):
+    sent = []
+    panel = ControlsPanel(session_of(sent=sent))
+    qtbot.addWidget(panel)
+    checks = []
+    check = config.check
+    monkeypatch.setattr(config, "check", lambda key, value: (checks.append(key), check(key, value)))
+    panel.set_value("lr_d", 2e-4)
+    assert checks == ["lr_d"] and panel.values["lr_d"] == 2e-4
+    checks.clear()
+    panel.set_value("batch_size", 0)  # below its range
+    assert checks == ["batch_size"] and panel.widgets["batch_size"].value() == 256 and len(sent) == 1
+
+
+def test_a_shared_setting_says_that_it_goes_to_every_run(app, qtbot):
+    panel = ControlsPanel(session_of())
+    qtbot.addWidget(panel)
+    for name in config.FIELDS:
+        shared = config.meta(name)["scope"] == config.SHARED
+        assert ("an edit goes to every run" in panel.widgets[name].toolTip()) == shared, name
+    assert "steps" in panel.scope.this.toolTip()
+
+
 def test_data_choices_list_the_builtins_and_a_file_option(app, qtbot):
     from ganviz.core.data import BUILTINS
     panel = ControlsPanel(session_of())

@@ -16,6 +16,7 @@ from ganviz.core.presets import load_preset
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_the_yardstick_reuses_the_d_steps_fake_for_the_g_step_like_pytorch_examples(monkeypatch):
     seen = {"G": 0, "D": []}
     build = bench.tutorial_models
@@ -60,6 +61,7 @@ def test_a_frame_counts_the_paint_it_causes(qtbot):
     assert t <= clock.first_at <= time.time()
 
 
+@pytest.mark.slow
 def test_the_soak_reports_each_processs_memory_and_its_growth_after_start_up():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     done = subprocess.run([sys.executable, "-m", "ganviz", "bench", "--soak", "6", "--json"], capture_output=True,

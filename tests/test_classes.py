@@ -70,6 +70,7 @@ def test_a_folder_of_class_folders_has_those_classes_and_a_flat_one_none(tmp_pat
 
 
 # ---------------------------------------------------------------------------------- the classifier
+@pytest.mark.slow
 def test_the_classifier_is_sure_of_real_digits_and_says_how_right_it_is(digits):
     data, clf = digits
     assert clf.accuracy >= 0.9 and clf.real_confident >= 0.8  # a reader that can be trusted
@@ -78,6 +79,7 @@ def test_the_classifier_is_sure_of_real_digits_and_says_how_right_it_is(digits):
     assert cov["class_kl"] < 0.05 and 0.05 <= cov["class_share_min"] <= cov["class_share_max"] <= 0.15
 
 
+@pytest.mark.slow
 def test_a_g_that_draws_one_digit_covers_one_class(digits):
     data, clf = digits
     threes = data.train[data.labels == 3]
@@ -86,12 +88,14 @@ def test_a_g_that_draws_one_digit_covers_one_class(digits):
     assert cov["class_kl"] > 1.5  # about log 10 = 2.3 when all of G's mass sits on one class of ten
 
 
+@pytest.mark.slow
 def test_noise_is_read_with_little_confidence(digits):
     data, clf = digits
     noise = np.random.default_rng(0).uniform(-1, 1, (500, 1, 8, 8)).astype(np.float32)
     assert classifier.coverage(clf, clf.probabilities(noise))["confident_ratio"] < 0.5
 
 
+@pytest.mark.slow
 def test_the_classifier_is_trained_once_per_data_set_and_the_same_every_time():
     data = load("digits")
     a = classifier.fit(data)
@@ -101,6 +105,7 @@ def test_the_classifier_is_trained_once_per_data_set_and_the_same_every_time():
 
 
 # ---------------------------------------------------------------------------------- in the run's numbers
+@pytest.mark.slow
 def test_evaluation_logs_class_coverage_for_labelled_images_only(tmp_path):
     small = dict(model="dcgan", z_dim=8, g_hidden=8, d_hidden=8, batch_size=32, eval_every=10_000)
     labelled = Population(Config(data=str(class_folders(tmp_path / "set", n=60, side=16)), **small))

@@ -101,6 +101,7 @@ def test_weights_and_session_are_safetensors_and_final_png_is_an_image(e2e):
         assert img.width > 100 and img.height > 100
 
 
+@pytest.mark.slow
 def test_image_and_1d_runs_write_samples_of_the_documented_size(tmp_path, capsys):
     rc, _, err = train(capsys, tmp_path / "digits", "--preset", "digits", "--steps", "3", "--set", "g_hidden=8",
                        "--set", "d_hidden=8", "--set", "batch_size=16")

@@ -134,6 +134,7 @@ def test_pickle_given_as_session_is_refused_without_running_it(tmp_path, capsys,
     assert not marker.exists()
 
 
+@pytest.mark.slow
 def test_pickle_session_is_refused_by_the_real_command_too(tmp_path):
     """The console entry point in a fresh interpreter: exit 2, one line, payload not run."""
     marker = tmp_path / "payload_ran"

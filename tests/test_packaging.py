@@ -32,18 +32,21 @@ def wheel(tmp_path_factory) -> Path:
     return whl
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_every_preset(wheel):
     assert len(PRESETS) >= 19
     names = zipfile.ZipFile(wheel).namelist()
     assert [n for n in PRESETS if f"ganviz/presets/{n}" not in names] == []
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_every_module(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "ganviz").rglob("*.py"))]
     assert len(modules) > 60 and [m for m in modules if m not in names] == []
 
 
+@pytest.mark.slow
 def test_ganviz_installed_from_the_wheel_lists_the_presets(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a checkout on the path would shadow the wheel

@@ -18,6 +18,7 @@ def failures(results, seed_index: int) -> list:
     return [(r.expectation.text(), r.values[seed_index]) for r in results if not r.held[seed_index]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", TEACHING)
 def test_a_teaching_preset_shows_what_it_promises(name):
     results, _ = check(load_preset(name), [0])

@@ -117,6 +117,27 @@ def test_a_live_edit_goes_to_every_run_or_to_the_selected_one(edit_all, runs):
     assert edited == ([2e-4] * 3 if edit_all else [1e-3, 1e-3, 2e-4])
 
 
+def test_a_shared_setting_edited_for_one_run_goes_to_every_run_and_the_next_reset_is_accepted():
+    """'Edits go to: this run only' and `steps` (config.SHARED): the trainer changes every run, and so
+    does the session; the next Reset is not refused for runs that disagree on the clock."""
+    from ganviz.core.population import Population
+    s, sent = session(3)
+    trainer = Population([c.replace(n_data=500) for c in s.applied])
+    s.select(1)
+    s.set_edit_all(False)
+    assert s.edit("steps", 1234)
+    cmd = sent[-1]
+    s.receive(p.Changed(trainer.set(None if cmd.runs is None else list(cmd.runs), **cmd.values), 0))
+    assert [v["steps"] for v in s.runs_edited] == [c.steps for c in s.applied] == [c.steps for c in trainer.cfgs] \
+        == [1234] * 3
+    problems = []
+    s.problem.connect(lambda kind, message: problems.append(message))
+    assert s.reset() and problems == []
+    assert sent[-1] == p.Reset(tuple(c.to_dict() for c in s.edited_configs()))
+    assert cmd == p.Set({"steps": 1234}, None)  # said to the trainer as it is meant: for every run
+    assert s.edit("lr_d", 2e-4) and sent[-1] == p.Set({"lr_d": 2e-4}, (1,))  # a run's own setting: its alone
+
+
 def test_an_architecture_edit_waits_for_reset_and_a_bad_value_is_refused():
     s, sent = session()
     assert s.edit("g_hidden", 64) and s.pending() == ["g_hidden"] and sent == []

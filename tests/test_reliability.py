@@ -165,6 +165,7 @@ def _ended(proc, within_s: float) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_a_killed_window_takes_its_trainer_with_it(tmp_path):
     """SIGKILL of the window's process (no chance to send quit): its training process must not
     go on playing for ever, holding a core; it notices within a second and exits."""

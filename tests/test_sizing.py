@@ -27,6 +27,7 @@ def test_the_image_size_chooses_the_settings(tmp_path):
 
 
 @pytest.mark.parametrize("side, channels", [(28, 1), (32, 3)])
+@pytest.mark.slow
 def test_sized_settings_train_on_28x28_and_32x32_rgb_images(tmp_path, side, channels):
     if channels == 1:
         path = mnist_pair(tmp_path, n=120, side=side)
@@ -42,6 +43,7 @@ def test_sized_settings_train_on_28x28_and_32x32_rgb_images(tmp_path, side, chan
     assert pic.classes is not None and pic.class_shares is not None
 
 
+@pytest.mark.slow
 def test_train_on_a_users_images_says_what_it_sized_and_set_still_wins(tmp_path, capsys):
     images = mnist_pair(tmp_path, n=120)
     rc = main(["train", "--data", str(images), "--steps", "2", "--set", "z_dim=16", "--set", "batch_size=16",
@@ -53,6 +55,7 @@ def test_train_on_a_users_images_says_what_it_sized_and_set_still_wins(tmp_path,
     assert settings["z_dim"] == 16 and settings["steps"] == 2  # --set and --steps win over the sizing
 
 
+@pytest.mark.slow
 def test_a_preset_file_of_ones_own_is_not_sized(tmp_path, capsys):
     images = mnist_pair(tmp_path, n=120)
     own = tmp_path / "mine.toml"

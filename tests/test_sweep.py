@@ -79,6 +79,7 @@ def test_populations_fill_every_worker_and_hold_at_most_16_runs():
     assert sum(map(len, pops)) == 12
 
 
+@pytest.mark.slow
 def test_each_run_has_its_folder_and_a_row_in_results_csv(local):
     got = rows(local)
     assert [r["run"] for r in got] == ["lr_d=10, seed=0", "lr_d=10, seed=1", "lr_d=0.001, seed=0",
@@ -94,6 +95,7 @@ def test_each_run_has_its_folder_and_a_row_in_results_csv(local):
     assert Image.open(local / "summary.png").size[0] >= 900
 
 
+@pytest.mark.slow
 def test_a_diverging_run_is_recorded_and_the_others_finish(local):
     got = {r["run"]: r for r in rows(local)}
     for seed in (0, 1):
@@ -103,6 +105,7 @@ def test_a_diverging_run_is_recorded_and_the_others_finish(local):
     assert got["lr_d=0.001, seed=0"]["status"] == "done"
 
 
+@pytest.mark.slow
 def test_report_ranks_the_settings_with_their_spread_over_seeds(local, capsys):
     rc, out, err = sweep(capsys, "--out", str(local), "--report")
     assert rc == 0, err
@@ -113,6 +116,7 @@ def test_report_ranks_the_settings_with_their_spread_over_seeds(local, capsys):
     assert lines[-1].startswith("best: lr_d=0.001: modes ") and "over 2 seeds" in lines[-1]
 
 
+@pytest.mark.slow
 def test_the_same_command_resumes_an_interrupted_sweep_without_training_finished_runs_again(
         tmp_path, capsys, monkeypatch):
     out = tmp_path / "resume"
@@ -135,6 +139,7 @@ def test_the_same_command_resumes_an_interrupted_sweep_without_training_finished
         assert (out / folder / "samples.npy").stat().st_mtime_ns == mtime
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_runs_and_leaves_no_worker_behind(tmp_path):
     """A real Ctrl+C (SIGINT to the terminal's process group) while one population still trains."""
     out = tmp_path / "int"
@@ -159,6 +164,7 @@ def test_ctrl_c_keeps_the_finished_runs_and_leaves_no_worker_behind(tmp_path):
     assert [r["steps"] for r in rows(out)] == ["20"]
 
 
+@pytest.mark.slow
 def test_a_killed_worker_costs_only_its_population_and_the_same_command_resumes(tmp_path, capsys):
     """A worker process killed (out of memory, say; on Ray: a lost node): its runs are missing, the finished
     ones kept, the sweep ends with status 1 saying to run it again."""
@@ -198,6 +204,7 @@ def group_ends(pgid: int, within_s: float) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_dry_run_says_what_is_finished_and_what_is_left(local, capsys):
     rc, out, err = sweep(capsys, *GRID, "--out", str(local), "--dry-run")
     assert rc == 0, err
@@ -232,6 +239,7 @@ def test_bad_input_is_one_line_and_exit_2_before_anything_runs(tmp_path, capsys,
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_folder_with_another_sweep_or_other_files_is_refused(local, tmp_path, capsys):
     rc, _, err = sweep(capsys, *SMALL, "--grid", "lr_d=10,0.003", "--seeds", "0:2", "--out", str(local))
     assert rc == 2 and "holds another sweep (its grid differs)" in err

@@ -17,6 +17,8 @@ from ganviz.cli import main
 
 from test_sweep import GRID, SMALL, group_ends
 
+pytestmark = pytest.mark.slow  # Ray starts (seconds), then sweeps train on it
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

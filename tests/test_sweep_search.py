@@ -4,6 +4,7 @@ import csv
 import json
 
 import optuna
+import pytest
 
 from ganviz.cli import main
 from ganviz.core.presets import load_preset
@@ -58,6 +59,7 @@ def test_a_resumed_optimisation_adds_the_finished_trials_and_trains_the_missing_
     assert {r.trial for r in runs[1:]} <= {2, 3, 4}
 
 
+@pytest.mark.slow
 def test_optimize_writes_every_trial_to_results_csv_and_resumes_as_done(tmp_path, capsys):
     out = tmp_path / "opt"
     args = ["sweep", *FIGURE1, "--sample", "lr_d=log:1e-4:1e-1", "--trials", "4", "--seeds", "0:2",

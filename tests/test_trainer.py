@@ -132,6 +132,14 @@ def test_live_learning_rate_change_reaches_the_optimizer_of_that_run_and_is_mark
     assert p.changes[1][-2][0] == 5 and "lr_d" in p.changes[1][-2][1] and p.changes[0] == []
 
 
+def test_a_shared_setting_goes_to_every_run_and_a_runs_own_setting_beside_it_to_that_run_alone():
+    p = pop_of({}, dict(seed=1), dict(seed=2))
+    changed = p.set([1], steps=77, lr_d=1e-4)
+    assert [c.steps for c in p.cfgs] == [77] * 3 and [c.lr_d for c in p.cfgs] == [1e-3, 1e-4, 1e-3]
+    assert changed == {0: {"steps": (5000, 77)}, 1: {"steps": (5000, 77), "lr_d": (1e-3, 1e-4)},
+                       2: {"steps": (5000, 77)}}
+
+
 def test_a_run_with_learning_rate_zero_stands_still_beside_one_that_learns():
     p = pop_of(dict(lr_g=1e-7, lr_d=1e-7), dict(seed=1))
     g0, g1 = weights(p, 0), weights(p, 1)

@@ -46,6 +46,7 @@ def test_runs_of_a_comparison_share_the_data_and_the_clock():
         vary.check_shared([Config(data="ring8"), Config(data="grid25")])
 
 
+@pytest.mark.slow
 def test_a_run_captures_the_same_modes_alone_and_among_others():
     """The same seed alone or beside three others: the same course, statistically (the runs share no
     randomness; batched arithmetic may round differently, so no bit-for-bit claim)."""
@@ -72,6 +73,7 @@ def run(capsys, *args):
     return rc, out, err
 
 
+@pytest.mark.slow
 def test_train_vary_writes_a_folder_per_run_runs_csv_and_compare_png(tmp_path, capsys):
     out = tmp_path / "cmp"
     rc, stdout, err = run(capsys, "--preset", "figure1", "--steps", "60", "--set", "eval_every=30",
@@ -93,6 +95,7 @@ def test_train_vary_writes_a_folder_per_run_runs_csv_and_compare_png(tmp_path, c
     assert Image.open(out / "compare.png").size[0] > 1000
 
 
+@pytest.mark.slow
 def test_a_diverging_run_is_marked_and_the_others_finish(tmp_path, capsys):
     out = tmp_path / "boom"
     rc, stdout, err = run(capsys, "--preset", "ring8", "--steps", "300", "--set", "optimizer=sgd", "--set",
@@ -105,6 +108,7 @@ def test_a_diverging_run_is_marked_and_the_others_finish(tmp_path, capsys):
     assert {p.name for p in (out / "lr_d-10").iterdir()} == {"config.toml", "metrics.csv"}
 
 
+@pytest.mark.slow
 def test_a_comparison_resumes_run_by_run(tmp_path, capsys):
     args = ["--preset", "figure1", "--set", "eval_every=1000", "--vary", "seed=0:2"]
     assert run(capsys, *args, "--steps", "40", "--out", str(tmp_path / "straight"))[0] == 0

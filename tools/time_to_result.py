@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ganviz.core.check import MEASURES  # noqa: E402
+from ganviz.core.driver import Driver, Stop  # noqa: E402
 from ganviz.core.population import Population  # noqa: E402
 from ganviz.core.presets import load_preset  # noqa: E402
 from ganviz.core.vary import parse_one  # noqa: E402
@@ -45,17 +45,19 @@ def main() -> None:
     for seed in parse_one(f"seed={args.seeds}")[1]:
         cfg = preset.config().replace(seed=seed)
         pop = Population(cfg)
-        trained, first = 0.0, None
-        while pop.step_count < cfg.steps:
-            t0 = time.perf_counter()
-            for _ in range(min(args.every, cfg.steps - pop.step_count)):
-                pop.step()
-            trained += time.perf_counter() - t0
-            ok = held(pop, ends)
+        driver, first = Driver(pop), None  # to the preset's steps, --every steps at a time
+        while True:
+            stop = driver.advance(max_updates=args.every)
+            if stop is Stop.DIVERGED:
+                raise driver.error
+            ok = held(pop, ends)  # between slices: the driver's seconds are the steps' alone
             if ok and first is None:
-                first = (pop.step_count, round(trained, 1))
+                first = (pop.step_count, round(driver.seconds, 1))
             elif not ok:
                 first = None  # it must hold from there on: a passing glimpse is not a result
+            if stop is not None:
+                break
+        trained = driver.seconds
         row = {"seed": seed, "first_held_from": first, "held_at_end": held(pop, ends),
                "steps": cfg.steps, "seconds": round(trained, 1), "steps_per_s": round(cfg.steps / trained, 1)}
         out.append(row)

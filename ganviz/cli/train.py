@@ -20,7 +20,8 @@ from typing import Sequence
 
 from ..core import checkpoint, runtable, vary
 from ..core.config import LIVE_KEYS, Config, diff
-from ..core.errors import ConfigError, DivergedError, GanvizError, Interrupted
+from ..core.driver import Driver, Progress, Stop
+from ..core.errors import ConfigError, GanvizError, Interrupted
 from ..core.fileio import check_folder, write_text
 from ..core.population import Population
 from ..outputs.rundir import write_curves, write_outputs
@@ -159,32 +160,32 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
     with held_warnings(notes):
         pop = build(cfgs, resume, folders)
         check_destinations(out, figure, record)
-    todo = max(0, pop.cfg.steps - pop.step_count)
-    frame_every = max(1, todo // RECORD_FRAMES)
     from tqdm import tqdm
+    driver = Driver(pop)  # to the runs' steps
+    todo = driver.left
+    frame_every = max(1, todo // RECORD_FRAMES)
     bar = tqdm(total=todo, disable=not progress, file=sys.stderr, unit="step", mininterval=0.5,
                desc=f"{pop.data.name}" + (f", {len(pop)} runs" if compare else ""))
+
+    def tell(p: Progress) -> None:  # the bar moves every 50 steps (tqdm redraws at most twice a second)
+        if p.done % 50 == 0:
+            bar.update(50)
+        if recorder is not None and (p.done % frame_every == 0 or p.done == 1):
+            _record_frame(recorder, pop, names)
+    driver.progress = tell
     t0 = time.perf_counter()
-    done = 0
-    try:
-        with stop_between_steps() as stop_asked:
-            for done in range(1, todo + 1):
-                pop.step()
-                if done % 50 == 0:
-                    bar.update(50)
-                if recorder is not None and (done % frame_every == 0 or done == 1):
-                    _record_frame(recorder, pop, names)
-                if stop_asked():
-                    break
-    except DivergedError:
+    with stop_between_steps() as stop_asked:
+        driver.interrupted = stop_asked
+        stop = driver.run()
+    if stop is Stop.DIVERGED:
         bar.close()
         for i in range(len(pop)):
             write_curves(pop, i, out / folders[i] if compare else out)
-        raise
-    seconds = time.perf_counter() - t0
+        raise driver.error
+    seconds, done = time.perf_counter() - t0, driver.done
     bar.update(done - bar.n)
     bar.close()
-    interrupted = done < todo
+    interrupted = stop is Stop.INTERRUPTED
     final = [_finite(pop.evaluate_now(i)) for i in range(len(pop))]
     for i in range(len(pop)):
         if pop.diverged(i) is None:

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from . import losses
+from .driver import Driver, Progress, Stop
 from .errors import ConfigError
 from .expectations import DISTANCES, Expectation
 from .population import Population
@@ -105,7 +106,8 @@ class Odometer:
         self.last = [centre(pop, i) for i in range(len(pop))]
         self.travelled = [0.0] * len(pop)
 
-    def __call__(self) -> None:
+    def __call__(self, progress: Progress | None = None) -> None:
+        """After each update (a driver's progress callback)."""
         self.updates += 1
         if self.updates % TRAVEL_EVERY:
             return
@@ -164,7 +166,7 @@ def _order(moment: str) -> tuple[int, int]:
 
 
 def _advance_to(pop: Population, preset: Preset, moment: str, played: int,
-                after_each: Callable[[], None] | None = None) -> int:
+                progress: Callable[[Progress], None] | None = None) -> int:
     """Play the tour's stages after the first `played` up to `moment`. For "end": the rest of the
     tour when the check walks it (some expectation names a stage), then plain steps up to the
     preset's steps. Returns the stages played."""
@@ -172,16 +174,15 @@ def _advance_to(pop: Population, preset: Preset, moment: str, played: int,
     if moment == "end":
         if played:
             for stage in preset.tour[played:]:
-                run_stage(pop, stage, after_each)
+                run_stage(pop, stage, progress)
             played = len(preset.tour)
-        while pop.step_count < preset.config().steps:
-            pop.step()
-            if after_each is not None:
-                after_each()
+        driver = Driver(pop, until=preset.config().steps, progress=progress)
+        if driver.run() is Stop.DIVERGED:
+            raise driver.error
         return played
     n = int(moment.split()[1])
     for stage in preset.tour[played:n]:
-        run_stage(pop, stage, after_each)
+        run_stage(pop, stage, progress)
     return n
 
 

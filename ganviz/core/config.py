@@ -195,11 +195,18 @@ def check(key: str, value: Any) -> None:
         raise ConfigError("data must name a built-in data set or a file; see 'ganviz presets --data'")
 
 
+def checked(key: str, value: Any) -> Any:
+    """The value in the setting's type, within its range and choices, or ConfigError: the one validation
+    of a setting, whoever sets it (the window's controls through the session, --set, --vary, tour stages,
+    and validated() for a whole Config)."""
+    value = coerce(key, value)
+    check(key, value)
+    return value
+
+
 def validated(cfg: Config) -> Config:
     for f in fields(cfg):
-        value = coerce(f.name, getattr(cfg, f.name))
-        check(f.name, value)
-        setattr(cfg, f.name, value)
+        setattr(cfg, f.name, checked(f.name, getattr(cfg, f.name)))
     # Sizes that would exhaust a laptop's memory are refused before anything is allocated.
     params = (cfg.g_hidden ** 2) * max(cfg.g_depth - 1, 0) + (cfg.d_hidden ** 2) * max(cfg.d_depth - 1, 0)
     if params > 50_000_000:
@@ -267,8 +274,7 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key:
             raise ConfigError(f"--set needs KEY=VALUE, got '{item}'")
-        out[key] = coerce(key, value)
-        check(key, out[key])
+        out[key] = checked(key, value)
     return out
 
 

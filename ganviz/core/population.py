@@ -151,15 +151,19 @@ class Population:
     # ------------------------------------------------------------------ live settings
     def set(self, runs: list[int] | None = None, **changes: Any) -> dict[int, dict[str, tuple[Any, Any]]]:
         """Apply live settings from the next step on, to `runs` (all when None; settings every run shares
-        go to all). Returns {run: {key: (old, new)}} of what changed.
+        go to all, the others in the same call to `runs` alone). Returns {run: {key: (old, new)}} of what
+        changed.
 
         Settings that rebuild the models or the data (see config.LIVE_KEYS) raise ConfigError: the
         caller starts a new population for those.
         """
-        targets = range(len(self)) if runs is None or set(changes) & set(SHARED_KEYS) else runs
+        targets = set(range(len(self)) if runs is None else runs)
+        shared = {k: v for k, v in changes.items() if k in SHARED_KEYS}
         new, changed = list(self.cfgs), {}
-        for i in targets:
-            cfg = self.cfgs[i].replace(**changes)
+        for i in range(len(self)):
+            if i not in targets and not shared:
+                continue
+            cfg = self.cfgs[i].replace(**(changes if i in targets else shared))
             d = diff(self.cfgs[i], cfg)
             frozen = [k for k in d if k not in LIVE_KEYS]
             if frozen:
@@ -276,7 +280,6 @@ class Run:
 
     cfg = property(lambda self: self.pop.cfgs[self.index])
     log = property(lambda self: self.pop.logs[self.index])
-    changes = property(lambda self: self.pop.changes[self.index])
     step_count = property(lambda self: self.pop.step_count)
 
     def _one(self) -> slice:
@@ -291,9 +294,6 @@ class Run:
     def loss_gradient_at(self, x: torch.Tensor) -> torch.Tensor:
         return self.trainer.loss_gradient_at(x[None], self._one())[0]
 
-    def noise(self, m: int, generator: torch.Generator) -> torch.Tensor:
-        return noise(self.cfg, m, generator)
-
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         return self.pop.sample(self.index, n, seed)
 
@@ -306,6 +306,3 @@ class Run:
     def evaluate(self) -> dict[str, float]:
         from .evaluate import evaluate  # evaluation pulls in scipy; only load it when first due
         return evaluate(self)
-
-    def evaluate_now(self) -> dict[str, float]:
-        return self.pop.evaluate_now(self.index)

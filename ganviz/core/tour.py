@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .config import LIVE_KEYS, check, coerce
+from .config import LIVE_KEYS, checked
+from .driver import UPDATES, Driver, Progress, Stop
 from .errors import ConfigError
 from .tables import tables
 
-RUNS = ("both", "d", "g")
+RUNS = UPDATES
 MAX_STAGE_STEPS = 100_000
 KEYS = {"title", "caption", "run", "steps", "set"}
 
@@ -63,8 +64,7 @@ def parse(raw: Any, where: str) -> list[Stage]:
             if key not in LIVE_KEYS:  # a stage continues the run: it cannot rebuild data or models
                 raise ConfigError(f"{name}: '{key}' cannot change during a run; set it in [settings]")
             try:
-                typed[key] = coerce(key, value)
-                check(key, typed[key])
+                typed[key] = checked(key, value)
             except ConfigError as err:
                 raise ConfigError(f"{name}: {err}") from None
         stages.append(Stage(title=str(s.get("title", f"Stage {i}")), caption=str(s.get("caption", "")),
@@ -72,20 +72,17 @@ def parse(raw: Any, where: str) -> list[Stage]:
     return stages
 
 
-def advance(pop, run: str) -> None:
-    """One update of the stage's kind for every run: an iteration of Algorithm 1, or D or G alone."""
-    if run == "both":
-        pop.step()
-    else:
-        pop.single(run, force_log=False)
-
-
-def run_stage(pop, stage: Stage, after_each: Callable[[], None] | None = None) -> dict[int, dict[str, tuple[Any, Any]]]:
-    """Apply the stage's settings and run its updates (calling `after_each` after each one, if given);
-    returns the settings changed, per run."""
+def run_stage(pop, stage: Stage,
+              progress: Callable[[Progress], None] | None = None) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """Apply the stage's settings and play its updates (telling `progress` after each one, if given);
+    returns the settings changed, per run. DivergedError when every run diverged."""
     changed = pop.set(**stage.settings) if stage.settings else {}
-    for _ in range(stage.steps):
-        advance(pop, stage.run)
-        if after_each is not None:
-            after_each()
+    driver = stage_driver(pop, stage, progress)
+    if driver.run() is Stop.DIVERGED:
+        raise driver.error
     return changed
+
+
+def stage_driver(pop, stage: Stage, progress: Callable[[Progress], None] | None = None) -> Driver:
+    """What plays the stage's updates (its settings applied first, by the caller)."""
+    return Driver(pop, updates=stage.steps, update=stage.run, progress=progress)

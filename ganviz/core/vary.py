@@ -13,7 +13,7 @@ import itertools
 import re
 from typing import Any
 
-from .config import FIELDS, SHARED_KEYS, Config, check, coerce, unknown_key_message
+from .config import FIELDS, SHARED_KEYS, Config, checked, unknown_key_message
 from .errors import ConfigError
 
 MAX_RUNS = 16  # runs in one population (core/population.py): a 2-core laptop still trains them live
@@ -44,8 +44,7 @@ def parse_one(item: str, option: str = "--vary", limit: int | None = MAX_RUNS) -
     values = []
     for v in raw:
         try:
-            value = coerce(key, v)
-            check(key, value)
+            value = checked(key, v)
         except ConfigError as err:
             raise ConfigError(f"{option} {key}: {err}") from None
         if value not in values:

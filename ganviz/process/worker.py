@@ -18,6 +18,7 @@ import torch
 
 from ..core import checkpoint, tour
 from ..core.config import from_dict
+from ..core.driver import OWN_STEPS, Driver, Progress, Stop
 from ..core.errors import DivergedError, GanvizError
 from ..core.population import Population
 from ..core.snapshot import SnapshotMaker
@@ -59,7 +60,8 @@ class Worker:
         self.parent_pid = os.getppid() if parent_pid is None else parent_pid
         self.parent_checked = 0.0  # the first look comes at once: the window may be gone already
         self.orphaned = False
-        self.stage: list | None = None  # [serial, run, updates left] of the tour stage being played
+        self.driver: Driver | None = None  # what Play steps: the run to its steps, or a tour stage's updates
+        self.stage: int | None = None      # the serial of the tour stage being played (its driver: self.driver)
         self.handled = 0      # commands handled: a frame tells the window which of its commands it reflects
         self.generation = 0   # a new population (reset, load): the window starts its views afresh
         self._start(Population([from_dict(c) for c in configs]))
@@ -68,7 +70,7 @@ class Worker:
 
     # ------------------------------------------------------------------ a population
     def _start(self, pop: Population) -> None:
-        self.playing = False
+        self.playing, self.driver = False, None
         self.pop, self.maker = pop, SnapshotMaker(pop)
         self.rows_sent = [0] * len(pop)
         self.changes_sent = [0] * len(pop)
@@ -124,7 +126,12 @@ class Worker:
         self.credit = 1
 
     def on_play(self, cmd: p.Play) -> None:
-        self.playing = True
+        # To the run's steps; once there (a preset's run complete), Play goes on without a target.
+        done = self.pop.step_count >= self.pop.cfg.steps
+        self._play(Driver(self.pop, until=None if done else OWN_STEPS, progress=self._stepped))
+
+    def _play(self, driver: Driver) -> None:
+        self.playing, self.driver = True, driver
         self.rate_t0, self.rate_n = time.perf_counter(), 0
 
     def on_pause(self, cmd: p.Pause) -> None:
@@ -153,9 +160,11 @@ class Worker:
         stage = tour.Stage.from_dict(cmd.stage)
         if stage.settings:
             self.on_set(p.Set(stage.settings))
-        self.stage = [cmd.serial, stage.run, stage.steps]
+        self.stage, self.driver = cmd.serial, tour.stage_driver(self.pop, stage, self._stepped)
         if stage.steps > 0:
-            self.on_play(p.Play())
+            self._play(self.driver)
+        else:
+            self.playing = False  # nothing to play: the next frame tells the window the stage is over
         self.dirty = True
 
     def on_view(self, cmd: p.View) -> None:
@@ -192,43 +201,43 @@ class Worker:
 
     # ------------------------------------------------------------------ training
     def train_chunk(self) -> None:
+        """Step for a short slice of time (up to the next frame's time when the window awaits one), then
+        look at the commands again. A stop pauses: the run's steps or the stage's updates are done."""
         self._keep_first()
-        pop, end = self.pop, time.perf_counter() + PACING.chunk
-        if self.credit:  # stop when the next frame is due, so frames keep their pace
-            end = min(end, self.last_snap + self._snap_interval())
-        try:
-            first = True
-            while first or time.perf_counter() < end:  # at least one step, so a due frame has news
-                first = False
-                if self.speed > 0:
-                    wait = self.rate_t0 + (self.rate_n + 1) / self.speed - time.perf_counter()
-                    if wait > 0:
-                        time.sleep(min(wait, PACING.chunk))
-                        break
-                if not self.credit and not self.cmd_q.empty():
-                    break  # the window may be asking for a frame: answer now, not at the chunk's end
-                if self.stage is None:
-                    pop.step()
-                else:
-                    tour.advance(pop, self.stage[1])
-                    self.stage[2] -= 1
-                self.rate_n += 1
+        now = time.perf_counter()
+        wait = self._speed_wait()
+        if wait > 0:  # the next step is not due yet at the speed the window asked for
+            time.sleep(min(wait, PACING.chunk))
+        else:
+            end = now + PACING.chunk
+            if self.credit:  # stop when the next frame is due, so frames keep their pace
+                end = min(end, self.last_snap + self._snap_interval())
+            stop = self.driver.advance(max_seconds=end - now, hold=self._hold)  # at least one step, unless held
+            if stop is not None:
+                self.playing = False
                 self.dirty = True
-                if self.stage is not None:
-                    if self.stage[2] <= 0:  # the stage is played: pause until the tour's next one
-                        self.playing = False
-                        break
-                elif pop.step_count == pop.cfg.steps:  # a preset's run is complete: pause, Play continues
-                    self.playing = False
-                    break
-        except DivergedError as err:
-            self.playing, self.stage = False, None
-            self.dirty = True
-            self.out_q.put(p.Error("diverged", str(err)))
+                if stop is Stop.DIVERGED:
+                    self.stage = None
+                    self.out_q.put(p.Error("diverged", str(self.driver.error)))
         elapsed = time.perf_counter() - self.rate_t0
         if elapsed > 0.5:
             self.steps_per_s = self.rate_n / elapsed
             self.rate_t0, self.rate_n = time.perf_counter(), 0
+
+    def _stepped(self, progress: Progress) -> None:
+        self.rate_n += 1
+        self.dirty = True
+
+    def _speed_wait(self) -> float:
+        """Seconds until the next step is due at the speed the window asked for (0: due now, or no limit)."""
+        if self.speed <= 0:
+            return 0.0
+        return self.rate_t0 + (self.rate_n + 1) / self.speed - time.perf_counter()
+
+    def _hold(self) -> bool:
+        """Hand control back before the next step: it is not due yet (a slow speed), or the window may be
+        asking for a frame (answer now, not at the slice's end)."""
+        return self._speed_wait() > 0 or (not self.credit and not self.cmd_q.empty())
 
     # ------------------------------------------------------------------ frames
     def _snap_interval(self) -> float:
@@ -274,8 +283,8 @@ class Worker:
         self.snaps_made += 1
         frame = self._frame(pictures)
         if self.stage is not None:
-            frame.stage = (self.stage[0], self.stage[2])
-            if self.stage[2] <= 0:
+            frame.stage = (self.stage, self.driver.left)
+            if self.driver.left <= 0:
                 self.stage = None  # its end is told once
         steps = self.timeline.steps()
         if steps != self.timeline_sent:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..core import runtable
-from ..core.errors import DivergedError, GanvizError
+from ..core.errors import GanvizError
 
 PROGRESS_S = 1.0  # how often a worker tells its step count (the progress bar's time left) and checks for a stop
 INSTALL = "pip install 'ganviz[sweep]'"
@@ -30,23 +30,24 @@ def train_population(task: dict, report: Callable[[int], None] | None = None,
     import torch
 
     from ..core.config import from_dict
+    from ..core.driver import Driver, Progress, Stop
     from ..core.population import Population
     from ..outputs.rundir import write_curves, write_outputs
     torch.set_num_threads(1)  # small nets: one thread each, and the workers share the cores
     t0 = time.perf_counter()
     pop = Population([from_dict(c) for c in task["cfgs"]])
-    last = t0
-    try:
-        for step in range(1, pop.cfg.steps + 1):
-            pop.step()
-            if time.perf_counter() - last >= PROGRESS_S:
-                last = time.perf_counter()
-                if stop is not None and stop():
-                    return {"id": task["id"], "stopped": True}
-                if report is not None:
-                    report(step)
-    except DivergedError:
-        pass  # every run diverged: each is recorded as such
+    last, asked = t0, False
+
+    def look(p: Progress) -> None:  # every PROGRESS_S: is the sweep stopping? if not, tell the step
+        nonlocal last, asked
+        if time.perf_counter() - last >= PROGRESS_S:
+            last = time.perf_counter()
+            asked = stop is not None and stop()
+            if not asked and report is not None:
+                report(p.step)
+    if Driver(pop, progress=look, interrupted=lambda: asked).run() is Stop.INTERRUPTED:
+        return {"id": task["id"], "stopped": True}
+    # Stop.DIVERGED (every run diverged) goes on: each run is recorded as such
     runs = []
     with tempfile.TemporaryDirectory(prefix="ganviz-sweep-") as tmp:
         for i, folder in enumerate(task["folders"]):

@@ -12,12 +12,12 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...core import config
-from ...core.errors import GanvizError
 from .. import theme
 
 GROUPS = (("data", "Data"), ("model", "Model"), ("loss", "Loss"), ("training", "Training"), ("run", "Run"))
 DEBOUNCE_MS = 150
 RESET_MARK = "\u21bb"
+SHARED_NOTE = "the same for every run: an edit goes to every run"
 OPEN_FILE, OPEN_FOLDER = "Open file\u2026", "Open folder\u2026"
 
 
@@ -133,7 +133,8 @@ class ControlsPanel(QtWidgets.QWidget):
         m = f.metadata
         live = m["live"]
         value = self.values[name]
-        tip = m["help"] + ("" if live else f"\n{RESET_MARK} applies on Reset")
+        tip = m["help"] + ("" if live else f"\n{RESET_MARK} applies on Reset") + (
+            f"\n{SHARED_NOTE}" if m["scope"] == config.SHARED else "")
         if name == "data":
             w = self._data_combo(value)
         elif m["choices"]:
@@ -253,14 +254,8 @@ class ControlsPanel(QtWidgets.QWidget):
     def _edited(self, name: str, value: Any) -> None:
         if self._quiet:
             return
-        try:
-            value = config.coerce(name, value)
-            config.check(name, value)
-        except GanvizError:
+        if not self.session.edit(name, value):  # the session validates (config.checked)
             self._write(name, self.values[name])  # out of range: back to the last good value
-            return
-        if not self.session.edit(name, value):
-            self._write(name, self.values[name])
 
     # ------------------------------------------------------------------ state
     def _write(self, name: str, value: Any) -> None:
@@ -321,7 +316,8 @@ class RunScope(QtWidgets.QGroupBox):
         self.every = QtWidgets.QRadioButton("every run")
         self.this = QtWidgets.QRadioButton("this run only")
         for b, tip in ((self.every, "an edit changes the setting of every run of the comparison"),
-                       (self.this, "an edit changes the shown run's setting alone")):
+                       (self.this, "an edit changes the shown run's setting alone (settings every run shares, "
+                                   f"{', '.join(config.SHARED_KEYS)}, go to every run)")):
             b.setToolTip(tip)
         self.every.setChecked(session.edit_all)
         self.every.toggled.connect(session.set_edit_all)
