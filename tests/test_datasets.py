@@ -311,7 +311,7 @@ def test_the_download_folder_defaults_to_the_user_cache(monkeypatch):
 
 def test_sized_like_a_users_28x28_images():
     made_for, settings = sizing.for_data("fashion-mnist")
-    assert made_for == "28x28 images" and settings["model"] == "dcgan"
+    assert made_for == "the fashion preset" and settings["model"] == "mlp"
     assert sizing.for_data("mnist:test") == sizing.for_side(28) and sizing.for_data("digits") is None
 
 

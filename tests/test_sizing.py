@@ -1,5 +1,6 @@
-"""A user's own images train with settings sized for them: MNIST's 28 x 28 IDX files and a folder of
-32 x 32 colour images get a DCGAN grown for them, small images the built-in image presets' settings."""
+"""A user's own images train with settings sized for them: small images and MNIST's 28 x 28 IDX files get the
+built-in image presets' settings (digits, shapes, fashion), a folder of 32 x 32 colour images a DCGAN grown for
+them."""
 import numpy as np
 import pytest
 import tomllib
@@ -15,7 +16,8 @@ from synthetic import class_folders, mnist_pair
 
 def test_the_image_size_chooses_the_settings(tmp_path):
     made_for, mnist = sizing.for_data(str(mnist_pair(tmp_path)))
-    assert made_for == "28x28 images" and mnist == sizing.LARGE[28]
+    fashion = load_preset("fashion").settings
+    assert made_for == "the fashion preset" and mnist == {k: v for k, v in fashion.items() if k in sizing.KEYS}
     made_for, folder = sizing.for_data(str(class_folders(tmp_path / "rgb", n=8, side=32)))
     assert made_for == "32x32 images" and folder == sizing.LARGE[32]
     np.save(tmp_path / "small.npy", np.zeros((10, 8, 8), np.uint8))
@@ -23,7 +25,7 @@ def test_the_image_size_chooses_the_settings(tmp_path):
     assert made_for == "the digits preset" and small["model"] == load_preset("digits").settings["model"]
     np.save(tmp_path / "points.npy", np.zeros((10, 2)))
     assert sizing.for_data(str(tmp_path / "points.npy")) is None and sizing.for_data("digits") is None
-    assert sizing.for_data(str(tmp_path / "small.npy"), image_size=28)[0] == "28x28 images"  # resized: its size
+    assert sizing.for_data(str(tmp_path / "small.npy"), image_size=28)[0] == "the fashion preset"  # resized: its size
 
 
 @pytest.mark.parametrize("side, channels", [(28, 1), (32, 3)])
@@ -40,6 +42,7 @@ def test_sized_settings_train_on_28x28_and_32x32_rgb_images(tmp_path, side, chan
     maker.prepare_classes()
     pic = maker.make()[0]
     assert pic.fake_u8.shape == (64, side, side, channels) and np.isfinite(pop.runs[0].stats()["loss_d"])
+    assert settings["model"] == ("mlp" if side == 28 else "dcgan")
     assert pic.classes is not None and pic.class_shares is not None
 
 
@@ -51,7 +54,7 @@ def test_train_on_a_users_images_says_what_it_sized_and_set_still_wins(tmp_path,
     err = capsys.readouterr().err
     assert rc == 0 and "holds images: settings sized for them" in err and len(err.strip().splitlines()) == 1
     settings = tomllib.loads((tmp_path / "out" / "config.toml").read_text())["settings"]
-    assert settings["model"] == "dcgan" and settings["g_hidden"] == sizing.LARGE[28]["g_hidden"]
+    assert settings["model"] == "mlp" and settings["g_hidden"] == load_preset("fashion").settings["g_hidden"]
     assert settings["z_dim"] == 16 and settings["steps"] == 2  # --set and --steps win over the sizing
 
 
@@ -71,5 +74,5 @@ def test_choosing_a_users_images_in_the_window_sizes_the_settings_for_reset(tmp_
     from ganviz.session import Session
     session = Session(load_preset("figure1"), load_preset("figure1").config(), start=lambda configs: None)
     session.edit("data", str(mnist_pair(tmp_path)))
-    assert session.values["model"] == "dcgan" and session.values["z_dim"] == sizing.LARGE[28]["z_dim"]
-    assert {"data", "model", "z_dim"} <= set(session.pending())
+    assert session.values["model"] == "mlp" and session.values["z_dim"] == load_preset("fashion").settings["z_dim"]
+    assert {"data", "z_dim", "activation"} <= set(session.pending())

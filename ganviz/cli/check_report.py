@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import sys
 
-from ..core import vary
+from ..core import datasets, vary
 from ..core.errors import ConfigError
 from ..core.presets import load_preset, preset_names
+from .fetch import fetch_missing
 
 
 def parse_seeds(spec: str) -> list[int]:
@@ -33,6 +34,15 @@ def run_check(names: list[str], seeds_spec: str, as_json: bool = False) -> int:
     without = [p.name for p in presets if not p.expect]
     if without:
         raise ConfigError(f"preset '{without[0]}' states no expectations ([[expect]]) to check")
+    if names:  # asked for by name: a data set not on disk is fetched now, with a progress bar
+        for preset in presets:
+            fetch_missing(str(preset.settings.get("data", "")))
+    else:  # every preset: those whose data set is not on disk are left out, and said so
+        absent = [p for p in presets if datasets.is_real(str(p.settings.get("data", "")).lower())
+                  and datasets.missing(str(p.settings["data"]).lower())]
+        for p in absent:
+            print(f"{p.name}: not checked, {p.settings['data']} is not on disk (ganviz data get {p.settings['data']})")
+        presets = [p for p in presets if p not in absent]
     report, all_held = [], True
     print(f"{'preset':16} {'expectation':44} {'per seed ' + seeds_spec:>34} held   time")
     for preset in presets:

@@ -121,7 +121,9 @@ MEASURES: dict[str, Callable | None] = {  # expectations.MEASURES names them; a 
     **{name: _metric(name) for name in ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll",
                                         # images with labels (classifier.py): class coverage, readability
                                         "classes", "class_kl", "class_share_min", "class_share_max",
-                                        "confident_ratio")},
+                                        "confident_ratio",
+                                        # the Fréchet distance over its floor; a conditional G's hits
+                                        "fd_ratio", "cond_acc")},
     "d_half_gap": d_half_gap, "d_star_gap": d_star_gap, "d_margin": d_margin, "spread": spread,
     "centre": centre, "mean_gap": mean_gap, "g_grad_ratio": g_grad_ratio,
     "travel": None,   # the Odometer's reading: check() looks while training

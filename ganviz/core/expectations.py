@@ -29,7 +29,7 @@ from .tables import tables
 KEYS = {"measure", "at_most", "at_least", "times", "when", "says"}
 MEASURES = ("ks", "jsd", "w1", "modes", "hq", "d_real", "d_fake", "parzen_ll", "d_half_gap", "d_star_gap",
             "d_margin", "spread", "centre", "travel", "mean_gap", "g_grad_ratio",
-            "classes", "class_kl", "class_share_min", "class_share_max", "confident_ratio")
+            "classes", "class_kl", "class_share_min", "class_share_max", "confident_ratio", "fd_ratio", "cond_acc")
 DISTANCES = ("centre", "travel")   # bounded on how far G's centre went since `times`, not relative to it
 
 

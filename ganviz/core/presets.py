@@ -122,7 +122,8 @@ def load_preset(name_or_path: str) -> Preset:
 def preset_names() -> list[str]:
     # The lecture's order: the paper's picture, the questions it raises, the benchmarks, images, losses.
     order = ["figure1", "linear1d", "saturating", "d-strong", "d-weak", "mode-collapse", "mixed-batches",
-             "noise-target", "helvetica", "ring8", "grid25", "digits", "shapes", "digits-collapse", "loss-minimax",
+             "noise-target", "helvetica", "ring8", "grid25", "digits", "shapes", "digits-collapse", "fashion", "fashion-conditional", "mnist",
+             "loss-minimax",
              "loss-ns", "loss-lsgan", "loss-wgan", "loss-wgan-gp", "loss-hinge"]
     found = sorted(p.name.removesuffix(".toml") for p in PRESET_DIR.iterdir() if p.name.endswith(".toml"))
     return [n for n in order if n in found] + [n for n in found if n not in order]

@@ -17,17 +17,14 @@ KEYS = ("model", "z_dim", "g_hidden", "d_hidden", "g_depth", "d_depth", "activat
         "optimizer", "lr_d", "lr_g", "beta1", "beta2", "batch_size", "ema", "r1", "lr_decay", "steps",
         "eval_every")
 
-# Larger images (up to 28, and above): a DCGAN (its two stride-2 layers take 28 -> 7 and 32 -> 8), wider
-# and with a longer z, Adam at DCGAN's rates, G's weights averaged for the samples shown.
+# Larger images (above 28, colour): a DCGAN (its two stride-2 layers take 32 -> 8), wide and with a long z,
+# Adam at DCGAN's rates, G's weights averaged for the samples shown.
 LARGE = {
-    28: dict(model="dcgan", z_dim=64, g_hidden=64, d_hidden=64, loss="ns", optimizer="adam", lr_d=2e-4,
-             lr_g=2e-4, beta1=0.5, beta2=0.999, batch_size=64, ema=0.999, spectral_norm=False, r1=0.0,
-             lr_decay=0.0, steps=6000, eval_every=1000),
     32: dict(model="dcgan", z_dim=100, g_hidden=64, d_hidden=64, loss="ns", optimizer="adam", lr_d=2e-4,
              lr_g=2e-4, beta1=0.5, beta2=0.999, batch_size=64, ema=0.999, spectral_norm=False, r1=0.0,
              lr_decay=0.0, steps=8000, eval_every=1000),
 }
-PRESET_OF = {8: "digits", 16: "shapes"}  # small images: the built-in presets made for that size
+PRESET_OF = {8: "digits", 16: "shapes", 28: "fashion"}  # images up to these sides: the presets made for them
 
 
 def for_side(side: int) -> tuple[str, dict[str, Any]]:
@@ -42,8 +39,8 @@ def for_side(side: int) -> tuple[str, dict[str, Any]]:
 
 
 def for_data(source: str, image_size: int = 0) -> tuple[str, dict[str, Any]] | None:
-    """Sized settings when `source` is a user's images (a file or folder) or MNIST/Fashion-MNIST, which no preset
-    is made for (None for the other built-ins and for points). Reads only what it needs to know the size (an
+    """Sized settings when `source` is a user's images (a file or folder) or MNIST/Fashion-MNIST (those of the
+    preset made for their size; None for the other built-ins and for points). Reads only what it needs to know the size (an
     IDX or NPY header, the images' sizes in a folder)."""
     from .data import BUILTINS
     from .datasets import SIDE, is_real
