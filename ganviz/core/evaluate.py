@@ -1,6 +1,7 @@
 """The sample-based metrics of a run's current G and D, by kind of data (see metrics.py).
 
-Samples come from a fixed evaluation seed, so metrics move only when the models do.
+Samples come from a fixed evaluation seed, so metrics move only when the models do. G and D (and the
+classifier) run on the population's device; the metrics themselves are computed on the host.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def evaluate(run) -> dict[str, float]:
         held = to01(data.held_out)
         half = len(held) // 2
         out = metrics.metrics_image(to01(fake_std), to01(data.train), held[:half], held[half:])
-        clf = classifier.fit(data)
+        clf = classifier.fit(data, device=run.trainer.device)
         if clf is not None:  # labelled data: which classes G draws, how readable, how far (classifier.py)
             p, features = clf.read(fake_std[:N_CLASSIFIED])
             out.update(classifier.coverage(clf, p))
