@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import DATA_SEED, Dataset
+from .device import repeatable
 
 CONFIDENT = 0.9      # a sample the classifier gives p >= this is one it is sure of
 FAIR_SHARE = 0.2     # a class is captured when G draws at least a fifth of its share of the data (as 2D modes)
@@ -200,12 +201,22 @@ def fit(data: Dataset, cache: bool = True, device: torch.device | str = "cpu") -
     return kept[str(device)]
 
 
+def _cross_entropy(logits: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
+    """F.cross_entropy on the CPU (the bits every kept CPU classifier was trained with); on a GPU the same loss
+    through a one-hot mask: CUDA's NLLLoss is among torch's nondeterministic operations, and a classifier trained
+    twice must be the same bits on the same device, as a run is."""
+    if logits.device.type == "cpu":
+        return F.cross_entropy(logits, y)
+    return -(F.log_softmax(logits, 1) * F.one_hot(y, k).to(logits.dtype)).sum(1).mean()
+
+
 def fit_steps(n_images: int) -> int:
     return max(FIT_MIN_STEPS, math.ceil(FIT_EPOCHS * n_images / FIT_BATCH))
 
 
 def _fit(data: Dataset, device: torch.device = torch.device("cpu")) -> Classifier:
     k = len(data.classes)
+    repeatable(device)
     x, y = torch.from_numpy(data.train).to(device), torch.from_numpy(data.labels).to(device)
     # drawn on the CPU's generator, as on every device, then moved: the same starting weights everywhere
     net = _net(tuple(data.train.shape[1:]), k, torch.Generator().manual_seed(DATA_SEED)).to(device)
@@ -213,7 +224,7 @@ def _fit(data: Dataset, device: torch.device = torch.device("cpu")) -> Classifie
     opt = torch.optim.Adam(net.parameters(), lr=FIT_LR)
     for _ in range(fit_steps(len(x))):
         i = torch.randint(len(x), (FIT_BATCH,), generator=batches, device=device)
-        loss = F.cross_entropy(net(x[i]), y[i])
+        loss = _cross_entropy(net(x[i]), y[i], k)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -61,6 +61,16 @@ def resolve_device(name: str) -> torch.device:
     raise ConfigError(f"device must be one of auto, cpu, cuda, mps; got '{name}'")
 
 
+def repeatable(device: torch.device) -> None:
+    """What keeps a device's results the same bits run after run. CUDA: cuDNN's deterministic convolution
+    algorithms, chosen without benchmarking (its fastest backward filters add with atomics, in no fixed
+    order); the rest of a step (cuBLAS on one stream, reductions, elementwise ops) repeats as it is. Global to
+    the process, as cuDNN's flags are: a process trains populations only. The CPU and MPS need nothing."""
+    if device.type == "cuda":
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+
+
 def describe(device: torch.device) -> str:
     """The device as the status bar and `ganviz bench` name it: 'cpu', 'cuda (NVIDIA H200)', 'mps (Apple GPU)'."""
     if device.type == "cuda":

@@ -19,7 +19,7 @@ import torch
 
 from .config import ARCHITECTURE_KEYS, LIVE_KEYS, SHARED_KEYS, Config, diff
 from .data import Dataset, load
-from .device import resolve_device
+from .device import repeatable, resolve_device
 from .errors import ConfigError, DivergedError
 from .metriclog import MetricLog
 from .models import check_size
@@ -47,6 +47,7 @@ class Population:
         check_shared(cfgs)
         c = cfgs[0]
         self.device = resolve_device(c.device)  # before the data is read: a missing GPU is told at once
+        repeatable(self.device)
         self.data = data if data is not None else load(c.data, n=c.n_data, image_size=c.image_size or None)
         shape = tuple(self.data.train.shape[1:])
         classes = len(self.data.classes) if self.data.classes and self.data.labels is not None else 0
