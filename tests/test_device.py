@@ -268,3 +268,16 @@ def test_the_window_names_the_device_and_refuses_a_missing_gpu_in_a_message_box(
         assert win.session.alive()
     finally:
         win.shutdown()
+
+
+def test_a_sweep_goes_on_on_another_device():
+    """The device is where a sweep trains, as the machine is: the same sweep resumes on another, and a sweep saved
+    before the setting existed is the same sweep."""
+    from ganviz.sweep import spec as specs
+    here = specs.build(Config(device="cpu"), "ring8", "2d", True, seeds="0:2")
+    there = specs.build(Config(device="cuda"), "ring8", "2d", True, seeds="0:2")
+    assert here.differs_from(there) is None
+    before = specs.Spec.from_json({**there.to_json(), "base": {k: v for k, v in there.base.items() if k != "device"}})
+    assert here.differs_from(before) is None
+    other = specs.build(Config(device="cpu", lr_d=1e-4), "ring8", "2d", True, seeds="0:2")
+    assert other.differs_from(there) == "lr_d is 0.001 there, 0.0001 here"
