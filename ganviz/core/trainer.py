@@ -352,10 +352,11 @@ class Trainer:
         """opt.step for the active runs whose loss is finite; a run whose loss is NaN or Inf has diverged:
         it keeps its last finite weights and takes no further step."""
         finite = torch.isfinite(loss.detach())
-        # The step's one wait for the device (on a GPU; nothing on the CPU): whether to step a run is decided
-        # on the host, before its weights change, and the population stops at the step where the last run
-        # diverged. Kept on the device instead, a diverged run's NaN would reach its weights (opt.step masks
-        # runs by the host's list) and DivergedError would come steps late: other results than the CPU's.
+        # Each update's one wait for the device (on a GPU; nothing on the CPU): whether a run steps is decided
+        # on the host before its weights change, the step it diverged at is logged, and the population stops
+        # (DivergedError) at the step where its last run diverged. Read later, at the log cadence, the flags
+        # would have to mask the update on the device instead (opt.step masks by the host's list: other
+        # arithmetic, issue 19's) and training would stop steps late: other results than the CPU's.
         if not bool(finite.all()):
             for i in torch.nonzero(~finite).reshape(-1).tolist():
                 if self.diverged[i] is None and (active is None or active[i]):
