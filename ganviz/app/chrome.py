@@ -161,6 +161,7 @@ class WindowChrome:
         self.lbl_step = QtWidgets.QLabel("step \u2013")
         self.lbl_rate = QtWidgets.QLabel("")
         self.lbl_fps = QtWidgets.QLabel("")
-        for w in (self.lbl_state, self.lbl_step, self.lbl_rate, self.lbl_fps):
+        self.lbl_device = QtWidgets.QLabel("")  # where the runs train: cpu, cuda (its GPU's name), mps
+        for w in (self.lbl_state, self.lbl_step, self.lbl_rate, self.lbl_fps, self.lbl_device):
             w.setStyleSheet(f"font-size: {theme.FONT_PT + 1}pt; padding: 0 10px;")
             sb.addPermanentWidget(w)

@@ -1,5 +1,5 @@
 """The main window: the view of the data kind, curves under it, the story on the left,
-settings on the right, transport on top, and the step counter and rates in the status bar.
+settings on the right, transport on top, and the step counter, rates and device in the status bar.
 
 The window shows a Session (session.py) and acts through it; it never waits for the training
 process. The lecture tools' state (lecture/) lives beside the session: the window makes it and asks it
@@ -375,6 +375,8 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         last = self.session.last
         rate = last.steps_per_s if last is not None and self.session.playing else 0.0
         self.lbl_rate.setText(f"{rate:,.0f} steps/s")
+        if last is not None and last.device:
+            self.lbl_device.setText(f"on {last.device}")
 
     def _on_changed(self, changes: dict, step: int) -> None:
         mine = changes.get(self.session.selected, {})

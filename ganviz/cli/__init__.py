@@ -32,6 +32,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a setting (repeatable); 'ganviz presets --keys' lists them")
     p.add_argument("--data", help="a built-in data set or a file/folder (CSV, NPY/NPZ, MNIST IDX, images)")
+    _add_device(p)
+
+
+def _add_device(p: argparse.ArgumentParser, what: str = "the runs train on") -> None:
+    p.add_argument("--device", metavar="DEVICE",
+                   help=f"where {what}: auto (default: a CUDA GPU, else Apple's MPS, else the CPU), cpu, cuda, mps")
 
 
 def _add_vary(p: argparse.ArgumentParser) -> None:
@@ -107,9 +113,11 @@ def parser() -> argparse.ArgumentParser:
     pre.add_argument("--seeds", default="0:5", metavar="A:B",
                      help="with --check: the seeds, a range with the end excluded (default 0:5)")
     pre.add_argument("--json", action="store_true", help="with --check: one JSON object last")
+    _add_device(pre, "--check trains")
 
     bench = sub.add_parser("bench", help="measure training and drawing speed on this machine")
     bench.add_argument("--json", action="store_true", help="print one JSON object last")
+    _add_device(bench, "ganviz trains (and the yardstick loop runs)")
     bench.add_argument("--quick", action="store_true", help="shorter runs (under a minute)")
     bench.add_argument("--sweep", action="store_true",
                        help="instead: a 32-run ring8 sweep (local, and on a local Ray) against the same runs one "
@@ -146,7 +154,7 @@ def resolve_config(args, base: dict | None = None):
         args.sized = sizing.for_data(args.data, image_size)
         if args.sized is not None:
             values.update(args.sized[1])
-    for key in ("data", "steps", "seed"):
+    for key in ("data", "steps", "seed", "device"):
         if getattr(args, key, None) is not None:
             values[key] = getattr(args, key)
     values.update(parse_assignments(args.sets))
@@ -178,6 +186,20 @@ def resolve_runs(args, base: dict | None = None):
     return preset, cfgs, list(names) if names else None
 
 
+def device_setting(args) -> str | None:
+    """--device checked as the setting is (None when not given), and resolved: a GPU that is not there is told
+    in one line before anything is read or trained (commands that import torch anyway; the window's process
+    never does, and its training process tells it)."""
+    from ..core.config import check, coerce
+    from ..core.device import resolve_device
+    if getattr(args, "device", None) is None:
+        return None
+    value = coerce("device", args.device)
+    check("device", value)
+    resolve_device(value)
+    return value
+
+
 def ignored_notes(args, preset, cfgs) -> list[str]:
     """A line on settings sized for the user's images (resolve_config), then a warning per setting the user
     chose that the runs ignore (config.ignored): each one given with --set,
@@ -200,7 +222,7 @@ def cmd_presets(args) -> int:
     from ..core.presets import load_preset, preset_names
     if args.check is not None:
         from .check_report import run_check
-        return run_check(args.check, args.seeds, as_json=args.json)
+        return run_check(args.check, args.seeds, as_json=args.json, device=device_setting(args))
     if args.keys:
         for name, f in config.FIELDS.items():
             m = f.metadata
@@ -223,11 +245,14 @@ def cmd_train(args) -> int:
     import torch
     from .train import summary_line, train
     torch.set_num_threads(max(1, args.threads))
+    device_setting(args)
     base = None
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
         from .train import resumed_settings
         base = resumed_settings(Path(args.resume))
     preset, cfgs, names = resolve_runs(args, base)
+    from ..core.device import resolve_device
+    resolve_device(cfgs[0].device)  # --set device=... or a preset's: told before anything is read
     summary = train(cfgs, Path(args.out), Path(args.resume) if args.resume else None,
                     force=args.force, progress=not args.quiet, figure=args.figure, record=args.record,
                     notes=ignored_notes(args, preset, cfgs), names=names)
@@ -253,7 +278,10 @@ def cmd_sweep(args) -> int:
         backends.require("ray", "--backend ray")  # told now, before anything runs
     if args.optimize:
         backends.require("optuna", "--optimize")
+    device_setting(args)
     preset, cfg = resolve_config(args)
+    from ..core.device import resolve_device
+    resolve_device(cfg.device)  # here, in one line, not in every worker
     from ..core.data import load
     data = load(cfg.data, n=cfg.n_data, image_size=cfg.image_size or None)
     spec = specs.build(cfg, preset.name, data.kind, data.modes is not None, grid=args.grid, seeds=args.seeds,
@@ -283,6 +311,7 @@ def cmd_tour(args) -> int:
 
     from .train import summary_line, tour
     torch.set_num_threads(max(1, args.threads))
+    device_setting(args)
     preset, cfg = resolve_config(args)
     print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format,
                             notes=ignored_notes(args, preset, [cfg]))))
@@ -316,14 +345,15 @@ def cmd_bench(args) -> int:
         raise ConfigError(f"--soak takes the seconds to play, 1 to 86400 (e.g. --soak 600), not {args.soak:g}")
     if args.soak is not None and args.quick:
         raise ConfigError("--soak plays for the seconds it is given; leave out --quick")
+    device = device_setting(args) or "auto"
     if args.sweep:
         if args.soak is not None:
             raise ConfigError("--sweep and --soak are separate measurements; give one")
         if args.rounds < 1:
             raise ConfigError(f"--rounds must be at least 1, got {args.rounds}")
         from .bench_sweep import main as sweep_bench
-        return sweep_bench(quick=args.quick, as_json=args.json, rounds=args.rounds)
-    return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak)
+        return sweep_bench(quick=args.quick, as_json=args.json, rounds=args.rounds, device=device)
+    return bench_main(quick=args.quick, as_json=args.json, soak_s=args.soak, device=device)
 
 
 def cmd_data(args) -> int:

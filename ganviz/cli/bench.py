@@ -14,6 +14,7 @@ Three measurements in one run:
    (from launching the process to its paint), and the memory of its processes.
 
 Wall-clock rates throughout (what a user waits for). Ratios are medians over interleaved rounds.
+`--device` trains everything (the yardstick too) on that device; the report names it.
 Exit status 0 when everything was measured (the targets' verdicts are in the output), 1 when
 a part could not be measured (e.g. the window failed to start).
 """
@@ -89,7 +90,7 @@ def tutorial_models(cfg, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
     return mlp(cfg.z_dim, cfg.g_hidden, cfg.g_depth, dim), mlp(dim, cfg.d_hidden, cfg.d_depth, 1)
 
 
-def reference_loop(cfg, pool: torch.Tensor):
+def reference_loop(cfg, pool: torch.Tensor, device: torch.device = torch.device("cpu")):
     """One step of the textbook GAN loop (pytorch/examples dcgan/main.py) for cfg's models.
 
     Non-saturating BCE: D minimises BCE(D(x), 1) + BCE(D(G(z)), 0) on fake.detach(); then G
@@ -97,7 +98,8 @@ def reference_loop(cfg, pool: torch.Tensor):
     Optimiser as the preset names it, torch's default implementation.
     """
     torch.manual_seed(cfg.seed)
-    G, D = tutorial_models(cfg, tuple(pool.shape[1:]))
+    G, D = (net.to(device) for net in tutorial_models(cfg, tuple(pool.shape[1:])))
+    pool = pool.to(device)
     criterion = nn.BCEWithLogitsLoss()  # D returns a logit
     if cfg.optimizer == "sgd":
         opt_d = torch.optim.SGD(D.parameters(), lr=cfg.lr_d, momentum=cfg.momentum)
@@ -110,22 +112,23 @@ def reference_loop(cfg, pool: torch.Tensor):
     m, z_dim = cfg.batch_size, cfg.z_dim
 
     def noise():
-        return torch.rand(m, z_dim) * 2 - 1 if cfg.prior == "uniform" else torch.randn(m, z_dim)
+        return torch.rand(m, z_dim, device=device) * 2 - 1 if cfg.prior == "uniform" else \
+            torch.randn(m, z_dim, device=device)
 
     def step() -> None:
-        real = pool[torch.randint(len(pool), (m,))]
+        real = pool[torch.randint(len(pool), (m,), device=device)]
         # (1) update D: maximise log D(x) + log(1 - D(G(z)))
         opt_d.zero_grad()
-        label = torch.full((m,), 1.0)
+        label = torch.full((m,), 1.0, device=device)
         loss_real = criterion(D(real).reshape(-1), label)
         fake = G(noise())
-        label = torch.full((m,), 0.0)
+        label = torch.full((m,), 0.0, device=device)
         loss_fake = criterion(D(fake.detach()).reshape(-1), label)
         (loss_real + loss_fake).backward()
         opt_d.step()
         # (2) update G: maximise log D(G(z)), the same G(z), through the updated D
         opt_g.zero_grad()
-        label = torch.full((m,), 1.0)
+        label = torch.full((m,), 1.0, device=device)
         loss_g = criterion(D(fake).reshape(-1), label)
         loss_g.backward()
         opt_g.step()
@@ -133,36 +136,44 @@ def reference_loop(cfg, pool: torch.Tensor):
     return step
 
 
-def run_for(step, seconds: float, threads: int) -> tuple[int, float, float]:
-    """Call step() until `seconds` have passed; (steps, wall seconds, this thread's CPU seconds)."""
+def run_for(step, seconds: float, threads: int, device: torch.device | None = None) -> tuple[int, float, float]:
+    """Call step() until `seconds` have passed; (steps, wall seconds, this thread's CPU seconds). On a GPU the
+    clock starts and stops with its queue empty, so queued steps are not counted as done."""
+    from ..core.device import synchronize
     torch.set_num_threads(threads)
+    if device is not None:
+        synchronize(device)
     n, t0, c0 = 0, time.perf_counter(), time.thread_time()
     while True:
         step()
         n += 1
         elapsed = time.perf_counter() - t0
         if elapsed >= seconds:
+            if device is not None:
+                synchronize(device)
+                elapsed = time.perf_counter() - t0
             return n, elapsed, time.thread_time() - c0
 
 
-def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
+def headless_vs_reference(plan: Plan, default_threads: int, device: str = "auto") -> dict:
     from ..core.population import Population
     from ..core.presets import load_preset
-    cfg = load_preset("ring8").config()
+    cfg = load_preset("ring8").config().replace(device=device)
     pop = Population(cfg)
+    dev = pop.device
     pool = torch.from_numpy(pop.data.train)
-    contenders = {"headless": (pop.step, 1), "reference": (reference_loop(cfg, pool), default_threads)}
+    contenders = {"headless": (pop.step, 1), "reference": (reference_loop(cfg, pool, dev), default_threads)}
     if default_threads != 1:
-        contenders["reference_1t"] = (reference_loop(cfg, pool), 1)
+        contenders["reference_1t"] = (reference_loop(cfg, pool, dev), 1)
     for step, threads in contenders.values():  # warm-up: first calls allocate and initialise
-        run_for(step, 0.2, threads)
+        run_for(step, 0.2, threads, dev)
     rates: dict[str, list[float]] = {k: [] for k in contenders}
     cpu_rates: dict[str, list[float]] = {k: [] for k in contenders}  # steps per CPU second (1 thread only)
     for r in range(plan.rounds):
         order = list(contenders) if r % 2 == 0 else list(contenders)[::-1]
         for name in order:
             step, threads = contenders[name]
-            n, el, cpu = run_for(step, plan.block_s, threads)
+            n, el, cpu = run_for(step, plan.block_s, threads, dev)
             rates[name].append(n / el)
             cpu_rates[name].append(n / cpu if threads == 1 and cpu > 0 else float("nan"))
     torch.set_num_threads(default_threads)
@@ -189,21 +200,21 @@ def headless_vs_reference(plan: Plan, default_threads: int) -> dict:
     return out
 
 
-def headless_rate(preset: str, seconds: float, runs: int = 1) -> float:
+def headless_rate(preset: str, seconds: float, runs: int = 1, device: str = "auto") -> float:
     """Steps/s of the preset trained headless: `runs` seeds as one population (steps of all at once)."""
     from ..core.population import Population
     from ..core.presets import load_preset
-    cfg = load_preset(preset).config()
+    cfg = load_preset(preset).config().replace(device=device)
     pop = Population([cfg.replace(seed=s) for s in range(runs)])
-    run_for(pop.step, min(0.5, seconds / 3), 1)
-    n, el, _ = run_for(pop.step, seconds, 1)
+    run_for(pop.step, min(0.5, seconds / 3), 1, pop.device)
+    n, el, _ = run_for(pop.step, seconds, 1, pop.device)
     return n / el
 
 
 IMAGE_SIZES = (("8x8", "digits", 0, 1), ("16x16", "shapes", 0, 1), ("28x28", "digits", 28, 1), ("32x32 RGB", None, 32, 3))
 
 
-def image_rates(seconds: float) -> dict[str, float]:
+def image_rates(seconds: float, device: str = "auto") -> dict[str, float]:
     """Training steps/s (no evaluation) of one run at each image size, with the settings sized for it
     (core/sizing.py): the digits and shapes presets, digits resized to 28 x 28, and 32 x 32 colour images
     (random pixels: the speed does not depend on what they show)."""
@@ -221,20 +232,21 @@ def image_rates(seconds: float) -> dict[str, float]:
             pixels = np.random.default_rng(0).integers(0, 256, (2000, side, side, channels), dtype=np.uint8)
             data = from_array("rgb", pixels)
         settings = sizing.for_side(max(data.image_shape[1:]))[1]
-        pop = Population(from_dict({**settings, "data": "digits", "eval_every": 10**6}), data=data)
-        run_for(pop.step, min(0.5, seconds / 3), 1)
-        n, el, _ = run_for(pop.step, seconds, 1)
+        pop = Population(from_dict({**settings, "data": "digits", "eval_every": 10**6, "device": device}), data=data)
+        run_for(pop.step, min(0.5, seconds / 3), 1, pop.device)
+        n, el, _ = run_for(pop.step, seconds, 1, pop.device)
         out[name] = n / el
     return out
 
 
-def lockstep(preset: str, plan: Plan, runs: int = 4) -> dict:
+def lockstep(preset: str, plan: Plan, runs: int = 4, device: str = "auto") -> dict:
     """Run-steps/s of `runs` seeds of the preset in lockstep (one population) and one after another
     (a population each, stepped in turn), one thread each way, in interleaved rounds."""
     from ..core.population import Population
     from ..core.presets import load_preset
-    cfg = load_preset(preset).config()
+    cfg = load_preset(preset).config().replace(device=device)
     together = Population([cfg.replace(seed=s) for s in range(runs)])
+    dev = together.device
     apart = [Population(cfg.replace(seed=s)) for s in range(runs)]
 
     def one_after_another() -> None:
@@ -242,10 +254,10 @@ def lockstep(preset: str, plan: Plan, runs: int = 4) -> dict:
             pop.step()
     rates: dict[str, list[float]] = {"lockstep": [], "sequential": []}
     for step in (together.step, one_after_another):
-        run_for(step, 0.3, 1)  # warm-up
+        run_for(step, 0.3, 1, dev)  # warm-up
     for r in range(plan.rounds):
         for name, step in (("lockstep", together.step), ("sequential", one_after_another))[::1 if r % 2 else -1]:
-            n, el, _ = run_for(step, plan.block_s, 1)
+            n, el, _ = run_for(step, plan.block_s, 1, dev)
             rates[name].append(runs * n / el)
     return {"lockstep_run_steps_per_s": statistics.median(rates["lockstep"]),
             "sequential_run_steps_per_s": statistics.median(rates["sequential"]),
@@ -289,7 +301,8 @@ class WindowRun:
         return next((s for s in live if s[0] >= self.t_play + t), live[-1])
 
 
-def launch_window(preset: str, seconds: float, sample_s: float, vary: list[str] = ()) -> WindowRun | str:
+def launch_window(preset: str, seconds: float, sample_s: float, vary: list[str] = (), device: str = "auto"
+                  ) -> WindowRun | str:
     """`ganviz gui --preset P --run-for S` (offscreen unless QT_QPA_PLATFORM says otherwise), RSS
     sampled every sample_s; a WindowRun, or why it failed."""
     import psutil
@@ -297,7 +310,7 @@ def launch_window(preset: str, seconds: float, sample_s: float, vary: list[str] 
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     # A step target far away: a preset's run that completes pauses, and the frames would stop with it.
     cmd = [sys.executable, "-m", "ganviz", "gui", "--preset", preset, "--steps", "100000000",
-           "--run-for", str(seconds), *(a for v in vary for a in ("--vary", v))]
+           "--run-for", str(seconds), "--device", device, *(a for v in vary for a in ("--vary", v))]
     launched, t0 = time.time(), time.perf_counter()  # the first frame is reported by the wall clock
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     samples: list[tuple[float, float, float, float]] = []
@@ -342,9 +355,9 @@ def launch_window(preset: str, seconds: float, sample_s: float, vary: list[str] 
     return run if run.live() else "the window run ended before its memory could be read"
 
 
-def gui_run(preset: str, seconds: float, warmup_s: float, vary: list[str] = ()) -> dict:
+def gui_run(preset: str, seconds: float, warmup_s: float, vary: list[str] = (), device: str = "auto") -> dict:
     """The window attached: its JSON line, and the RSS of its process tree while it played."""
-    run = launch_window(preset, seconds, sample_s=0.25, vary=vary)
+    run = launch_window(preset, seconds, sample_s=0.25, vary=vary, device=device)
     if isinstance(run, str):
         return {"error": run}
     result, live = run.result, run.live()
@@ -367,16 +380,16 @@ SOAK_PRESET = "ring8"
 SOAK_ROWS = 8  # table rows after start-up
 
 
-def soak(seconds: float) -> dict:
+def soak(seconds: float, device: str = "auto") -> dict:
     """ring8 playing in the window for `seconds`: the RSS of the window and of its training process."""
     warmup_s = min(FULL.warmup_s, seconds / 4)  # start-up ends as in the bench, or sooner in a short soak
-    run = launch_window(SOAK_PRESET, seconds, sample_s=1.0)
+    run = launch_window(SOAK_PRESET, seconds, sample_s=1.0, device=device)
     if isinstance(run, str):
         return {"error": run}
     g, live = run.result, run.live()
     res = {"soak_s": seconds, "preset": SOAK_PRESET, "steps": g["steps"], "steps_per_s": g["steps_per_s"],
            "frames_per_s": g["frames_per_s"], "first_frame_s": g["first_frame_s"], "warmup_s": warmup_s,
-           "machine": machine()}
+           "machine": machine(device)}
     start, warm, end = live[0], run.at(warmup_s), live[-1]
     for i, name in enumerate(("window", "trainer", "total"), start=1):
         res.update({f"{name}_start_mb": start[i], f"{name}_warm_mb": warm[i], f"{name}_end_mb": end[i],
@@ -392,8 +405,8 @@ def soak(seconds: float) -> dict:
 
 def soak_table(res: dict) -> str:
     m, t = res["machine"], res["targets"]["rss_growth_mb"]
-    lines = [f"ganviz bench --soak {res['soak_s']:g}: {res['preset']} playing in the window on {m['cpu']}, "
-             f"{m['cpus']} cores, load {m.get('load_avg_1min', '?')}",
+    lines = [f"ganviz bench --soak {res['soak_s']:g}: {res['preset']} playing in the window on {m['device']}; "
+             f"{m['cpu']}, {m['cpus']} cores, load {m.get('load_avg_1min', '?')}",
              f"  {res['steps']:,} steps ({res['steps_per_s']:.0f}/s), {res['frames_per_s']:.1f} frames/s, "
              f"first frame {res['first_frame_s']:.2f} s after launch", "",
              f"  {'seconds':>8} {'window MB':>10} {'training MB':>12} {'total MB':>9}"]
@@ -408,7 +421,9 @@ def soak_table(res: dict) -> str:
 
 
 # ---------------------------------------------------------------------------- report
-def machine() -> dict:
+def machine(device: str = "auto") -> dict:
+    """The machine, and the device `device` (a setting) resolves to here, as the report names it."""
+    from ..core.device import describe, resolve_device
     model = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -417,7 +432,8 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    info = {"cpu": model, "cpus": os.cpu_count(), "torch": torch.__version__,
+    info = {"device": describe(resolve_device(device)), "cpu": model, "cpus": os.cpu_count(),
+            "torch": torch.__version__,
             "default_threads": torch.get_num_threads(), "python": platform.python_version(),
             "platform": platform.platform(terse=True)}
     if hasattr(os, "getloadavg"):
@@ -444,7 +460,7 @@ def _fmt(v, nd=1) -> str:
 
 def table(res: dict) -> str:
     m = res["machine"]
-    lines = [f"ganviz bench{' --quick' if res['quick'] else ''} on {m['cpu']}, {m['cpus']} cores, "
+    lines = [f"ganviz bench{' --quick' if res['quick'] else ''} on {m['device']}; {m['cpu']}, {m['cpus']} cores, "
              f"torch {m['torch']} (default {m['default_threads']} threads), load {m.get('load_avg_1min', '?')}",
              "", f"{'training, steps/s (wall clock)':44} {'steps/s':>9}  ratio"]
     lines.append(f"{'  reference loop, ring8, default threads':44} {_fmt(res['reference_steps_per_s']):>9}")
@@ -494,10 +510,10 @@ def mark(ok: bool | None) -> str:
     return {True: "pass", False: "MISS", None: "n/a "}[ok]
 
 
-def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None) -> int:
+def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None, device: str = "auto") -> int:
     if soak_s is not None:
         log(f"{SOAK_PRESET}: window attached, {soak_s:g} s of live play, memory sampled every second")
-        res = soak(soak_s)
+        res = soak(soak_s, device)
         if "error" in res:
             sys.stderr.write(f"ganviz: {res['error']}\n")
             return 1
@@ -507,29 +523,30 @@ def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None
         return 0
     plan = QUICK if quick else FULL
     t_start = time.perf_counter()
-    res: dict = {"quick": quick, "machine": machine()}
+    res: dict = {"quick": quick, "machine": machine(device), "device": device}
     default_threads = res["machine"]["default_threads"]
+    log(f"on {res['machine']['device']}")
     log(f"ring8: tutorial loop vs headless trainer, {plan.rounds} interleaved rounds")
-    res.update(headless_vs_reference(plan, default_threads))
+    res.update(headless_vs_reference(plan, default_threads, device))
     res["headless"] = {"ring8": res["headless_steps_per_s"]}
     for p in ("figure1", "digits"):
         log(f"{p}: headless trainer")
-        res["headless"][p] = headless_rate(p, plan.other_s)
+        res["headless"][p] = headless_rate(p, plan.other_s, device=device)
     log("images: 8x8, 16x16, 28x28, 32x32 RGB, the settings sized for each (core/sizing.py)")
-    res["images"] = image_rates(plan.other_s)
+    res["images"] = image_rates(plan.other_s, device)
     for p, key in (("figure1", "lockstep_ratio"), ("ring8", "lockstep_ratio_ring8")):
         log(f"{p}: 4 runs in lockstep vs one after another, {plan.rounds} interleaved rounds")
         res["lockstep"] = res.get("lockstep", {})
-        res["lockstep"][p] = lockstep(p, plan)
+        res["lockstep"][p] = lockstep(p, plan, device=device)
         res[key] = res["lockstep"][p]["ratio"]
     preset, vary = COMPARE
     log(f"compare: {preset} {' '.join(vary)} headless")
-    res["headless"]["compare"] = headless_rate(preset, plan.other_s, runs=4)
+    res["headless"]["compare"] = headless_rate(preset, plan.other_s, runs=4, device=device)
     res["gui"] = {}
     for p, secs in plan.gui_s.items():
         log(f"{p}: window attached, {secs:g} s of live play (offscreen)")
-        res["gui"][p] = gui_run(preset, secs, plan.warmup_s, vary) if p == "compare" else \
-            gui_run(p, secs, plan.warmup_s)
+        res["gui"][p] = gui_run(preset, secs, plan.warmup_s, vary, device) if p == "compare" else \
+            gui_run(p, secs, plan.warmup_s, device=device)
     g = res["gui"].get("ring8", {})
     ok = "error" not in g
     res["gui_steps_per_s"] = g.get("steps_per_s") if ok else None

@@ -32,25 +32,25 @@ def _run(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def sequential(tmp: Path, runs: int, steps: int) -> float:
+def sequential(tmp: Path, runs: int, steps: int, device: str = "auto") -> float:
     return sum(_run([sys.executable, "-m", "ganviz", "train", "--preset", "ring8", "--steps", str(steps), "--seed",
-                     str(i), "--out", str(tmp / f"seed-{i}"), "--quiet"]) for i in range(runs))
+                     str(i), "--out", str(tmp / f"seed-{i}"), "--quiet", "--device", device]) for i in range(runs))
 
 
-def sweep(tmp: Path, runs: int, steps: int, backend: str) -> float:
+def sweep(tmp: Path, runs: int, steps: int, backend: str, device: str = "auto") -> float:
     return _run([sys.executable, "-m", "ganviz", "sweep", "--preset", "ring8", "--steps", str(steps), "--seeds",
-                 f"0:{runs}", "--backend", backend, "--out", str(tmp / backend), "--quiet"])
+                 f"0:{runs}", "--backend", backend, "--out", str(tmp / backend), "--quiet", "--device", device])
 
 
-def measure(runs: int, steps: int, rounds: int, log) -> dict:
+def measure(runs: int, steps: int, rounds: int, log, device: str = "auto") -> dict:
     ways = ["sequential", "local"] + (["ray"] if importlib.util.find_spec("ray") else [])
     seconds: dict[str, list[float]] = {w: [] for w in ways}
     for r in range(rounds):
         for way in ways if r % 2 == 0 else ways[::-1]:
             log(f"round {r + 1}/{rounds}: {way}, {runs} ring8 runs of {steps:,} steps")
             with tempfile.TemporaryDirectory(prefix="ganviz-bench-") as tmp:
-                fn = sequential if way == "sequential" else lambda t, n, s: sweep(t, n, s, way)
-                seconds[way].append(fn(Path(tmp), runs, steps))
+                fn = sequential if way == "sequential" else lambda t, n, s, d: sweep(t, n, s, way, d)
+                seconds[way].append(fn(Path(tmp), runs, steps, device))
     med = {w: statistics.median(v) for w, v in seconds.items()}
     res = {"runs": runs, "steps": steps, "rounds": rounds, "seconds": seconds,
            **{f"{w}_s": med[w] for w in ways}, "speedup_local": med["sequential"] / med["local"]}
@@ -59,15 +59,15 @@ def measure(runs: int, steps: int, rounds: int, log) -> dict:
     return res
 
 
-def main(quick: bool = False, as_json: bool = False, rounds: int = 1) -> int:
+def main(quick: bool = False, as_json: bool = False, rounds: int = 1, device: str = "auto") -> int:
     from .bench import mark, rounded, log, machine, verdicts
     runs, steps = QUICK if quick else FULL
-    res = {"machine": machine(), **measure(runs, steps, rounds, log)}
+    res = {"machine": machine(device), **measure(runs, steps, rounds, log, device)}
     res["load_avg_1min_after"] = machine().get("load_avg_1min")
     res["targets"] = {k: v for k, v in verdicts(res, TARGETS).items()}
     m = res["machine"]
-    lines = [f"ganviz bench --sweep: {runs} ring8 runs of {steps:,} steps on {m['cpu']}, {m['cpus']} cores, load "
-             f"{m.get('load_avg_1min', '?')} before, {res['load_avg_1min_after']} after", "",
+    lines = [f"ganviz bench --sweep: {runs} ring8 runs of {steps:,} steps on {m['device']}; {m['cpu']}, "
+             f"{m['cpus']} cores, load {m.get('load_avg_1min', '?')} before, {res['load_avg_1min_after']} after", "",
              f"  {'way':34} {'seconds (median)':>17}  rounds"]
     for way, what in (("sequential", "ganviz train, one run after another"), ("local", "ganviz sweep (local)"),
                       ("ray", "ganviz sweep --backend ray")):

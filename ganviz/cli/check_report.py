@@ -24,7 +24,7 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
 
 
-def run_check(names: list[str], seeds_spec: str, as_json: bool = False) -> int:
+def run_check(names: list[str], seeds_spec: str, as_json: bool = False, device: str | None = None) -> int:
     import torch
     torch.set_num_threads(1)
     from ..core.check import check
@@ -46,7 +46,7 @@ def run_check(names: list[str], seeds_spec: str, as_json: bool = False) -> int:
     report, all_held = [], True
     print(f"{'preset':16} {'expectation':44} {'per seed ' + seeds_spec:>34} held   time")
     for preset in presets:
-        results, seconds = check(preset, seeds)
+        results, seconds = check(preset, seeds, device)
         for k, r in enumerate(results):
             marks = " ".join(f"{_fmt(v)}{'' if ok else '!'}" for v, ok in zip(r.values, r.held))
             print(f"{preset.name if k == 0 else '':16} {r.expectation.text()[:44]:44} {marks:>34} "

@@ -74,7 +74,9 @@ def _resumed_state(resume: Path, folders: list[str] | None) -> dict:
 def build(cfgs: list[Config], resume: Path | None, folders: list[str] | None = None) -> Population:
     if resume is None:
         return Population(cfgs)
-    pop = Population.from_state(_resumed_state(resume, folders))
+    # on this command's device (the saved one unless --device or --set says otherwise): a run saved on a GPU
+    # goes on on a laptop, and the other way round
+    pop = Population.from_state(_resumed_state(resume, folders), device=cfgs[0].device)
     if len(pop) != len(cfgs):
         raise ConfigError(f"'{resume}' holds {len(pop)} run(s), this command makes {len(cfgs)}; "
                           "give the same --vary as the run you resume")
@@ -209,7 +211,8 @@ def train(cfgs: list[Config] | Config, out: Path, resume: Path | None = None, fo
     if interrupted:
         raise Interrupted(f"interrupted at step {pop.step_count} of {pop.cfg.steps}; the run so far is in "
                           f"'{out}': the same command with --resume {out} --out {out} continues it")
-    summary = {"steps": pop.step_count, "seconds": round(seconds, 3), "steps_per_s": steps_per_s}
+    summary = {"steps": pop.step_count, "seconds": round(seconds, 3), "steps_per_s": steps_per_s,
+               "device": pop.device.type}
     if not compare:
         return {**summary, "metrics": final[0]}
     runs = [{"run": name, "folder": folder, "diverged_at": None if pop.diverged(i) is None else pop.diverged(i)[0],

@@ -85,7 +85,7 @@ def g_grad_ratio(pop, i: int) -> float:
     t, j = pop.where[i]
     cfg = pop.cfgs[i]
     from .trainer import noise
-    z = noise(cfg, cfg.batch_size, torch.Generator().manual_seed(5))[None]
+    z = noise(cfg, cfg.batch_size, torch.Generator(device=t.device).manual_seed(5))[None]
     one = slice(j, j + 1)
     norms = []
     for kind in ("ns", "minimax"):
@@ -142,11 +142,12 @@ class Result:
         return sum(self.held)
 
 
-def check(preset: Preset, seeds: list[int]) -> tuple[list[Result], float]:
-    """Train the preset at each seed (one population, in lockstep), hold it to its expectations.
-    Returns the results and the seconds of training (evaluation excluded)."""
+def check(preset: Preset, seeds: list[int], device: str | None = None) -> tuple[list[Result], float]:
+    """Train the preset at each seed (one population, in lockstep; on `device`, a setting, when given), hold it
+    to its expectations. Returns the results and the seconds of training (evaluation excluded)."""
     expectations = preset.expect
-    pop = Population([preset.config().replace(seed=s) for s in seeds])
+    on = {} if device is None else {"device": device}
+    pop = Population([preset.config().replace(seed=s, **on) for s in seeds])
     moments = sorted({m for e in expectations for m in e.when + ((e.times,) if e.times else ())},
                      key=_order)
     odometer = Odometer(pop) if any(e.measure == "travel" for e in expectations) else None

@@ -1,8 +1,10 @@
 """Sessions and weights on disk, in safetensors (tensors) + JSON (everything else). Never pickle.
 
 A session file holds all a population needs to continue exactly: for each run its weights,
-optimiser moments, generator state, config, curves and change markers; and the step. Tensors go in the safetensors body, the rest in
-its JSON metadata, so one file is written atomically and read without executing anything.
+optimiser moments, generator state (and the kind of device it is of), config, curves and change markers;
+and the step. Tensors go in the safetensors body, as CPU tensors whatever the device they trained on, the
+rest in its JSON metadata, so one file is written atomically and read without executing anything. A
+population loads them onto its own device.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def _flatten(prefix: str, obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
     """Move every tensor in a nested dict/list into `tensors`, leaving a {"$t": key} marker."""
     if isinstance(obj, torch.Tensor):
         key = prefix
-        tensors[key] = obj.detach().contiguous().clone()
+        tensors[key] = obj.detach().to("cpu", copy=True).contiguous()
         return {"$t": key}
     if isinstance(obj, dict):
         return {str(k): _flatten(f"{prefix}/{k}", v, tensors) for k, v in obj.items()}
@@ -60,8 +62,8 @@ def save_weights(path: str | Path, pop, run: int = 0) -> None:
     """One run's weights alone (G.*, D.*: its slice of every stacked parameter and batch norm statistic;
     linear weights are (in, out)), with its config in the metadata: for other tools."""
     t, j = pop.where[run]
-    tensors = {f"{name}.{k}": v[j].contiguous().clone() for name, net in (("G", t.G), ("D", t.D))
-               for k, v in net.state_dict().items()}
+    tensors = {f"{name}.{k}": v[j].detach().to("cpu", copy=True).contiguous()
+               for name, net in (("G", t.G), ("D", t.D)) for k, v in net.state_dict().items()}
     metadata = {"format": "ganviz-weights/2", "config": json.dumps(pop.cfgs[run].to_dict())}
     write_with(path, lambda tmp: save_file(tensors, str(tmp), metadata=metadata))
 
@@ -101,12 +103,13 @@ def read(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"'{path}' has a damaged ganviz state ({err}); it cannot be resumed") from None
 
 
-def load_population(path: str | Path, data=None):
-    """A population continued from a session file, exactly where it stopped."""
+def load_population(path: str | Path, data=None, device: str | None = None):
+    """A population continued from a session file, exactly where it stopped (on `device`, a setting, when given,
+    instead of the one saved with it)."""
     from .population import Population
     state = read(path)
     try:
-        return Population.from_state(state, data)
+        return Population.from_state(state, data, device)
     except GanvizError:
         raise
     except Exception as err:

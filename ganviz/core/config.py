@@ -23,12 +23,13 @@ ACTIVATIONS = ("relu", "leaky_relu", "tanh", "elu", "softplus")
 D_BATCHES = ("separate", "mixed")
 UPDATES = ("alternating", "simultaneous")
 D_TARGETS = ("generator", "noise")
+DEVICES = ("auto", "cpu", "cuda", "mps")  # core/device.py resolves them (this module imports no torch)
 
 
 # How a setting may differ between the runs of a population (core/population.py):
 RUN = "run"                # per run, within one set of stacked nets (seeds, learning rates, loss, ...)
 ARCHITECTURE = "arch"      # runs that differ here train as separate groups of the same population
-SHARED = "shared"          # the same for every run: the data, and the lockstep's own clock
+SHARED = "shared"          # the same for every run: the data, the lockstep's own clock, the device
 
 
 def _f(default, help, *, live=False, lo=None, hi=None, choices=None, group="training", step=None, log=False,
@@ -115,6 +116,9 @@ class Config:
                         scope=SHARED)
     eval_every: int = _f(250, "compute the sample-based metrics (JSD, modes, Parzen) every this many steps",
                          lo=1, hi=1_000_000, live=True, group="run", scope=SHARED)
+    device: str = _f("auto", "where the runs train: auto (a CUDA GPU, else Apple's MPS, else the CPU), cpu, cuda or "
+                     "mps; the same seed gives the same bits on the same device", choices=DEVICES, group="run",
+                     scope=SHARED)
 
     def replace(self, **changes) -> "Config":
         return validated(dataclasses.replace(self, **changes))

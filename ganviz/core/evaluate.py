@@ -1,6 +1,7 @@
 """The sample-based metrics of a run's current G and D, by kind of data (see metrics.py).
 
-Samples come from a fixed evaluation seed, so metrics move only when the models do.
+Samples come from a fixed evaluation seed, so metrics move only when the models do. G and D (and the
+classifier) run on the population's device; the metrics themselves are computed on the host.
 """
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def evaluate(run) -> dict[str, float]:
         nn = metrics.nearest_neighbour(fake01[:ref.n_nn], ref.train01)
         out.update(nn_dist=nn["nn_dist"], nn_ratio=nn["nn_dist"] / ref.real_nn_dist if ref.real_nn_dist > 0
                    else float("inf"))
-        clf = classifier.fit(data)
+        clf = classifier.fit(data, device=run.trainer.device)
         if clf is not None:  # labelled data: which classes G draws, how readable, how far (classifier.py)
             p, features = clf.read(fake_std[:N_CLASSIFIED])
             out.update(classifier.coverage(clf, p))

@@ -6,10 +6,13 @@ losses: `per_run` computes each loss the runs use and gives every run its own.
 """
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
+
+from .device import upload
 
 
 def _mean(x: torch.Tensor) -> torch.Tensor:
@@ -67,9 +70,15 @@ def per_run(kinds: list[str], fn: Callable[[str], torch.Tensor]) -> torch.Tensor
     out = fn(first)
     for kind in dict.fromkeys(kinds[1:]):
         if kind != first:
-            mine = torch.tensor([k == kind for k in kinds]).reshape(-1, *[1] * (out.dim() - 1))
+            mine = _runs_of(tuple(kinds), kind, out.device).reshape(-1, *[1] * (out.dim() - 1))
             out = torch.where(mine, fn(kind), out)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _runs_of(kinds: tuple[str, ...], kind: str, device: torch.device) -> torch.Tensor:
+    """(N,) which runs use `kind`, on the device: made once per population's mix of losses, not once a step."""
+    return upload([k == kind for k in kinds], device)
 
 
 def gradient_penalty(d, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:

@@ -169,7 +169,7 @@ class Dropout(nn.Module):
         if not self.training or self.p <= 0:
             return x
         gens = [self.generators[i] for i in run_ids(len(self.generators), runs)]
-        keep = torch.stack([torch.rand(x.shape[1:], generator=g) >= self.p for g in gens])
+        keep = torch.stack([torch.rand(x.shape[1:], generator=g, device=g.device) >= self.p for g in gens])
         return x * keep / (1 - self.p)
 
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import torch
 
+from .device import host, upload
+
 EPS = 1e-8           # Adam's and RMSprop's, as torch.optim
 RMSPROP_ALPHA = 0.99
 
 
-def column(values) -> torch.Tensor:
-    """Per-run numbers as an (N, 1) float column."""
-    return torch.tensor([[float(v)] for v in values])
+def column(values, device: torch.device | None = None) -> torch.Tensor:
+    """Per-run numbers as an (N, 1) float column (on `device`: copied there without waiting for it)."""
+    col = torch.tensor([[float(v)] for v in values])
+    return col if device is None else upload(col, device)
 
 
 class RunOptimizer:
@@ -30,18 +33,26 @@ class RunOptimizer:
     def __init__(self, params: torch.Tensor, lr: torch.Tensor):
         self.params, self.lr = params, lr
         for name in self.STATE:
-            setattr(self, name, torch.zeros(len(params), 1 if name == "t" else params.shape[1]))
+            setattr(self, name, torch.zeros(len(params), 1 if name == "t" else params.shape[1], device=params.device))
 
     def configure(self, lr: torch.Tensor, beta1: torch.Tensor, beta2: torch.Tensor, momentum: torch.Tensor) -> None:
         """New hyperparameter columns (a live change); the state carries on."""
         self.lr = lr
 
     @torch.no_grad()
-    def step(self, grad: torch.Tensor, active: torch.Tensor | None = None) -> None:
-        if active is None or bool(active.all()):
+    def step(self, grad: torch.Tensor, active: torch.Tensor | list[bool] | None = None) -> None:
+        """Update every run, or only the `active` ones: a bool per run, as a host list (the trainer's: the idle
+        runs' rows are then picked by an index tensor, with no wait for the device) or a tensor."""
+        if isinstance(active, list):
+            if all(active):
+                self._update(grad)
+                return
+            idle = upload([i for i, on in enumerate(active) if not on], self.params.device, torch.int64)
+        elif active is None or bool(active.all()):
             self._update(grad)
             return
-        idle = ~active.reshape(-1)
+        else:
+            idle = ~active.reshape(-1)
         tensors = [self.params] + [getattr(self, name) for name in self.STATE]
         saved = [t[idle].clone() for t in tensors]
         self._update(grad)
@@ -52,13 +63,15 @@ class RunOptimizer:
         raise NotImplementedError
 
     def run_state(self, i: int) -> dict:
-        return {"kind": self.kind, **{name: getattr(self, name)[i].clone() for name in self.STATE}}
+        """Run i's moments as CPU tensors of their own."""
+        return {"kind": self.kind, **{name: host(getattr(self, name)[i]) for name in self.STATE}}
 
     def load_run_state(self, i: int, state: dict | None) -> None:
-        """Run i's moments from run_state(); another optimiser's state (or None) starts it afresh."""
+        """Run i's moments from run_state() (on any device); another optimiser's state (or None) starts it afresh."""
         same = state is not None and state.get("kind") == self.kind
         for name in self.STATE:
-            getattr(self, name)[i] = state[name] if same else 0.0
+            t = getattr(self, name)
+            t[i] = state[name].to(t.device) if same else 0.0
 
 
 class Adam(RunOptimizer):

@@ -1,6 +1,7 @@
 """A population: 1 to 16 runs trained in lockstep, each step one iteration of Algorithm 1 for every run.
 
-Runs share the data set and the clock (config.SHARED: data, steps, log_every, eval_every). Runs of
+Runs share the data set, the clock and the device (config.SHARED: data, steps, log_every, eval_every,
+device: resolved once per population, device.py). Runs of
 the same architecture are one Trainer, their weights stacked (trainer.py); runs that differ in
 architecture (config.ARCHITECTURE: model, sizes, batch size, prior, optimiser, ...) are separate
 Trainers of the same population. A single run is a population of one.
@@ -18,10 +19,11 @@ import torch
 
 from .config import ARCHITECTURE_KEYS, LIVE_KEYS, SHARED_KEYS, Config, diff
 from .data import Dataset, load
+from .device import repeatable, resolve_device
 from .errors import ConfigError, DivergedError
 from .metriclog import MetricLog
 from .models import check_size
-from .trainer import PHASES, Trainer, noise
+from .trainer import PHASES, Trainer, data_tensors, noise
 from .vary import check_shared
 
 SAMPLE_CHUNK = 4096
@@ -44,12 +46,16 @@ class Population:
         cfgs = [cfgs] if isinstance(cfgs, Config) else [c.replace() for c in cfgs]  # validated copies
         check_shared(cfgs)
         c = cfgs[0]
+        self.device = resolve_device(c.device)  # before the data is read: a missing GPU is told at once
+        repeatable(self.device)
         self.data = data if data is not None else load(c.data, n=c.n_data, image_size=c.image_size or None)
         shape = tuple(self.data.train.shape[1:])
         classes = len(self.data.classes) if self.data.classes and self.data.labels is not None else 0
         for cfg in {_architecture(x): x for x in cfgs}.values():
             check_size(cfg, shape, classes)
         self.cfgs = cfgs
+        # the data on the device once, shared by every architecture's trainer
+        self._tensors = data_tensors(self.data, any(x.conditional for x in cfgs), self.device)
         self.step_count = 0
         self.logs = [MetricLog() for _ in cfgs]                     # one row per logged step, per run
         self.changes: list[list[tuple[int, str]]] = [[] for _ in cfgs]  # (step, "lr_d 0.001 -> 0.0001")
@@ -57,7 +63,9 @@ class Population:
 
     def _build(self, groups: list[list[int]]) -> None:
         self.groups = groups
-        self.trainers = [Trainer([self.cfgs[i] for i in g], self.data, lambda: self.step_count) for g in groups]
+        self.trainers = [Trainer([self.cfgs[i] for i in g], self.data, lambda: self.step_count, self.device,
+                                 self._tensors if self.cfgs[g[0]].conditional else (self._tensors[0], None))
+                         for g in groups]
         self.where = {i: (t, j) for t, g in zip(self.trainers, groups) for j, i in enumerate(g)}
 
     def __len__(self) -> int:
@@ -201,16 +209,16 @@ class Population:
                             ) -> tuple[np.ndarray, np.ndarray | None]:
         """(samples, the class each was asked for: None unless G is conditional), as sample()."""
         cfg = self.cfgs[i]
-        rng = torch.Generator().manual_seed(cfg.seed + 2 if seed is None else seed)
+        rng = torch.Generator(device=self.device).manual_seed(cfg.seed + 2 if seed is None else seed)
         t, j = self.where[i]
         y = None
         if t.labels is not None:
-            y = torch.as_tensor(classes, dtype=torch.int64) if classes is not None else \
-                t.labels[torch.randint(len(t.labels), (n,), generator=rng)]
+            y = torch.as_tensor(classes, dtype=torch.int64, device=self.device) if classes is not None else \
+                t.labels[torch.randint(len(t.labels), (n,), generator=rng, device=self.device)]
         out = [t.generate(noise(cfg, min(SAMPLE_CHUNK, n - k), rng)[None], slice(j, j + 1),
                           y=None if y is None else y[None, k:k + SAMPLE_CHUNK])[0]
                for k in range(0, n, SAMPLE_CHUNK)]
-        return self.data.to_units(torch.cat(out).numpy()), None if y is None else y.numpy()
+        return self.data.to_units(torch.cat(out).cpu().numpy()), None if y is None else y.cpu().numpy()
 
     # ------------------------------------------------------------------ state
     def run_state(self, i: int, curves: bool = True) -> dict[str, Any]:
@@ -222,7 +230,7 @@ class Population:
 
     def _load_run(self, i: int, state: dict[str, Any]) -> None:
         t, j = self.where[i]
-        t.load_run_state(j, state)
+        t.load_run_state(j, state, self.step_count)
         d = state.get("diverged")
         t.diverged[j] = None if d is None else (int(d[0]), str(d[1]))
         if "log" in state:
@@ -230,8 +238,9 @@ class Population:
             self.changes[i] = [(int(s), str(text)) for s, text in state.get("changes", [])]
 
     def state_dict(self, curves: bool = True) -> dict[str, Any]:
-        """Everything the population needs to continue exactly; curves=False leaves out the logs and changes
-        (the timeline keeps states every few seconds and cuts the curves itself)."""
+        """Everything the population needs to continue exactly, as CPU tensors; curves=False leaves out the logs
+        and changes (the timeline keeps states every few seconds and cuts the curves itself). Each run's
+        `device` names the kind of device it trained on."""
         return {"step": self.step_count, "runs": [self.run_state(i, curves) for i in range(len(self))]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -247,9 +256,16 @@ class Population:
             self._load_run(i, r)
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], data: Dataset | None = None) -> "Population":
+    def from_state(cls, state: dict[str, Any], data: Dataset | None = None, device: str | None = None
+                   ) -> "Population":
+        """The population of a state_dict(), on its runs' own device setting, or on `device` (a setting: auto,
+        cpu, cuda, mps) when given: a session saved on a GPU goes on on a laptop's CPU."""
         from .config import from_dict
-        pop = cls([from_dict(r["config"]) for r in state["runs"]], data)
+        cfgs = [from_dict(r["config"]) for r in state["runs"]]
+        if device is not None:
+            cfgs = [c.replace(device=device) for c in cfgs]
+            state = {**state, "runs": [{**r, "config": c.to_dict()} for r, c in zip(state["runs"], cfgs)]}
+        pop = cls(cfgs, data)
         pop.load_state_dict(state)
         return pop
 
@@ -271,7 +287,7 @@ def _phases(t: Trainer) -> Iterator[dict[str, torch.Tensor]]:
 
 class Run:
     """One run of a population: its settings, its log, and its G and D as the views and metrics use them
-    (inputs and outputs without the run axis)."""
+    (inputs and outputs without the run axis; inputs on any device, outputs on the CPU)."""
 
     def __init__(self, pop: Population, i: int):
         self.pop, self.index = pop, i
@@ -286,13 +302,13 @@ class Run:
         return slice(self.j, self.j + 1)
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
-        return self.trainer.generate(z[None], self._one())[0]
+        return self.trainer.generate(z[None], self._one())[0].cpu()
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
-        return self.trainer.discriminate(x[None], self._one())[0]
+        return self.trainer.discriminate(x[None], self._one())[0].cpu()
 
     def loss_gradient_at(self, x: torch.Tensor) -> torch.Tensor:
-        return self.trainer.loss_gradient_at(x[None], self._one())[0]
+        return self.trainer.loss_gradient_at(x[None], self._one())[0].cpu()
 
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         return self.pop.sample(self.index, n, seed)

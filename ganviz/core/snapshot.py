@@ -3,6 +3,8 @@
 Generated points come from fixed noise drawn once per run from its own
 seed, so a frame differs from the last only because G changed: points glide instead of flickering.
 The runs of a comparison are drawn together: one batched forward pass per Trainer for all of them.
+The forward passes run on the population's device (its fixed noise, D's grid and the images' nearest-neighbour
+pool are kept there); what a picture holds comes to the host once per frame.
 """
 from __future__ import annotations
 
@@ -78,21 +80,21 @@ class SnapshotMaker:
             self._real_u8 = _u8((data.train[idx] + 1) / 2)
             pool = data.train if len(data.train) <= NN_POOL else data.train[
                 np.sort(np.random.default_rng(seed).choice(len(data.train), NN_POOL, replace=False))]
-            self._train01 = torch.from_numpy(((pool + 1) / 2).reshape(len(pool), -1))
+            self._train01 = torch.from_numpy(((pool + 1) / 2).reshape(len(pool), -1)).to(pop.device)
         self.classifier = None  # trained by prepare_classes(): seconds the first picture does not wait for
 
     def prepare_classes(self) -> None:
         """Train the data's classifier (once per data set) so image pictures carry class coverage."""
         if self.kind == "image" and self.classifier is None:
             from . import classifier
-            self.classifier = classifier.fit(self.pop.data)
+            self.classifier = classifier.fit(self.pop.data, device=self.pop.device)
 
     def fixed_noise(self, run: int) -> torch.Tensor:
-        """The run's fixed noise; drawn again when its prior changes (live), from its own generator."""
+        """The run's fixed noise, on the device; drawn again when its prior changes (live), from its own generator."""
         cfg = self.pop.cfgs[run]
         key = (cfg.prior, cfg.z_dim, cfg.seed)
         if run not in self._fixed or self._fixed[run][0] != key:
-            rng = torch.Generator().manual_seed(cfg.seed + FIXED_NOISE_SEED + self.seed_offset)
+            rng = torch.Generator(device=self.pop.device).manual_seed(cfg.seed + FIXED_NOISE_SEED + self.seed_offset)
             n = {"1d": N_FAKE_1D, "2d": N_POINTS_2D, "image": N_CLASSIFIED}[self.kind]
             self._fixed[run] = (key, noise(cfg, n, rng))
         return self._fixed[run][1]
@@ -132,7 +134,7 @@ class SnapshotMaker:
                     a, b = self._walk
                     z = torch.cat([z, latent_walk(z[:, a], z[:, b], self.pop.cfgs[group[0]].prior)], 1)
                     if y is not None:  # each half of the walk keeps its end's class
-                        half = torch.arange(N_WALK) >= N_WALK // 2
+                        half = torch.arange(N_WALK, device=y.device) >= N_WALK // 2
                         y = torch.cat([y, torch.where(half, y[:, b:b + 1], y[:, a:a + 1])], 1)
             fake = t.generate(z, sel, y=y)
             make = {"1d": self._make_1d, "2d": self._make_2d, "image": self._make_image}[self.kind]
@@ -147,11 +149,12 @@ class SnapshotMaker:
     def _asked(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """A conditional G's fixed noise and the classes asked of it: the grid's rows are the classes and its
         columns share their z (so a column shows one z in every class); the rest cycle through the classes."""
-        k, n = len(self.pop.data.classes), z.shape[1]
+        k, n, dev = len(self.pop.data.classes), z.shape[1], z.device
         rows = min(k, MAX_CLASS_ROWS)
-        tiles = z[:, torch.arange(rows * TILE_COLS) % TILE_COLS]
+        tiles = z[:, torch.arange(rows * TILE_COLS, device=dev) % TILE_COLS]
         z = torch.cat([tiles, z[:, rows * TILE_COLS:]], 1)[:, :n]
-        y = torch.cat([torch.arange(rows * TILE_COLS) // TILE_COLS, torch.arange(rows * TILE_COLS, n) % k])[:n]
+        y = torch.cat([torch.arange(rows * TILE_COLS, device=dev) // TILE_COLS,
+                       torch.arange(rows * TILE_COLS, n, device=dev) % k])[:n]
         return z, y.expand(len(z), -1)
 
     def _base(self, run: int) -> dict:
@@ -164,16 +167,16 @@ class SnapshotMaker:
         from .evaluate import grid_1d
         from .metrics import kde_1d, optimal_d
         data = self.pop.data
-        fakes = data.to_units(fake_std.numpy())[..., 0]
+        fakes = data.to_units(fake_std.cpu().numpy())[..., 0]
         z_line, z_label = self._z_line(self.pop.cfgs[group[0]])
-        z_x = data.to_units(t.generate(z_line.expand(len(group), -1, -1), sel).numpy())[..., 0]
+        z_x = data.to_units(t.generate(z_line.expand(len(group), -1, -1), sel).cpu().numpy())[..., 0]
         x = grid_1d(data)
         lo = min(x[0], float(np.percentile(fakes, 0.5)))
         hi = max(x[-1], float(np.percentile(fakes, 99.5)))
         if lo < x[0] or hi > x[-1]:  # G wandered outside the frame: widen the grid so p_g stays drawn
             x = np.linspace(lo, hi, len(x))
         x_std = torch.from_numpy(data.from_units(x[:, None]).astype(F32))
-        d_all = t.discriminate(x_std.expand(len(group), -1, -1), sel).numpy()
+        d_all = t.discriminate(x_std.expand(len(group), -1, -1), sel).cpu().numpy()
         p_data = data.density(x) if data.density is not None else kde_1d(self._real_1d, x)
         out = []
         for k, run in enumerate(group):
@@ -219,20 +222,20 @@ class SnapshotMaker:
         ny = max(2, round(cells / ratio ** 0.5))
         gx, gy = np.meshgrid(np.linspace(x0, x1, nx), np.linspace(y0, y1, ny))
         own = np.stack([gx.ravel(), gy.ravel()], 1)
-        self._grid_std = torch.from_numpy(self.pop.data.from_units(own).astype(F32))
+        self._grid_std = torch.from_numpy(self.pop.data.from_units(own).astype(F32)).to(self.pop.device)
         self._grid_shape = (ny, nx)
         self._heat_range = np.array([[x0, x1], [y0, y1]], F32)
 
     def _make_2d(self, t, sel, group, fake_std, arrows=False, manifold=False, heat=True, **_) -> list[Scatter2D]:
         data, k = self.pop.data, len(group)
         if heat or any(r not in self._d_grids for r in group):
-            d = t.discriminate(self._grid_std.expand(k, -1, -1), sel).numpy()
+            d = t.discriminate(self._grid_std.expand(k, -1, -1), sel).cpu().numpy()
             for i, r in enumerate(group):
                 self._d_grids[r] = _c(d[i].reshape(self._grid_shape))
         n_arrows = round(N_ARROWS * (COMPACT if self._compact else 1.0))
         pushes = self._arrows(t, sel, fake_std[:, :n_arrows]) if arrows else None
         grids = self._manifold(t, sel, self.pop.cfgs[group[0]], k) if manifold else None
-        fakes = data.to_units(fake_std.numpy())
+        fakes = data.to_units(fake_std.cpu().numpy())
         real = self._real_2d[:fakes.shape[1]]  # as many data points as G's (compact: fewer of both)
         return [Scatter2D(**self._base(r), real=real, fake=_c(fakes[i]), d_grid=self._d_grids[r],
                           heat_range=self._heat_range.copy(), arrows=None if pushes is None else pushes[i],
@@ -242,8 +245,8 @@ class SnapshotMaker:
         """Where G's update pushes each sample: -d(G's loss)/dx at the sample, in own units."""
         g = t.loss_gradient_at(x_std, sel)
         data = self.pop.data
-        pos = data.to_units(x_std.numpy())
-        direction = -g.numpy() * data.scale  # chain rule into own units keeps arrows true to the axes
+        pos = data.to_units(x_std.cpu().numpy())
+        direction = -g.cpu().numpy() * data.scale  # chain rule into own units keeps arrows true to the axes
         return _c(np.concatenate([pos, direction], -1))
 
     def _manifold(self, t, sel, cfg, k: int) -> np.ndarray:
@@ -253,7 +256,7 @@ class SnapshotMaker:
         z[..., 0] = a[None, :]
         if cfg.z_dim > 1:
             z[..., 1] = a[:, None]
-        x = t.generate(z.reshape(1, -1, cfg.z_dim).expand(k, -1, -1), sel).numpy()
+        x = t.generate(z.reshape(1, -1, cfg.z_dim).expand(k, -1, -1), sel).cpu().numpy()
         return _c(self.pop.data.to_units(x).reshape(k, MANIFOLD, MANIFOLD, 2))
 
     # ------------------------------------------------------------------ images
@@ -263,20 +266,22 @@ class SnapshotMaker:
         n_tiles = self.n_tiles(t)
         tiles = pool[:, :n_tiles]
         asked = None if y is None else y[:, :pool.shape[1]]
-        d = t.discriminate(tiles, sel, y=None if asked is None else asked[:, :n_tiles]).numpy()
+        d = t.discriminate(tiles, sel, y=None if asked is None else asked[:, :n_tiles]).cpu().numpy()
         data, clf = self.pop.data, self.classifier
+        asked_np = None if asked is None else asked.cpu().numpy()
         out = []
         for i, r in enumerate(group):
             fake01 = (tiles[i].clamp(-1, 1) + 1) / 2
             dist = torch.cdist(fake01.reshape(len(fake01), -1), self._train01)
             nn_dist, nn_idx = dist.min(1)
             npix = fake01[0].numel()
-            nn = self._train01[nn_idx].reshape(fake01.shape).numpy()
-            pic = ImageGrid(**self._base(r), fake_u8=_u8(fake01.numpy()), d_fake=_c(d[i]), real_u8=self._real_u8,
-                            nn_u8=_u8(nn), nn_dist=_c(nn_dist.numpy() / np.sqrt(npix)), classes=data.classes,
+            nn = self._train01[nn_idx].reshape(fake01.shape).cpu().numpy()
+            pic = ImageGrid(**self._base(r), fake_u8=_u8(fake01.cpu().numpy()), d_fake=_c(d[i]),
+                            real_u8=self._real_u8, nn_u8=_u8(nn), nn_dist=_c(nn_dist.cpu().numpy() / np.sqrt(npix)),
+                            classes=data.classes,
                             nn_of=len(self._train01) if len(self._train01) < len(data.train) else None)
             if asked is not None:
-                pic.asked = asked[i, :n_tiles].numpy()
+                pic.asked = asked_np[i, :n_tiles]
             if clf is not None:
                 p = clf.probabilities(pool[i])
                 pic.tile_class, pic.tile_sure = p[:n_tiles].argmax(1), _c(p[:n_tiles].max(1))
@@ -286,12 +291,12 @@ class SnapshotMaker:
                     pic.class_shares, pic.real_shares = _c(shares(p)), _c(clf.real_shares)
                     pic.confident = float((p.max(1) >= CONFIDENT).mean())
                     if asked is not None:  # of the samples asked for each class, the share read as it
-                        hit = p.argmax(1) == asked[i].numpy()
+                        hit = p.argmax(1) == asked_np[i]
                         k = len(clf.real_shares)
-                        asks = np.bincount(asked[i].numpy(), minlength=k)
-                        pic.asked_hits = _c(np.bincount(asked[i].numpy(), weights=hit, minlength=k) / np.maximum(asks, 1))
+                        asks = np.bincount(asked_np[i], minlength=k)
+                        pic.asked_hits = _c(np.bincount(asked_np[i], weights=hit, minlength=k) / np.maximum(asks, 1))
             if walk is not None:
-                pic.walk, pic.walk_u8 = self._walk, _u8(((walk[i].clamp(-1, 1) + 1) / 2).numpy())
+                pic.walk, pic.walk_u8 = self._walk, _u8(((walk[i].clamp(-1, 1) + 1) / 2).cpu().numpy())
             out.append(pic)
         return out
 
@@ -300,7 +305,7 @@ def latent_walk(za: torch.Tensor, zb: torch.Tensor, prior: str, n: int = N_WALK)
     """(k, n, z_dim): n points from za to zb (k runs' each). Spherical interpolation for a Gaussian prior,
     whose samples sit near a sphere, so the path's points look like draws from the prior (a straight
     line's middle would be atypically short); a straight line for a uniform one, which stays in its cube."""
-    t = torch.linspace(0, 1, n).reshape(1, n, 1)
+    t = torch.linspace(0, 1, n, device=za.device).reshape(1, n, 1)
     a, b = za[:, None], zb[:, None]
     line = (1 - t) * a + t * b
     if prior == "uniform":

@@ -15,6 +15,13 @@ Step buttons); population.py keeps the step count, the logs and the live setting
 Display and evaluation draw from their own generators, so watching a run never changes it.
 With `ema`, they also draw from G's weights averaged over recent steps (Polyak averaging, as
 BigGAN and StyleGAN sample): Algorithm 1 trains G's own weights exactly as without it.
+
+Everything lives on the population's device (device.py): the data pool, the weights, the moments,
+each run's generator. A step asks the device for one number only: whether every run's loss is
+finite (`_update`, once per update of D or of G). What a step needs to know of the runs (which
+penalise, which are active, their columns) comes from their settings on the host; masks and
+columns made of those are copied to the device without waiting for it, or kept there from the
+first step that needed them.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ import torch
 
 from . import losses, optim
 from .config import Config
+from .device import host, upload
 from .models import FlatParameters, build, has_batch_statistics
 
 PHASES = {  # slow motion: each phase of one iteration with the caption shown for it
@@ -56,26 +64,41 @@ class Batch(NamedTuple):
 
 
 def noise(cfg: Config, m: int, generator: torch.Generator) -> torch.Tensor:
-    """m draws of z from the prior: N(0, I) or U(-1, 1)."""
+    """m draws of z from the prior: N(0, I) or U(-1, 1), on the generator's device."""
     if cfg.prior == "uniform":
-        return torch.rand(m, cfg.z_dim, generator=generator) * 2 - 1
-    return torch.randn(m, cfg.z_dim, generator=generator)
+        return torch.rand(m, cfg.z_dim, generator=generator, device=generator.device) * 2 - 1
+    return torch.randn(m, cfg.z_dim, generator=generator, device=generator.device)
+
+
+def data_tensors(data, conditional: bool, device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The training points (and, for a conditional GAN, their classes) on the device: what batches are drawn
+    from. The CPU's share the data's memory."""
+    pool = torch.from_numpy(np.ascontiguousarray(data.train)).to(device)
+    labels = torch.from_numpy(data.labels).to(device) if conditional and data.labels is not None else None
+    return pool, labels
 
 
 class Trainer:
     """N runs of one architecture (the same model, sizes, batch, prior, optimiser and update rule)."""
 
-    def __init__(self, cfgs: list[Config], data, step: Callable[[], int] = lambda: 0):
+    def __init__(self, cfgs: list[Config], data, step: Callable[[], int] = lambda: 0,
+                 device: torch.device | str = "cpu", tensors: tuple[torch.Tensor, torch.Tensor | None] | None = None):
+        """device: the population's (device.resolve_device); tensors: data_tensors() already on it (a population
+        of several architectures shares one copy of its data)."""
         self.cfgs, self.data, self.n = list(cfgs), data, len(cfgs)
+        self.device = torch.device(device)
         self.step_count = step  # the population's clock: instance noise anneals with it
-        self.pool = torch.from_numpy(np.ascontiguousarray(data.train))
-        # a conditional GAN's classes: each training point's, which G's asked-for classes are also drawn from
-        self.labels = torch.from_numpy(data.labels) if self.cfg.conditional and data.labels is not None else None
-        self.rngs = [torch.Generator().manual_seed(c.seed + 1) for c in self.cfgs]  # batches, noise, masks
+        # the pool, and a conditional GAN's classes: each training point's, which G's asked-for classes are drawn from
+        self.pool, self.labels = tensors if tensors is not None else data_tensors(data, self.cfg.conditional,
+                                                                                   self.device)
+        # batches, noise, masks; a CUDA generator draws another stream than a CPU one of the same seed
+        self.rngs = [torch.Generator(device=self.device).manual_seed(c.seed + 1) for c in self.cfgs]
         shape = tuple(self.pool.shape[1:])
-        # weights as torch.nn draws them, each run's from its own seed
+        # weights as torch.nn draws them, each run's from its own seed (on the CPU, so every device starts a run
+        # from the same weights), then moved to the device before FlatParameters gathers them
         self.G, self.D = build(self.cfgs[0], shape, self.n, self.rngs, seeds=[c.seed for c in self.cfgs],
                                classes=0 if data.classes is None or data.labels is None else len(data.classes))
+        self.G, self.D = self.G.to(self.device), self.D.to(self.device)
         self.flat_g, self.flat_d = FlatParameters(self.G, self.n), FlatParameters(self.D, self.n)
         self.separate_batches = has_batch_statistics(self.D)  # else real and fake share D's forward pass
         # G's step reuses the last D step's noise and G(z) (reuse_fake): (z, G(z)), G(z) None when it must be
@@ -97,14 +120,20 @@ class Trainer:
         """Apply (new) settings of the same runs: per-run columns, optimisers (fresh if their kind changed)."""
         old = self.cfg.optimizer if self.opt_d is not None else None
         self.cfgs = list(cfgs)
-        col = lambda key: optim.column(getattr(c, key) for c in self.cfgs)  # noqa: E731
+        dev = self.device
+        col = lambda key: optim.column((getattr(c, key) for c in self.cfgs), dev)  # noqa: E731
         self.loss_kinds = [c.loss for c in self.cfgs]
         self.smoothing: torch.Tensor | float = col("label_smoothing") if any(
             c.label_smoothing for c in self.cfgs) else 0.0
         self.k_d, self.k_g = [c.k_d for c in self.cfgs], [c.k_g for c in self.cfgs]
-        self.clip = col("clip").masked_fill(torch.tensor([[c.loss != "wgan"] for c in self.cfgs]), float("inf"))
-        self.gp_weight = torch.tensor([c.gp_weight if c.loss == "wgan-gp" else 0.0 for c in self.cfgs])
-        self.r1 = torch.tensor([0.0 if c.loss == "wgan" else c.r1 for c in self.cfgs])
+        self.clip = upload(optim.column(c.clip for c in self.cfgs).masked_fill(
+            torch.tensor([[c.loss != "wgan"] for c in self.cfgs]), float("inf")), dev)
+        gp_weight = torch.tensor([c.gp_weight if c.loss == "wgan-gp" else 0.0 for c in self.cfgs])
+        r1 = torch.tensor([0.0 if c.loss == "wgan" else c.r1 for c in self.cfgs])
+        # which runs penalise, read from the host's copies: the step asks these lists, not the device
+        self.gp_on, self.r1_on = (gp_weight > 0).tolist(), bool(r1.any())
+        self.gp_weight, self.r1 = upload(gp_weight, dev), upload(r1, dev)
+        self._masks: dict[tuple, torch.Tensor] = {}  # run masks on the device, by their host list (_mask)
         self.lr = col("lr_d"), col("lr_g")
         self._factors: tuple[float, ...] | None = None  # the rates' factors last applied (_schedule)
         self._sigma: tuple | None = None  # (step, instance noise's stds, as a column): made once a step
@@ -123,6 +152,13 @@ class Trainer:
         elif self.ema is None:  # averaging starts from G's weights as they are now
             self.ema = self.flat_g.data.clone()
 
+    def _mask(self, active: list[bool], *shape: int) -> torch.Tensor:
+        """The host's bool per run as a device tensor shaped (N, *shape), copied there once per pattern."""
+        key = (tuple(active), shape)
+        if key not in self._masks:
+            self._masks[key] = upload(active, self.device).reshape(-1, *shape)
+        return self._masks[key]
+
     # ------------------------------------------------------------------ sampling, one draw per run
     def _draw(self, fn: Callable[[torch.Generator], torch.Tensor], active: list[bool] | None) -> torch.Tensor:
         """fn(run's generator) for each run, stacked; runs not active draw nothing (zeros stand in)."""
@@ -134,7 +170,7 @@ class Trainer:
 
     def real_batch(self, m: int, active=None) -> Batch:
         """m training points of each run (and their classes, for a conditional GAN)."""
-        rows = self._draw(lambda g: torch.randint(len(self.pool), (m,), generator=g), active)
+        rows = self._draw(lambda g: torch.randint(len(self.pool), (m,), generator=g, device=g.device), active)
         return Batch(self.pool[rows], None if self.labels is None else self.labels[rows])
 
     def noise(self, m: int, active=None) -> Batch:
@@ -143,7 +179,8 @@ class Trainer:
         z = self._draw(lambda g: noise(self.cfg, m, g), active)
         if self.labels is None:
             return Batch(z)
-        return Batch(z, self.labels[self._draw(lambda g: torch.randint(len(self.labels), (m,), generator=g), active)])
+        return Batch(z, self.labels[self._draw(
+            lambda g: torch.randint(len(self.labels), (m,), generator=g, device=g.device), active)])
 
     def _g(self, z: Batch, **kwargs) -> torch.Tensor:
         return self.G(z.x, y=z.y, **kwargs)
@@ -153,21 +190,22 @@ class Trainer:
         t = self.step_count()
         if self._sigma is None or self._sigma[0] != t:  # the same for every batch of a step: made once
             sigma = [c.instance_noise * max(0.0, 1.0 - t / c.noise_anneal) for c in self.cfgs]
-            self._sigma = t, sigma, optim.column(sigma)
+            # the column goes to the device only while some run has noise to add
+            self._sigma = t, sigma, optim.column(sigma, self.device) if any(s > 0 for s in sigma) else None
         _, sigma, column = self._sigma
         on = [s > 0 and (active is None or a) for s, a in zip(sigma, active or [True] * self.n)]
         if not any(on):
             return x
-        eps = self._draw(lambda g: torch.randn(x.shape[1:], generator=g), on)
+        eps = self._draw(lambda g: torch.randn(x.shape[1:], generator=g, device=g.device), on)
         return x + column.reshape(-1, *[1] * (x.dim() - 1)) * eps
 
     def _blurred_data(self, m: int, active=None) -> Batch:
         """Data blurred by noise that shrinks over noise_anneal steps: D's fakes when d_target=noise."""
         t = self.step_count()
         x, y = self.real_batch(m, active)
-        sigma = optim.column(max(0.1, 2.0 * (1.0 - t / c.noise_anneal)) for c in self.cfgs)
+        sigma = optim.column((max(0.1, 2.0 * (1.0 - t / c.noise_anneal)) for c in self.cfgs), self.device)
         return Batch(x + sigma.reshape(-1, *[1] * (x.dim() - 1)) * self._draw(
-            lambda g: torch.randn(x.shape[1:], generator=g), active), y)
+            lambda g: torch.randn(x.shape[1:], generator=g, device=g.device), active), y)
 
     # ------------------------------------------------------------------ D
     def _d(self, x: Batch, **kwargs) -> torch.Tensor:
@@ -185,8 +223,8 @@ class Trainer:
         loss = losses.per_run(self.loss_kinds, lambda k: losses.d_loss(k, l_real, l_fake, self.smoothing))
         if real.x.requires_grad:  # R1: D's gradient on the data, pushed toward 0
             loss = loss + self.r1 * losses.r1_penalty(l_real, real.x)
-        if bool(self.gp_weight.any()):  # only the runs with a penalty draw its interpolation weights
-            eps = self._draw(lambda g: torch.rand(real.x.shape[1], generator=g), (self.gp_weight > 0).tolist())
+        if any(self.gp_on):  # only the runs with a penalty draw its interpolation weights
+            eps = self._draw(lambda g: torch.rand(real.x.shape[1], generator=g, device=g.device), self.gp_on)
             # a conditional critic judges each interpolate as the real point's class
             critic = lambda x: self.D(x, y=real.y)  # noqa: E731
             loss = loss + self.gp_weight * losses.gradient_penalty(critic, real.x, fake.x, eps)
@@ -195,7 +233,7 @@ class Trainer:
     def _with_instance_noise(self, x: Batch, active=None, data: bool = False) -> Batch:
         """x with instance noise; data=True: the real batch, which R1 differentiates D on."""
         noisy = self._instance_noise(x.x, active)
-        if data and bool(self.r1.any()):  # R1 differentiates D on the data with respect to the data
+        if data and self.r1_on:  # R1 differentiates D on the data with respect to the data
             noisy = noisy.detach().requires_grad_()
         return Batch(noisy, x.y)
 
@@ -231,7 +269,7 @@ class Trainer:
         if active is None or self.reused is None:
             self.reused = (z, g_out)
             return
-        on = torch.tensor(active).reshape(-1, 1)
+        on = self._mask(active, 1)
         old = self.reused[0]
         mixed = Batch(torch.where(on[..., None], z.x, old.x), None if z.y is None else torch.where(on, z.y, old.y))
         self.reused = (mixed, None)  # G(z) computed again for the mixture
@@ -262,7 +300,7 @@ class Trainer:
         t = self.step_count()
         d = self.ema_decay.clamp(max=(1 + t) / (10 + t))
         if active is not None:
-            d = torch.where(torch.tensor(active).reshape(-1, 1), d, torch.ones_like(d))
+            d = torch.where(self._mask(active, 1), d, torch.ones_like(d))
         w = self.flat_g.data
         self.ema.sub_(w).mul_(d).add_(w)
 
@@ -307,13 +345,18 @@ class Trainer:
         if factors == self._factors:  # unchanged (every step before the decay begins): nothing to redo
             return
         self._factors = factors
-        factor = optim.column(factors)
+        factor = optim.column(factors, self.device)
         self.opt_d.lr, self.opt_g.lr = self.lr[0] * factor, self.lr[1] * factor
 
     def _update(self, opt: optim.RunOptimizer, grads: torch.Tensor, loss: torch.Tensor, active, what: str) -> None:
         """opt.step for the active runs whose loss is finite; a run whose loss is NaN or Inf has diverged:
         it keeps its last finite weights and takes no further step."""
         finite = torch.isfinite(loss.detach())
+        # Each update's one wait for the device (on a GPU; nothing on the CPU): whether a run steps is decided
+        # on the host before its weights change, the step it diverged at is logged, and the population stops
+        # (DivergedError) at the step where its last run diverged. Read later, at the log cadence, the flags
+        # would have to mask the update on the device instead (opt.step masks by the host's list: other
+        # arithmetic, issue 19's) and training would stop steps late: other results than the CPU's.
         if not bool(finite.all()):
             for i in torch.nonzero(~finite).reshape(-1).tolist():
                 if self.diverged[i] is None and (active is None or active[i]):
@@ -321,7 +364,7 @@ class Trainer:
         alive = [d is None for d in self.diverged]
         if active is not None:
             alive = [a and b for a, b in zip(alive, active)]
-        opt.step(grads, None if all(alive) else torch.tensor(alive).reshape(-1, 1))
+        opt.step(grads, None if all(alive) else alive)
 
     # ------------------------------------------------------------------ numbers
     def stat_rows(self) -> list[dict[str, float]]:
@@ -351,7 +394,9 @@ class Trainer:
         a conditional G), computed as training computes it: batch norm on the batch's own statistics (as
         pytorch/examples' DCGAN draws its fixed-noise grid), leaving the running statistics alone, so drawing
         never changes a run. With ema, G's averaged weights draw (averaged=False: the weights being trained,
-        as slow motion shows Algorithm 1)."""
+        as slow motion shows Algorithm 1). Inputs on any device; G(z) on the trainer's."""
+        z, y = z.to(self.device), None if y is None else y.to(self.device)
+        runs = runs.to(self.device) if isinstance(runs, torch.Tensor) else runs
         if self.ema is None or not averaged:
             return self.G(z, runs, track=False, y=y)
         # Not by copying the averages into G's weights and back: that would write weights that the reused
@@ -362,8 +407,10 @@ class Trainer:
     @torch.no_grad()
     def discriminate(self, x: torch.Tensor, runs=None, y: torch.Tensor | None = None) -> torch.Tensor:
         """D(x) as a probability in [0, 1], x standardised (k, n, ...) (y: the classes, conditional D), D in
-        eval mode."""
+        eval mode. Inputs on any device; the probabilities on the trainer's."""
         kinds = self._kinds(runs)
+        x, y = x.to(self.device), None if y is None else y.to(self.device)
+        runs = runs.to(self.device) if isinstance(runs, torch.Tensor) else runs
         self.D.eval()
         try:
             logits = self.D(x, runs, y=y)
@@ -375,7 +422,8 @@ class Trainer:
         """d(G's loss)/dx at each point of x on its own (D in eval mode): minus it is where G's next
         update pushes a sample at x (the 2D view's arrows)."""
         kinds = self._kinds(runs)
-        x = x.detach().clone().requires_grad_(True)
+        x = x.detach().to(self.device, copy=True).requires_grad_(True)
+        runs = runs.to(self.device) if isinstance(runs, torch.Tensor) else runs
         self.D.eval()
         try:
             logits = self.D(x, runs)
@@ -392,36 +440,46 @@ class Trainer:
     # ------------------------------------------------------------------ state of one run
     def run_state(self, i: int) -> dict[str, Any]:
         """Everything run i needs to continue exactly (weights, batch norm statistics, moments, generator,
-        the z its next G step reuses), as tensors of its own."""
-        buffers = {f"{net}.{name}": b[i].clone() for net, m in (("G", self.G), ("D", self.D))
+        the z its next G step reuses), as CPU tensors of its own, whatever the device (sessions and the
+        timeline keep them on the host); `device` names the one whose generator state this is."""
+        buffers = {f"{net}.{name}": host(b[i]) for net, m in (("G", self.G), ("D", self.D))
                    for name, b in m.named_buffers()}
-        return {"G": self.flat_g.data[i].clone(), "D": self.flat_d.data[i].clone(), "buffers": buffers,
+        return {"G": host(self.flat_g.data[i]), "D": host(self.flat_d.data[i]), "buffers": buffers,
                 "opt_d": self.opt_d.run_state(i), "opt_g": self.opt_g.run_state(i), "rng": self.rngs[i].get_state(),
-                "reused_z": None if self.reused is None else self.reused[0].x[i].clone(),
-                "reused_y": None if self.reused is None or self.reused[0].y is None else self.reused[0].y[i].clone(),
-                "G_ema": None if self.ema is None else self.ema[i].clone()}
+                "device": self.device.type,
+                "reused_z": None if self.reused is None else host(self.reused[0].x[i]),
+                "reused_y": None if self.reused is None or self.reused[0].y is None else host(self.reused[0].y[i]),
+                "G_ema": None if self.ema is None else host(self.ema[i])}
 
     @torch.no_grad()
-    def load_run_state(self, i: int, state: dict[str, Any]) -> None:
-        self.flat_g.data[i] = state["G"]
-        self.flat_d.data[i] = state["D"]
+    def load_run_state(self, i: int, state: dict[str, Any], step: int = 0) -> None:
+        """Run i continues from run_state()'s tensors (from any device, onto this trainer's). A generator state
+        of another kind of device cannot be read here: the run's generator then starts afresh from its seed
+        and `step` (its course from there is this device's)."""
+        dev = self.device
+        self.flat_g.data[i] = state["G"].to(dev)
+        self.flat_d.data[i] = state["D"].to(dev)
         nets = {"G": self.G, "D": self.D}
         for key, value in state["buffers"].items():
             net, name = key.split(".", 1)
-            nets[net].get_buffer(name)[i] = value
+            nets[net].get_buffer(name)[i] = value.to(dev)
         if self.ema is not None:  # a state saved without averaging starts it from its weights
-            self.ema[i] = state["G_ema"] if state.get("G_ema") is not None else state["G"]
+            self.ema[i] = (state["G_ema"] if state.get("G_ema") is not None else state["G"]).to(dev)
         self.opt_d.load_run_state(i, state["opt_d"])
         self.opt_g.load_run_state(i, state["opt_g"])
-        self.rngs[i].set_state(state["rng"])
+        if state.get("device", "cpu") == dev.type:  # states saved before devices were CPU ones
+            self.rngs[i].set_state(state["rng"])
+        else:
+            self.rngs[i].manual_seed(self.cfgs[i].seed + 1 + step)
         z, y = state.get("reused_z", state.get("kept_z")), state.get("reused_y")  # kept_z: sessions saved before
         if z is None:
             self.reused = None
             return
         # G(z) is computed again when G steps
         old = self.reused[0] if self.reused is not None else Batch(
-            torch.zeros(self.n, *z.shape), None if self.labels is None else torch.zeros(self.n, len(z), dtype=torch.int64))
-        old.x[i] = z
+            torch.zeros(self.n, *z.shape, device=dev),
+            None if self.labels is None else torch.zeros(self.n, len(z), dtype=torch.int64, device=dev))
+        old.x[i] = z.to(dev)
         if old.y is not None and y is not None:
-            old.y[i] = y
+            old.y[i] = y.to(dev)
         self.reused = (old, None)

@@ -26,7 +26,7 @@ def batch_arrays(data, tensors: dict, keep: np.ndarray) -> dict:
     out = {}
     points = data.kind in ("1d", "2d")
     for key, value in tensors.items():
-        a = value.detach()[keep]
+        a = value.detach().cpu()[keep]
         if key in ("d_real", "d_fake"):
             out[key] = np.ascontiguousarray(a.numpy().reshape(-1), np.float32)
         elif key == "z":

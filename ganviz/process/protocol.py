@@ -144,6 +144,7 @@ class Frame:
     phase: Phase | None = None
     sent_at: float = 0.0
     dropped: int = 0                     # frames merged into this one because the window fell behind
+    device: str = ""                     # where the population trains, as the status bar names it ("cpu", "cuda (...)")
 
     @property
     def kind(self) -> str:

@@ -18,6 +18,7 @@ import torch
 
 from ..core import checkpoint, tour
 from ..core.config import from_dict
+from ..core.device import describe
 from ..core.driver import OWN_STEPS, Driver, Progress, Stop
 from ..core.errors import DivergedError, GanvizError
 from ..core.population import Population
@@ -72,6 +73,7 @@ class Worker:
     def _start(self, pop: Population) -> None:
         self.playing, self.driver = False, None
         self.pop, self.maker = pop, SnapshotMaker(pop)
+        self.device = describe(pop.device)  # the status bar's name for it, asked of torch once
         self.rows_sent = [0] * len(pop)
         self.changes_sent = [0] * len(pop)
         self.snaps_made = 0
@@ -196,7 +198,8 @@ class Worker:
         self.out_q.put(p.Saved(str(cmd.path)))
 
     def on_load(self, cmd: p.Load) -> None:
-        self._start(checkpoint.load_population(cmd.path))
+        # on the device the window is set to now: a session saved on a GPU opens on a laptop too
+        self._start(checkpoint.load_population(cmd.path, device=self.pop.cfg.device))
         self.out_q.put(p.Loaded(str(cmd.path)))
 
     # ------------------------------------------------------------------ training
@@ -261,6 +264,7 @@ class Worker:
         frame = p.Frame(generation=self.generation, step=pop.step_count, target_steps=pop.cfg.steps,
                         playing=self.playing, steps_per_s=self.steps_per_s if self.playing else 0.0,
                         handled=self.handled, pictures=pictures, stats=stats, phase=phase, sent_at=time.time(),
+                        device=self.device,
                         diverged={i: pop.diverged(i) for i in range(len(pop)) if pop.diverged(i) is not None})
         if phase is None or phase.index == phase.count - 1:  # a slow-motion iteration's rows come with its end
             for i, (log, changes) in enumerate(zip(pop.logs, pop.changes)):

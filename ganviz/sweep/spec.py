@@ -237,8 +237,12 @@ class Spec:
         write_text(out / SPEC_FILE, json.dumps(self.to_json(), indent=1) + "\n")
 
     def differs_from(self, other: "Spec") -> str | None:
-        """What makes `other` (a sweep saved in the folder) another sweep than this one, or None."""
+        """What makes `other` (a sweep saved in the folder) another sweep than this one, or None. The device is
+        where the sweep trains, as the machine is, not what it trains: a sweep goes on on another (and one saved
+        before the setting existed is the same sweep)."""
         a, b = self.to_json(), other.to_json()
+        for doc in (a, b):
+            doc["base"] = {k: v for k, v in doc["base"].items() if k != "device"}
         for key in ("base", "grid", "seeds", "sample", "trials", "optimize", "metric"):
             if a[key] == b[key]:
                 continue
