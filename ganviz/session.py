@@ -81,15 +81,15 @@ class Session:
         self.edited.emit()
         self.pending_changed.emit(len(self.pending()))
 
-    def _applied(self, cfgs: list[Config], kept: bool = False) -> None:
-        """The runs the trainer trains: their settings, and fresh histories. kept: the trainer refused a
-        reset and kept its runs; the edits stay (pending) unless they no longer fit the runs."""
+    def _applied(self, cfgs: list[Config], refused: bool = False) -> None:
+        """The runs the trainer trains: their settings, and fresh histories. refused: the trainer refused a
+        reset and went on with its runs; the edits stay (pending) unless they no longer fit the runs."""
         self.applied = list(cfgs)
-        if not kept:
+        if not refused:
             self.history = [MetricLog() for _ in cfgs]
             self.changes = [[] for _ in cfgs]
         edited = [c.to_dict() for c in cfgs]
-        if (not kept and edited != self.runs_edited) or len(cfgs) != self.n_runs:
+        if (not refused and edited != self.runs_edited) or len(cfgs) != self.n_runs:
             self._set_runs(cfgs, self.names if self._named and len(self.names) == len(cfgs) else None)
         self.pending_changed.emit(len(self.pending()))
 
@@ -337,9 +337,9 @@ class Session:
         self.saved.emit(msg.path)
 
     def _on_started(self, msg: p.Started) -> None:
-        kept = msg.generation == self._started
+        refused = msg.generation == self._started
         self._started = msg.generation
-        self._applied([config.from_dict(c) for c in msg.configs], kept)
+        self._applied([config.from_dict(c) for c in msg.configs], refused)
 
     def _on_loaded(self, msg: p.Loaded) -> None:
         self.loaded.emit(msg.path)

@@ -256,6 +256,33 @@ def test_slow_motion_phases_are_one_ordinary_iteration():
     assert a.step_count == 1
 
 
+@pytest.mark.parametrize("changes", [dict(k_d=3), dict(k_g=2), dict(update="simultaneous")])
+def test_slow_motion_shows_what_play_does_with_k_steps_and_simultaneous_updates(changes):
+    from ganviz.core.trainer import phase_caption
+    a, b = small(seed=5, **changes), small(seed=5, **changes)
+    for _ in a.phases():
+        pass
+    b.step()
+    assert torch.equal(weights(a), weights(b)) and torch.equal(weights(a, net="D"), weights(b, net="D"))
+    captions = {name: phase_caption(name, a.cfg) for name in PHASES}
+    if "k_d" in changes:
+        assert "2 more" in captions["update_d"] and "k_d = 3" in captions["update_d"]
+    elif "k_g" in changes:
+        assert "1 more" in captions["update_g"] and "k_g = 2" in captions["update_g"]
+    else:
+        assert "same state" in captions["update_d"] and captions["update_d"] != PHASES["update_d"]
+
+
+def test_runs_with_different_k_in_one_population_end_slow_motion_where_play_ends():
+    a = pop_of(dict(k_d=1), dict(k_d=3), seed=2)
+    b = pop_of(dict(k_d=1), dict(k_d=3), seed=2)
+    for _ in a.phases():
+        pass
+    b.step()
+    for i in range(2):
+        assert torch.equal(weights(a, i, "D"), weights(b, i, "D")) and torch.equal(weights(a, i), weights(b, i))
+
+
 def test_step_d_leaves_the_drawn_samples_of_a_batchnorm_generator_unchanged():
     p = Population(Config(data="digits", model="dcgan", g_hidden=8, d_hidden=8, z_dim=8, batch_size=16,
                           eval_every=10**6))

@@ -98,9 +98,10 @@ class Population:
             self.step()
 
     def phases(self) -> Iterator[tuple[str, list[dict[str, torch.Tensor]]]]:
-        """One alternating iteration (one D step, one G step) of every run, paused after each phase, for
-        slow motion. Yields (phase, tensors of each run); the models change only at "update_d" and
-        "update_g", exactly as step() would change them with k_d = k_g = 1."""
+        """One iteration of Algorithm 1 for every run, paused after each phase, for slow motion. Yields (phase,
+        tensors of each run); the models change only at "update_d" (D's k_d steps; with update = simultaneous
+        both nets' step) and "update_g" (G's k_g steps), so the iteration ends where step() would have taken
+        it, its first minibatch the one shown (trainer.phase_caption says what each phase does)."""
         walks = [_phases(t) for t in self.trainers]
         for phase in PHASES:
             per_trainer = [next(w) for w in walks]
@@ -279,9 +280,17 @@ def _phases(t: Trainer) -> Iterator[dict[str, torch.Tensor]]:
     seen = {"real": real.x, "z": z.x, "fake": fake, "d_real": t.discriminate(real.x, y=real.y),
             "d_fake": t.discriminate(fake, y=z.y)}
     yield seen
-    t.step_d(real=real, z=z)
+    simultaneous = t.cfg.update == "simultaneous"
+    if simultaneous:
+        t.step_simultaneous(real=real, z=z)
+    else:  # Algorithm 1's inner loop, as Trainer.step: the first D step on the batch shown, the rest on fresh ones
+        t.step_d(real=real, z=z)
+        for j in range(1, max(t.k_d)):
+            t.step_d(None if min(t.k_d) > j else [k > j for k in t.k_d])
     yield {**seen, "d_real": t.discriminate(real.x, y=real.y), "d_fake": t.discriminate(fake, y=z.y)}
-    t.step_g()
+    if not simultaneous:
+        for j in range(max(t.k_g)):
+            t.step_g(None if min(t.k_g) > j else [k > j for k in t.k_g])
     yield {**seen, "fake_after": t.generate(z.x, averaged=False, y=z.y)}
 
 

@@ -45,6 +45,18 @@ PHASES = {  # slow motion: each phase of one iteration with the caption shown fo
 STAT_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "value", "grad_d", "grad_g")
 
 
+def phase_caption(phase: str, cfg: Config) -> str:
+    """A slow-motion phase's caption for a run with these settings: what Play does there, k steps or both at once."""
+    if cfg.update == "simultaneous" and phase == "update_d":
+        return ("4. D and G both take one step from the same state (update = simultaneous): D up on the real "
+                "points and down on the fakes, G along the D it saw before D's step.")
+    if cfg.update == "simultaneous" and phase == "update_g":
+        return "5. Where that step moved each fake: G followed D's gradient at the start of the iteration."
+    k = cfg.k_d if phase == "update_d" else cfg.k_g if phase == "update_g" else 1
+    more = f" Then {k - 1} more, each on a fresh minibatch ({'k_d' if phase == 'update_d' else 'k_g'} = {k})."
+    return PHASES[phase] + (more if k > 1 else "")
+
+
 LR_FLOOR = 0.05  # lr_decay's end: a twentieth of the rate, not 0, so Play after the end still trains
 
 
@@ -81,13 +93,13 @@ def data_tensors(data, conditional: bool, device: torch.device) -> tuple[torch.T
 class Trainer:
     """N runs of one architecture (the same model, sizes, batch, prior, optimiser and update rule)."""
 
-    def __init__(self, cfgs: list[Config], data, step: Callable[[], int] = lambda: 0,
+    def __init__(self, cfgs: list[Config], data, clock: Callable[[], int] = lambda: 0,
                  device: torch.device | str = "cpu", tensors: tuple[torch.Tensor, torch.Tensor | None] | None = None):
         """device: the population's (device.resolve_device); tensors: data_tensors() already on it (a population
         of several architectures shares one copy of its data)."""
         self.cfgs, self.data, self.n = list(cfgs), data, len(cfgs)
         self.device = torch.device(device)
-        self.step_count = step  # the population's clock: instance noise anneals with it
+        self.clock = clock  # the population's step count, read when due: instance noise and lr_decay follow it
         # the pool, and a conditional GAN's classes: each training point's, which G's asked-for classes are drawn from
         self.pool, self.labels = tensors if tensors is not None else data_tensors(data, self.cfg.conditional,
                                                                                    self.device)
@@ -187,7 +199,7 @@ class Trainer:
 
     def _instance_noise(self, x: torch.Tensor, active=None) -> torch.Tensor:
         """Gaussian noise on D's inputs, its std annealed linearly to 0 (each run its own schedule)."""
-        t = self.step_count()
+        t = self.clock()
         if self._sigma is None or self._sigma[0] != t:  # the same for every batch of a step: made once
             sigma = [c.instance_noise * max(0.0, 1.0 - t / c.noise_anneal) for c in self.cfgs]
             # the column goes to the device only while some run has noise to add
@@ -201,7 +213,7 @@ class Trainer:
 
     def _blurred_data(self, m: int, active=None) -> Batch:
         """Data blurred by noise that shrinks over noise_anneal steps: D's fakes when d_target=noise."""
-        t = self.step_count()
+        t = self.clock()
         x, y = self.real_batch(m, active)
         sigma = optim.column((max(0.1, 2.0 * (1.0 - t / c.noise_anneal)) for c in self.cfgs), self.device)
         return Batch(x + sigma.reshape(-1, *[1] * (x.dim() - 1)) * self._draw(
@@ -219,16 +231,21 @@ class Trainer:
         m = real.x.shape[1]
         return out[:, :m], out[:, m:]
 
-    def _d_loss(self, l_real: torch.Tensor, l_fake: torch.Tensor, real: Batch, fake: Batch) -> torch.Tensor:
+    def _d_objective(self, real: Batch, fake: Batch, active=None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """D's loss on a real and a fake minibatch, per run, with its logits on each: the one objective of D in
+        every update order (instance noise on both, R1 on the data, the gradient penalty between them).
+        The fake may still carry G's graph (a simultaneous step differentiates G's loss through l_fake)."""
+        real_in, fake_in = self._with_instance_noise(real, active, data=True), self._with_instance_noise(fake, active)
+        l_real, l_fake = self._d_logits(real_in, fake_in)
         loss = losses.per_run(self.loss_kinds, lambda k: losses.d_loss(k, l_real, l_fake, self.smoothing))
-        if real.x.requires_grad:  # R1: D's gradient on the data, pushed toward 0
-            loss = loss + self.r1 * losses.r1_penalty(l_real, real.x)
+        if real_in.x.requires_grad:  # R1: D's gradient on the data, pushed toward 0
+            loss = loss + self.r1 * losses.r1_penalty(l_real, real_in.x)
         if any(self.gp_on):  # only the runs with a penalty draw its interpolation weights
             eps = self._draw(lambda g: torch.rand(real.x.shape[1], generator=g, device=g.device), self.gp_on)
             # a conditional critic judges each interpolate as the real point's class
             critic = lambda x: self.D(x, y=real.y)  # noqa: E731
-            loss = loss + self.gp_weight * losses.gradient_penalty(critic, real.x, fake.x, eps)
-        return loss
+            loss = loss + self.gp_weight * losses.gradient_penalty(critic, real_in.x, fake_in.x.detach(), eps)
+        return loss, l_real, l_fake
 
     def _with_instance_noise(self, x: Batch, active=None, data: bool = False) -> Batch:
         """x with instance noise; data=True: the real batch, which R1 differentiates D on."""
@@ -254,9 +271,7 @@ class Trainer:
             else:
                 with torch.no_grad():
                     fake = Batch(self._g(z), z.y)
-        real_in, fake_in = self._with_instance_noise(real, active, data=True), self._with_instance_noise(fake, active)
-        l_real, l_fake = self._d_logits(real_in, fake_in)
-        loss = self._d_loss(l_real, l_fake, real_in, fake_in)
+        loss, l_real, l_fake = self._d_objective(real, fake, active)
         grads = self.flat_d.flatten(torch.autograd.grad(loss.sum(), self.flat_d.params))
         self._update(self.opt_d, grads, loss, active, "D's loss")
         if "wgan" in self.loss_kinds:  # weight clipping keeps the critic Lipschitz
@@ -297,21 +312,21 @@ class Trainer:
         with ema = 0, or that did not step, keeps what it had (0: G's own weights, exactly)."""
         if self.ema is None:
             return
-        t = self.step_count()
+        t = self.clock()
         d = self.ema_decay.clamp(max=(1 + t) / (10 + t))
         if active is not None:
             d = torch.where(self._mask(active, 1), d, torch.ones_like(d))
         w = self.flat_g.data
         self.ema.sub_(w).mul_(d).add_(w)
 
-    def step_simultaneous(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Both players from the same state: D's and G's gradients from one forward pass."""
+    def step_simultaneous(self, real: Batch | None = None, z: Batch | None = None) -> None:
+        """Both players from the same state: D's and G's gradients from one forward pass (`real` and `z` may be
+        given, as step_d's)."""
         self._schedule()
         m = self.cfg.batch_size
-        real, z = self.real_batch(m), self.noise(m)
-        real_in, fake_in = self._with_instance_noise(real, data=True), self._with_instance_noise(Batch(self._g(z), z.y))
-        l_real, l_fake = self._d_logits(real_in, fake_in)
-        loss_d = self._d_loss(l_real, l_fake, real_in, Batch(fake_in.x.detach(), fake_in.y))
+        real = self.real_batch(m) if real is None else real
+        z = self.noise(m) if z is None else z
+        loss_d, l_real, l_fake = self._d_objective(real, Batch(self._g(z), z.y))
         loss_g = losses.per_run(self.loss_kinds, lambda k: losses.g_loss(k, l_fake))
         grads_d = self.flat_d.flatten(torch.autograd.grad(loss_d.sum(), self.flat_d.params, retain_graph=True))
         grads_g = self.flat_g.flatten(torch.autograd.grad(loss_g.sum(), self.flat_g.params))
@@ -340,7 +355,7 @@ class Trainer:
         decays = [c.lr_decay for c in self.cfgs]
         if not any(decays):
             return
-        t = self.step_count()
+        t = self.clock()
         factors = tuple(lr_factor(t, c.steps, c.lr_decay) for c in self.cfgs)
         if factors == self._factors:  # unchanged (every step before the decay begins): nothing to redo
             return
@@ -360,7 +375,7 @@ class Trainer:
         if not bool(finite.all()):
             for i in torch.nonzero(~finite).reshape(-1).tolist():
                 if self.diverged[i] is None and (active is None or active[i]):
-                    self.diverged[i] = (self.step_count() + 1, what)
+                    self.diverged[i] = (self.clock() + 1, what)
         alive = [d is None for d in self.diverged]
         if active is not None:
             alive = [a and b for a, b in zip(alive, active)]

@@ -3,7 +3,7 @@
 `Population.phases()` pauses after each phase of Algorithm 1; it is run to its end at once, and
 the pictures made at each pause show the models as they were then. The window steps through the
 five frames with the arrow keys. Each carries a protocol.Phase with the phase's name, caption
-(trainer.PHASES) and its minibatch, at most MAX_BATCH points, in the data's own units:
+(trainer.phase_caption: what Play does there, for the shown run's settings) and its minibatch, at most MAX_BATCH points, in the data's own units:
     real, fake, fake_after (n, dim) for 1D/2D data, z (n, z_dim), d_real, d_fake (n,)
 (image data: d_real and d_fake only; the caption tells the story there).
 """
@@ -14,7 +14,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from ..core.trainer import PHASES
+from ..core.trainer import PHASES, phase_caption
 from .protocol import Phase
 
 MAX_BATCH = 256
@@ -46,4 +46,5 @@ def phase_pictures(pop, maker, runs: list[int], overlays: dict) -> Iterator[tupl
             m = len(batch["real"])
             keep = np.sort(np.random.default_rng(pop.step_count).choice(m, min(m, MAX_BATCH), replace=False))
         pictures = maker.make(runs, **overlays)
-        yield Phase(name, PHASES[name], i, len(PHASES), batch_arrays(pop.data, batch, keep)), pictures
+        yield (Phase(name, phase_caption(name, pop.cfgs[shown]), i, len(PHASES), batch_arrays(pop.data, batch, keep)),
+               pictures)
