@@ -236,6 +236,10 @@ def test_forced_nan_shows_the_banner_and_pauses(window, qtbot):
     win.banner.reset.click()  # one click back to a healthy run
     wait_frame(qtbot, win, lambda f: f.step == 0 and f.generation != gen)
     assert not win.banner.isVisible()
+    win.session.problem.emit("diverged", "run 1 diverged at step 3")  # shown again ...
+    qtbot.waitUntil(lambda: win.banner.isVisible(), timeout=2000)
+    win.choose_preset("ring8")  # ... and gone with the runs it was about
+    qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=STEP_MS)
 
 
 @pytest.mark.slow

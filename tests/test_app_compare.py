@@ -97,6 +97,9 @@ def test_the_whole_grid_exports_as_one_picture(qtbot, win, tmp_path):
     img = QtGui.QImage(str(tmp_path / "grid.png"))
     assert (img.width(), img.height()) == (2 * win.compare.width(), 2 * win.compare.height())
     assert size.width() == img.width()
+    tools(win).export.export_svg(tmp_path / "grid.svg")  # every panel, as vectors (it failed before)
+    svg = (tmp_path / "grid.svg").read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg and svg.count("<path") > 4
 
 
 def test_a_presets_comparison_opens_from_its_button(qtbot, win):

@@ -74,8 +74,8 @@ def test_class_bars_show_g_s_shares_beside_the_datas_live(qtbot, digits):
     win = digits
     snap = pic(classified(qtbot, win))
     view = win.views["image"]
-    qtbot.waitUntil(lambda: view._last is not None and view._last.class_shares is not None, timeout=WAIT_MS)
-    snap = view._last
+    qtbot.waitUntil(lambda: view.picture is not None and view.picture.class_shares is not None, timeout=WAIT_MS)
+    snap = view.picture
     assert np.allclose(view.g_bars.opts["width"], snap.class_shares)
     assert np.allclose(view.real_bars.opts["width"], snap.real_shares)
     assert "% right" in view.note and view.bars.isVisible()
@@ -87,7 +87,7 @@ def test_hover_tells_d_and_the_class_of_a_tile(qtbot, digits):
     win = digits
     classified(qtbot, win)
     view = win.views["image"]
-    snap = view._last
+    snap = view.picture
     x0, y0 = view.lay.tile_origin(5)
     tools(win).hover.moved(view, view.vb.mapViewToScene(QtCore.QPointF(x0 + view.lay.w / 2, y0 + view.lay.h / 2)))
     text = tools(win).hover.label.text()
@@ -108,7 +108,7 @@ def test_a_latent_walk_between_two_tiles_follows_g_and_exports_as_png_and_gif(qt
     assert np.array_equal(snap.walk_u8[0], snap.fake_u8[3]) and np.array_equal(snap.walk_u8[-1], snap.fake_u8[20])
     qtbot.waitUntil(lambda: view.walk_frames() is not None, timeout=WAIT_MS)
     lay = view.lay  # the walk's column in the mosaic holds the walk's images
-    first = view._canvas[lay.b:lay.b + lay.h, lay.walk_x + lay.b:lay.walk_x + lay.b + lay.w]
+    first = view.mosaic()[lay.b:lay.b + lay.h, lay.walk_x + lay.b:lay.walk_x + lay.b + lay.w]
     assert np.array_equal(first[..., 0], view.walk_frames()[0][..., 0])
     tools(win).export.export_walk(tmp_path / "walk.png")
     tools(win).export.export_walk(tmp_path / "walk.gif")

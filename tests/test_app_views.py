@@ -241,7 +241,7 @@ def test_clicking_a_tile_shows_its_nearest_real_image(app, qtbot):
     qtbot.mouseClick(view.glw.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
     assert view.selected == 10
     nn = snap.nn_u8[10]
-    region = view._canvas[lay.insp_y2 + lay.b: lay.insp_y2 + lay.b + 3 * lay.h, lay.insp_x + lay.b:][:, :3 * lay.w]
+    region = view.mosaic()[lay.insp_y2 + lay.b: lay.insp_y2 + lay.b + 3 * lay.h, lay.insp_x + lay.b:][:, :3 * lay.w]
     assert np.array_equal(region[::3, ::3, 0], nn[..., 0])
     assert f"{snap.nn_dist[10]:.3f}" in view.nn_label.text()
 

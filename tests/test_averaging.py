@@ -102,7 +102,7 @@ def test_spectral_norm_holds_each_layer_of_d_to_a_largest_singular_value_of_one(
     layers = [m for m in d.modules() if getattr(m, "spectral", False)]
     assert len(layers) >= 2
     for layer in layers:
-        w = layer._weight(None).detach()
+        w = layer.weight_of().detach()
         sigma = torch.linalg.matrix_norm(w.reshape(len(w), *layer.sn_shape), ord=2)
         assert torch.allclose(sigma, torch.ones(2), atol=0.05)
 

@@ -184,6 +184,7 @@ class MainWindow(WindowChrome, QtWidgets.QMainWindow):
         self.session.choose_preset(name)
 
     def _show_preset(self, preset: presets.Preset) -> None:
+        self.banner.clear()  # another preset's runs: the last ones' divergence is no longer news
         self.preset_box.setCurrentText(preset.name)
         self.setWindowTitle(f"ganviz \u2014 {preset.title}")
         self.narration.set_preset(preset.title, preset.description, preset.narration,

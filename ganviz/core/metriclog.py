@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 from array import array
 from collections.abc import Iterable, Iterator
 
@@ -27,6 +28,11 @@ class MetricLog:
 
     def __len__(self) -> int:
         return len(self._row_schema)
+
+    @property
+    def nbytes(self) -> int:
+        """The memory its rows take (the arrays that hold them; the schemas are shared by many rows)."""
+        return sum(sys.getsizeof(a) for a in (self._values, self._row_schema, self._row_start))
 
     def append(self, row: dict) -> None:
         keys = tuple(row)

@@ -70,7 +70,8 @@ class Stacked(nn.Module):
             if self.spectral:  # power iteration starts again from the same even vector
                 self.u[run].fill_(1 / math.sqrt(self.sn_shape[1]))
 
-    def _weight(self, runs) -> torch.Tensor:
+    def weight_of(self, runs=None) -> torch.Tensor:
+        """The runs' weight as the layer uses it: divided by its largest singular value under spectral norm."""
         w = _pick(self.weight, runs)
         if not self.spectral:
             return w
@@ -96,7 +97,7 @@ class Linear(Stacked):
             self._spectral(n, n_in, n_out)
 
     def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
-        return torch.baddbmm(_pick(self.bias, runs), x, self._weight(runs))
+        return torch.baddbmm(_pick(self.bias, runs), x, self.weight_of(runs))
 
 
 class Conv(Stacked):
@@ -114,7 +115,7 @@ class Conv(Stacked):
             self._spectral(n, shape[0], shape[1] * 16)
 
     def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
-        w, b = self._weight(runs), _pick(self.bias, runs)
+        w, b = self.weight_of(runs), _pick(self.bias, runs)
         k = len(w)
         w, b = w.reshape(k * w.shape[1], *w.shape[2:]), b.reshape(-1)
         if self.transposed:

@@ -225,10 +225,6 @@ class DrawDataDialog(QtWidgets.QDialog):
         self.points = np.zeros((0, 2), np.float64)
         self._refresh()
 
-    def set_points(self, points) -> None:
-        self.points = np.asarray(points, np.float64).reshape(-1, 2)[:MAX_POINTS]
-        self._refresh()
-
     def _refresh(self) -> None:
         n = len(self.points)
         self.scatter.setData(self.points[:, 0], self.points[:, 1])

@@ -85,6 +85,9 @@ def save_svg(view, path: str | Path) -> None:
 
     def write(tmp: Path) -> None:
         graphics = view.graphics()
+        if graphics is None:  # several scenes side by side (compare mode): Qt paints the whole widget
+            _qt_svg(view, tmp)
+            return
         try:
             SVGExporter(graphics.scene()).export(fileName=str(tmp))
         except (ValueError, IndexError):
@@ -103,7 +106,10 @@ def _qt_svg(widget: QtWidgets.QWidget, path: Path) -> None:
     gen.setTitle("ganviz view")
     painter = QtGui.QPainter(gen)
     try:
-        widget.render(painter)
+        if isinstance(widget, QtWidgets.QGraphicsView):
+            widget.render(painter)  # its scene, as it shows it
+        else:
+            QtWidgets.QWidget.render(widget, painter, QtCore.QPoint())  # the widget and its children
     finally:
         painter.end()
 

@@ -450,6 +450,19 @@ class ImageGridView(View):
         step = next(s for s in (0.1, 0.2, 0.25, 0.5) if right / s <= 2.5)
         self.bars.getAxis("bottom").setTicks([[(v, f"{v:g}") for v in np.arange(0, right + 1e-9, step)], []])
 
+    @property
+    def picture(self):
+        """The picture drawn last (None before the first)."""
+        return self._last
+
+    def mosaic(self) -> np.ndarray | None:
+        """The mosaic as shown, (height, width, 3) uint8 in image pixels (a read-only view; None before a picture)."""
+        if self._canvas is None:
+            return None
+        view = self._canvas.view()
+        view.flags.writeable = False
+        return view
+
     def walk_frames(self) -> np.ndarray | None:
         """The latent walk on screen, (N_WALK, H, W, C) uint8, or None (for export)."""
         snap = self._last
