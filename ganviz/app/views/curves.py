@@ -215,7 +215,8 @@ class CurvesView(QtWidgets.QWidget):
         self._dirty: set[str] = set()
         self._fed = self._fed_changes = 0  # rows and changes of the history shown so far
         for col, name in enumerate(("losses", "d", "metric", "grads")):
-            axes = {"left": (LogAxis if name == "grads" else FittedAxis)("left"), "bottom": FittedAxis("bottom")}
+            # LogAxis reads like FittedAxis until a panel turns log mode on (the metric panel does for images)
+            axes = {"left": (LogAxis if name in ("grads", "metric") else FittedAxis)("left"), "bottom": FittedAxis("bottom")}
             plot = self.glw.addPlot(row=0, col=col, axisItems=axes)
             plot.setMouseEnabled(False, False)
             plot.setDownsampling(auto=True, mode="peak")
@@ -249,6 +250,9 @@ class CurvesView(QtWidgets.QWidget):
         if yrange:
             plot.setYRange(*yrange, padding=0.02)
             plot.enableAutoRange(y=False)
+        elif log:  # until the first value: 1 to 100 (log axes take the range's exponents)
+            plot.setYRange(0, 2, padding=0.02)
+            plot.enableAutoRange(y=True)
         else:
             plot.enableAutoRange(y=True)
         plot.enableAutoRange(x=name == "losses")
