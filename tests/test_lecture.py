@@ -14,28 +14,9 @@ from ganviz.lecture.readout import readout
 from ganviz.lecture.slow_motion import caption
 from ganviz.process import protocol as p
 from ganviz.session import Session
+from fakes import FakeHandle
 
 PHASES = ("sample", "generate", "discriminate", "update_d", "update_g")
-
-
-class FakeHandle:
-    """A training process that is always there and keeps what it is sent."""
-
-    def __init__(self, sent: list):
-        self.sent_list = sent
-
-    @property
-    def sent(self) -> int:
-        return len(self.sent_list)
-
-    def alive(self) -> bool:
-        return True
-
-    def send(self, cmd) -> None:
-        self.sent_list.append(cmd)
-
-    def stop(self) -> None:
-        pass
 
 
 def lecture(preset: str = "ring8") -> tuple[Lecture, list]:

@@ -7,6 +7,7 @@ from ganviz.core.presets import load_preset
 from ganviz.process import protocol as p
 from ganviz.process.worker import Worker
 from ganviz.session import Session
+from fakes import FakeHandle
 
 
 def frame(gen=1, rows=None, rows_from=None, handled=0, **kw) -> p.Frame:
@@ -38,26 +39,6 @@ def test_a_merged_frame_keeps_a_branch_cut():
     newer = frame(rows={0: [row(6)]}, rows_from={0: 5})  # the trainer went back to step 5 in between
     newer.merge_older(older)
     assert [r["step"] for r in newer.rows[0]] == [5, 6] and newer.rows_from[0] == 4
-
-
-class FakeHandle:
-    """A training process that is always there and counts what it is sent."""
-
-    def __init__(self, sent: list):
-        self.sent_list = sent
-
-    @property
-    def sent(self) -> int:
-        return len(self.sent_list)
-
-    def alive(self) -> bool:
-        return True
-
-    def send(self, cmd) -> None:
-        self.sent_list.append(cmd)
-
-    def stop(self) -> None:
-        pass
 
 
 def session(n=1) -> tuple[Session, list]:
