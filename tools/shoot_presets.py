@@ -26,14 +26,14 @@ OUT = ROOT / "docs" / "presets"
 # Presets with a tour are pictured at their most telling stage, walked through in the window.
 WALK = {"figure1": 2, "saturating": 3, "helvetica": 2, "noise-target": 1, "mixed-batches": 2}
 # The benchmarks are pictured near the end of their schedule, where their promise is (at this machine's speed).
-RUN_FOR = {"ring8": 40, "grid25": 90}
+RUN_FOR = {"ring8": 40, "grid25": 90, "fashion": 210, "fashion-conditional": 210}
 
 
 def shoot(name: str, seconds: float, compare: bool = False) -> dict:
     """The window on the preset after its scripted run; compare: its declared comparison instead."""
     png = OUT / f"{name}{'-compare' if compare else ''}.png"
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    seconds = seconds if compare else RUN_FOR.get(name, seconds)
+    seconds = RUN_FOR.get(name, seconds)
     how = ["--compare", "--run-for", str(seconds)] if compare else \
         ["--walk", str(WALK[name])] if name in WALK else ["--run-for", str(seconds)]
     proc = subprocess.run([str(ROOT / ".venv" / "bin" / "ganviz"), "--preset", name, *how,
@@ -68,7 +68,11 @@ def main() -> None:
     doc_only = "--doc" in args
     args = [a for a in args if a != "--doc"]
     seconds = float(args.pop(0)) if args and args[0].replace(".", "").isdigit() else 20.0
-    names = [] if doc_only else args or preset_names()
+    from ganviz.core import datasets
+    def on_disk(name: str) -> bool:
+        data = str(load_preset(name).settings.get("data", "")).lower()
+        return not (datasets.is_real(data) and datasets.missing(data))
+    names = [] if doc_only else args or [n for n in preset_names() if on_disk(n)]
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names:
         run = shoot(name, seconds)
@@ -100,7 +104,8 @@ def main() -> None:
             lines += ["", f"![{name}{shown}](presets/{name}.png)"]
         if p.compare is not None and (OUT / f"{name}-compare.png").exists():
             lines += ["", f"**Compare: {p.compare.title}** (the button in the window, or `ganviz --preset {name} "
-                      f"--compare`; here after {seconds:g} s):", "", f"![{name}, compare](presets/{name}-compare.png)"]
+                      f"--compare`; here after {RUN_FOR.get(name, seconds):g} s):", "",
+                      f"![{name}, compare](presets/{name}-compare.png)"]
         lines.append("")
     (ROOT / "docs" / "presets.md").write_text("\n".join(lines))
 
