@@ -176,6 +176,7 @@ class CompareCurves(QtWidgets.QWidget):
         for col, (key, title, log) in enumerate(panels):
             axes = {"left": (LogAxis if log else FittedAxis)("left"), "bottom": FittedAxis("bottom")}
             plot = self.glw.addPlot(row=0, col=col, axisItems=axes)  # tick labels that never overlap
+            plot.setLogMode(y=log)  # the Fréchet distance falls over decades
             theme.style_plot(plot, title=title, bottom="step", title_pt=theme.TITLE_PT - 1)
             plot.setMouseEnabled(False, False)
             plot.setDownsampling(auto=True, mode="peak")
