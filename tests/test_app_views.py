@@ -319,3 +319,29 @@ def test_the_image_view_says_when_the_data_has_no_class_labels(app, qtbot, tmp_p
     view.draw(maker.make()[0])
     assert "no class labels" in view.bars_message.toPlainText()
     assert view.g_bars.opts["width"] is None or len(view.g_bars.opts["width"]) == 0
+
+
+def test_labelled_images_are_measured_by_the_frechet_distance_over_its_dashed_floor(app, qtbot):
+    import math
+
+    from ganviz.app.views.compare import CompareCurves
+    from ganviz.app.views.curves import metric_kind
+    from ganviz.core.pictures import ImageGrid
+    blank = np.zeros((1, 2, 2, 1), np.uint8)
+    grid = dict(run=0, step=0, view_range=np.zeros((1, 2), np.float32), fake_u8=blank, d_fake=np.zeros(1, np.float32),
+                real_u8=blank, nn_u8=blank, nn_dist=np.zeros(1, np.float32))
+    assert metric_kind(ImageGrid(**grid, classes=("a", "b"))) == "image-fd"
+    assert metric_kind(ImageGrid(**grid)) == "image"  # unlabelled images: Parzen, as before
+    rows = [{"step": 1000.0, "fd": 80.0, "fd_floor": 1.25}, {"step": 2000.0, "fd": 30.0, "fd_floor": 1.25}]
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.set_kind("image-fd")
+    view.add_rows(rows)
+    view.refresh()
+    assert view.floor.isVisible() and view.floor.value() == pytest.approx(math.log10(1.25))
+    assert view.plots["metric"].getAxis("left").logMode  # decades: the distance falls over them
+    both = CompareCurves()
+    qtbot.addWidget(both)
+    both.build("image-fd", ["unconditional", "conditional"])
+    both.show_history(0, rows, 0)
+    assert both.floor.isVisible() and both.floor.value() == pytest.approx(math.log10(1.25))

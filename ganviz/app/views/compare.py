@@ -23,7 +23,7 @@ from .scatter2d import Scatter2DView
 
 VIEWS = {"1d": Density1DView, "2d": Scatter2DView, "image": ImageGridView}
 METRIC_NAMES = {"jsd": "JSD(p_data, p_g)", "modes": "modes captured", "parzen_ll": "Parzen log-lik.",
-                "fd": "Fr\u00e9chet distance"}
+                "fd": "Fr\u00e9chet distance (dashed: real)"}
 MAX_COLUMNS = 4
 
 
@@ -195,6 +195,10 @@ class CompareCurves(QtWidgets.QWidget):
                 curve.setSkipFiniteCheck(True)
                 self.curves[(run, key)] = curve
                 self.series[(run, key)] = Series()
+        # the Fréchet distance's floor: the held-out real images' own (placed by show_history)
+        self.floor = pg.InfiniteLine(angle=0, pen=pg.mkPen(theme.DATA, width=2, style=QtCore.Qt.PenStyle.DashLine))
+        self.floor.setVisible(False)
+        self.plots[metric_key].addItem(self.floor)
         self.kind, self.names, self.metric_key = kind, list(names), metric_key  # not .metric: QWidget.metric()
         self.fed = [0] * len(names)
         fit_step_labels(self.plots.values(), self.height())
@@ -217,6 +221,10 @@ class CompareCurves(QtWidgets.QWidget):
             return
         if len(log) and "n_modes" in log[-1]:  # modes captured reads best on a fixed 0..K axis
             self.plots[self.metric_key].setYRange(0, log[-1]["n_modes"] + 0.3, padding=0)
+        floor = log[-1].get("fd_floor") if len(log) and self.metric_key == "fd" else None
+        if floor is not None and math.isfinite(floor) and floor > 0:  # the runs share their data, so their floor
+            self.floor.setPos(math.log10(floor))
+            self.floor.setVisible(True)
         keys = [k for r, k in self.series if r == run]
         if start < self.fed[run]:  # the timeline went back: cut there
             step = log[start - 1]["step"] if start > 0 else -1.0
