@@ -51,7 +51,10 @@ def check_rows(name: str, checked: dict | None) -> list[str]:
     p = load_preset(name)
     found = {r["expectation"]: r for r in (checked or {}).get("results", []) if r["preset"] == name}
     seeds = (checked or {}).get("seeds", [])
-    lines = ["", "**What it promises** (`ganviz presets --check " + name + "`):", "",
+    unchecked = not found and seeds  # not on the machine that made the check (MNIST, say): no values to show
+    lines = ["", "**What it promises** (`ganviz presets --check " + name + "`" +
+             ("; not checked on the machine that made these figures, whose disk had not its data set" if unchecked
+              else "") + "):", "",
              "| expectation | means | " + " | ".join(f"seed {s}" for s in seeds) + (" | held |" if seeds else ""),
              "|---|---|" + "---|" * len(seeds) + ("---|" if seeds else "")]
     for e in p.expect:
