@@ -14,8 +14,8 @@ about G. Its hidden layer is also the feature space of the Fréchet distance (th
 this classifier in place of Inception, as MNIST papers do).
 
 Trained once per data set and kept on disk (keyed by a hash of the images, their labels and the
-recipe): a second launch reads it in a tenth of a second instead of training it again (~65 s of one core for 60,000
-28x28 images on one core).
+recipe): a second launch reads it in a tenth of a second instead of training it again (~65 s of one
+core for 60,000 28x28 images).
 
 It is trained and read on the population's device, and kept on disk as CPU tensors; one trained on a GPU is
 kept apart from the CPU's (its bits differ), so each device reads its own.
