@@ -177,6 +177,14 @@ def _load(path: Path, data: Dataset, device: torch.device) -> Classifier | None:
 _FITTED: "weakref.WeakKeyDictionary[Dataset, dict[str, Classifier | None]]" = weakref.WeakKeyDictionary()
 
 
+def kept_path(data: Dataset, device: torch.device | str = "cpu") -> Path:
+    """The file the data's classifier is kept in (whether or not it is there yet)."""
+    device = torch.device(device)
+    # the CPU's file keeps the name it always had; another kind of device trains its own bits
+    name = data_key(data) + ("" if device.type == "cpu" else f"-{device.type}")
+    return cache_dir() / "classifiers" / f"{name}.safetensors"
+
+
 def fit(data: Dataset, cache: bool = True, device: torch.device | str = "cpu") -> Classifier | None:
     """The data's classifier on `device`, or None without labels: kept with the data, and on disk (cache=True)
     so the next process that loads the same data reads it instead of training it."""
@@ -186,9 +194,7 @@ def fit(data: Dataset, cache: bool = True, device: torch.device | str = "cpu") -
         if data.labels is None or not data.classes:
             kept[str(device)] = None
         else:
-            # the CPU's file keeps the name it always had; another kind of device trains its own bits
-            name = data_key(data) + ("" if device.type == "cpu" else f"-{device.type}")
-            path = cache_dir() / "classifiers" / f"{name}.safetensors" if cache else None
+            path = kept_path(data, device) if cache else None
             clf = _load(path, data, device) if path is not None else None
             if clf is None:
                 clf = _fit(data, device)
