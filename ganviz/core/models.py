@@ -30,6 +30,14 @@ ACTIVATIONS = {
     "relu": F.relu, "leaky_relu": lambda x: F.leaky_relu(x, 0.2), "tanh": torch.tanh,
     "elu": F.elu, "softplus": F.softplus,
 }
+# An MLP's hidden activations, applied in place to the fresh output of the layer before them: the same numbers
+# as ACTIVATIONS', without a new tensor per layer (autograd keeps what their backward reads: the result). tanh
+# runs as a sigmoid: tanh(u) = 2 sigmoid(2u) - 1, and an MLP folds the 2 and the -1 into its linear layers (MLP,
+# Linear.forward). On a CPU, ATen's tanh costs ~2.5 ns per number and sigmoid ~0.45 (docs/performance.md).
+IN_PLACE = {
+    "relu": F.relu_, "leaky_relu": lambda x: F.leaky_relu_(x, 0.2), "tanh": torch.sigmoid_,
+    "elu": F.elu_, "softplus": F.softplus,
+}
 BN_MOMENTUM, BN_EPS = 0.1, 1e-5   # torch.nn.BatchNorm's defaults
 MAX_WEIGHTS = 50_000_000  # per run, ~0.8 GB with gradients and Adam's moments: the most a laptop should train
 
@@ -95,8 +103,19 @@ class Linear(Stacked):
         if spectral:
             self._spectral(n, n_in, n_out)
 
-    def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
-        return torch.baddbmm(_pick(self.bias, runs), x, self._weight(runs))
+    def forward(self, x: torch.Tensor, runs=None, tanh_in: bool = False, tanh_out: bool = False) -> torch.Tensor:
+        """x W + b for each run. For an MLP's tanh computed as 2 sigmoid(2u) - 1 (IN_PLACE):
+        tanh_in: x holds s = sigmoid(2u) of the layer before, whose tanh(u) is 2s - 1; the layer computes
+        (2s - 1) W + b as s (2W) + (b - the sum of W's rows);
+        tanh_out: a sigmoid reads the output for a tanh: 2(xW + b), with W and b doubled (exact in floating point)."""
+        w, b = self._weight(runs), _pick(self.bias, runs)
+        if tanh_in:
+            w, b = 2 * w, b - w.sum(1, keepdim=True)
+        if tanh_out:
+            w, b = 2 * w, 2 * b
+        if w.shape[1] == 1:  # one input (1D data, a one-dimensional z): a broadcast product, not a matrix product
+            return torch.addcmul(b, x, w)
+        return torch.baddbmm(b, x, w)
 
 
 class Conv(Stacked):
@@ -138,9 +157,10 @@ class BatchNorm(nn.Module):
             self.weight[run].fill_(1.0)
             self.bias[run].zero_()
 
-    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True, double: bool = False) -> torch.Tensor:
         """track=False: the batch's statistics without touching the running ones, so that drawing
-        samples never changes a run."""
+        samples never changes a run. double: twice the output (the scale and shift doubled), for a sigmoid
+        computing tanh (MLP)."""
         points = x.dim() == 3
         if points:  # (N, B, F) -> (B, N*F): every run's features become channels of one batch
             n, b, f = x.shape
@@ -152,8 +172,10 @@ class BatchNorm(nn.Module):
                 raise ValueError("a subset of runs cannot update its running statistics")
             # views of the buffers: F.batch_norm updates them in place while training
             mean, var = _pick(self.running_mean, runs).reshape(-1), _pick(self.running_var, runs).reshape(-1)
-        y = F.batch_norm(x, mean, var, _pick(self.weight, runs).reshape(-1), _pick(self.bias, runs).reshape(-1),
-                         training=self.training, momentum=BN_MOMENTUM, eps=BN_EPS)
+        weight, bias = _pick(self.weight, runs).reshape(-1), _pick(self.bias, runs).reshape(-1)
+        if double:
+            weight, bias = 2 * weight, 2 * bias
+        y = F.batch_norm(x, mean, var, weight, bias, training=self.training, momentum=BN_MOMENTUM, eps=BN_EPS)
         return y.reshape(b, n, f).transpose(0, 1) if points else y
 
 
@@ -183,15 +205,21 @@ class MLP(nn.Module):
         hidden = sizes[1:-1]
         self.norms = nn.ModuleList(BatchNorm(n, h) for h in hidden) if batchnorm else None
         self.drop = Dropout(dropout, generators) if dropout > 0 else None
-        self.act = ACTIVATIONS[act]
+        self.act = IN_PLACE[act]
+        # tanh as 2 sigmoid(2u) - 1: the 2 inside from the layer before (doubled, or batch norm's scale and shift
+        # doubled), the 2 and the -1 outside into the layer after (Linear.forward); with dropout between, the
+        # -1 would be masked too, so there the activation is tanh itself
+        self.sigmoid_tanh = act == "tanh" and self.drop is None
+        if act == "tanh" and not self.sigmoid_tanh:
+            self.act = ACTIVATIONS[act]
 
     def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
-        last = len(self.linears) - 1
+        last, folded = len(self.linears) - 1, self.sigmoid_tanh
         for k, linear in enumerate(self.linears):
-            x = linear(x, runs)
+            x = linear(x, runs, tanh_in=folded and k > 0, tanh_out=folded and k < last and self.norms is None)
             if k < last:
                 if self.norms is not None:
-                    x = self.norms[k](x, runs, track)
+                    x = self.norms[k](x, runs, track, double=folded)
                 x = self.act(x)
                 if self.drop is not None:
                     x = self.drop(x, runs)
