@@ -226,6 +226,10 @@ class Trainer:
     def _d_logits(self, real: Batch, fake: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         if self.separate_batches and self.cfg.d_batch == "separate":
             return self._d(real), self._d(fake)  # batch statistics of the real and of the fake batch
+        if real.x.requires_grad and not self.separate_batches:
+            # R1 differentiates D on the data: the data's pass alone, or R1's second-order graph would run over the
+            # fakes' rows too (twice the work). The same maths when D has no batch statistics.
+            return self._d(real), self._d(fake)
         # one pass; the same maths when D has no batch statistics
         out = self.D(torch.cat([real.x, fake.x], 1), y=None if real.y is None else torch.cat([real.y, fake.y], 1))
         m = real.x.shape[1]
