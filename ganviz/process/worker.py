@@ -14,11 +14,9 @@ import time
 import traceback
 from dataclasses import dataclass
 
-import torch
-
 from ..core import checkpoint, tour
 from ..core.config import from_dict
-from ..core.device import describe
+from ..core.device import describe, training_process
 from ..core.driver import OWN_STEPS, Driver, Progress, Stop
 from ..core.errors import DivergedError, GanvizError
 from ..core.population import Population
@@ -47,7 +45,7 @@ TOUR_SAFE = (p.FrameDone, p.View, p.Speed, p.Set, p.Save)  # commands that leave
 
 class Worker:
     def __init__(self, cmd_q, out_q, configs: tuple[dict, ...], parent_pid: int | None = None):
-        torch.set_num_threads(1)  # the window needs the other core; 2 threads here ran slower in total
+        training_process(1)  # one thread: the window needs the other core; 2 threads here ran slower in total
         self.cmd_q, self.out_q = cmd_q, out_q
         self.running = True
         self.credit, self.dirty = 1, True
