@@ -113,9 +113,19 @@ class Linear(Stacked):
             w, b = 2 * w, b - w.sum(1, keepdim=True)
         if tanh_out:
             w, b = 2 * w, 2 * b
-        if w.shape[1] == 1:  # one input (1D data, a one-dimensional z): a broadcast product, not a matrix product
-            return torch.addcmul(b, x, w)
-        return torch.baddbmm(b, x, w)
+        return product(b, x, w)
+
+
+def product(b: torch.Tensor, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """b + x w for each run (x: (N, B, in), w: (N, in, out), b: (N, 1, out)), in the form a CPU computes fastest
+    for the layer's shape: the same sums, in another order. torch's batched product slows down badly where one
+    side has a single column or two: measured forward and backward (docs/performance.md, "Products")."""
+    n_in, n_out = w.shape[1], w.shape[2]
+    if n_in == 1:  # one input (1D data, a one-dimensional z): a broadcast product
+        return torch.addcmul(b, x, w)
+    if n_out == 1 and len(w) > 1:  # one output of several runs (D's last layer): 2-4x faster as a product and a sum
+        return (x * w.transpose(1, 2)).sum(2, keepdim=True) + b
+    return torch.baddbmm(b, x, w)
 
 
 class Conv(Stacked):
