@@ -71,6 +71,7 @@ class Worker:
     def _start(self, pop: Population) -> None:
         self.playing, self.driver = False, None
         self.pop, self.maker = pop, SnapshotMaker(pop)
+        self.classes_seen = False  # whether a picture made since the classifier was ready has gone out
         self.device = describe(pop.device)  # the status bar's name for it, asked of torch once
         self.rows_sent = [0] * len(pop)
         self.changes_sent = [0] * len(pop)
@@ -278,7 +279,7 @@ class Worker:
         self._maybe_keep()  # at a frame's step: the window has seen each kept state
         # While playing, D's 2D map every other frame (snapshot.py); a paused or stepped picture is whole.
         pictures = self.maker.make(self._shown(), **self._overlays(),
-                                   heat=not self.playing or self.snaps_made % 2 == 0)
+                                   heat=not self.playing or self.maker.due(self.snaps_made))
         cost = time.perf_counter() - now
         if self.snaps_made:  # a population's first frame pays for imports and caches: not a measure
             self.snap_cost = cost if not self.snap_cost else 0.8 * self.snap_cost + 0.2 * min(cost, 4 * self.snap_cost)
@@ -294,6 +295,16 @@ class Worker:
         frame.branch_from, self.branch_from = self.branch_from, None
         self.out_q.put(frame)
         self.credit, self.dirty, self.last_snap = 0, False, now
+
+    def _classes(self) -> None:
+        """Labelled images: the classifier is read from the disk cache, or trained once per data set (seconds; a
+        minute for 60,000 28 x 28 images) in a thread of its own at the lowest priority, so that frames and training
+        go on meanwhile; the picture made when it is ready shows the classes."""
+        maker = self.maker
+        if maker.classifier is None:
+            maker.prepare_classes(background=True)  # nothing for data without classes, or while the thread runs
+        elif not self.classes_seen:
+            self.classes_seen, self.dirty = True, True
 
     # ------------------------------------------------------------------ loop
     def _orphaned(self) -> bool:
@@ -325,9 +336,7 @@ class Worker:
             self.maybe_send_frame()
             if self.snaps_made:
                 self._keep_first()  # the first picture is out: get ready for the first step
-                if self.maker.classifier is None and self.pop.data.classes:  # seconds, once per data set
-                    self.maker.prepare_classes()
-                    self.dirty = True  # the next picture shows the classes
+                self._classes()
 
 
 Worker.HANDLERS = {
