@@ -125,6 +125,8 @@ def product(b: torch.Tensor, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         return torch.addcmul(b, x, w)
     if n_out == 1 and len(w) > 1:  # one output of several runs (D's last layer): 2-4x faster as a product and a sum
         return (x * w.transpose(1, 2)).sum(2, keepdim=True) + b
+    if 1 < n_out <= 4:  # a few outputs (G's last layer for 2D points): the weight column by column, 3-5x faster
+        return torch.baddbmm(b, x, w.transpose(1, 2).contiguous().transpose(1, 2))
     return torch.baddbmm(b, x, w)
 
 
