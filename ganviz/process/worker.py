@@ -30,7 +30,7 @@ from .phases import phase_pictures
 class Pacing:
     """How the training process shares its time between training and pictures."""
     min_interval: float = 1 / 40    # s between frames at most 40 frames/s: smooth for plots; more costs training
-    budget: float = 0.15            # while playing, pictures may take this share of the time...
+    budget: float = 0.10            # while playing, pictures may take this share of the time...
     max_interval: float = 0.1       # ...but one is due every 0.1 s, however costly (large nets still move)
     chunk: float = 0.015            # s of training between looks at the command queue
     parent_check: float = 0.5       # s between checks that the window's process still exists
