@@ -31,13 +31,23 @@ ACTIVATIONS = {
     "elu": F.elu, "softplus": F.softplus,
 }
 # An MLP's hidden activations, applied in place to the fresh output of the layer before them: the same numbers
-# as ACTIVATIONS', without a new tensor per layer (autograd keeps what their backward reads: the result). tanh
-# runs as a sigmoid: tanh(u) = 2 sigmoid(2u) - 1, and an MLP folds the 2 and the -1 into its linear layers (MLP,
-# Linear.forward). On a CPU, ATen's tanh costs ~2.5 ns per number and sigmoid ~0.45 (docs/performance.md).
+# as ACTIVATIONS', without a new tensor per layer (autograd keeps what their backward reads: the result).
 IN_PLACE = {
-    "relu": F.relu_, "leaky_relu": lambda x: F.leaky_relu_(x, 0.2), "tanh": torch.sigmoid_,
+    "relu": F.relu_, "leaky_relu": lambda x: F.leaky_relu_(x, 0.2), "tanh": torch.tanh_,
     "elu": F.elu_, "softplus": F.softplus,
 }
+# Large tanh layers run as sigmoids: tanh(u) = 2 sigmoid(2u) - 1, an MLP folding the 2 and the -1 into its linear
+# layers (MLP, Linear.forward). A CPU's vectorised ATen tanh costs ~2.6 ns a number, sigmoid 0.46 (AVX-512) or 0.73
+# (AVX2); the fold adds a dozen operations on the weights, which pay from about this many numbers per layer
+# (figure1: one run's 16,384 -3.5%, two runs' 32,768 +7%, four +50%; docs/performance.md). Not on a CPU without
+# vector instructions (the two cost the same there) nor on a GPU (both are one pass over memory).
+TANH_AS_SIGMOID_FROM = 32_768
+_VECTORISED = torch.backends.cpu.get_cpu_capability() != "DEFAULT"
+
+
+def tanh_as_sigmoid(numbers: int, device: torch.device) -> bool:
+    """Whether a tanh layer of this many numbers runs as a sigmoid (MLP)."""
+    return device.type == "cpu" and _VECTORISED and numbers >= TANH_AS_SIGMOID_FROM
 BN_MOMENTUM, BN_EPS = 0.1, 1e-5   # torch.nn.BatchNorm's defaults
 MAX_WEIGHTS = 50_000_000  # per run, ~0.8 GB with gradients and Adam's moments: the most a laptop should train
 
@@ -218,21 +228,22 @@ class MLP(nn.Module):
         self.norms = nn.ModuleList(BatchNorm(n, h) for h in hidden) if batchnorm else None
         self.drop = Dropout(dropout, generators) if dropout > 0 else None
         self.act = IN_PLACE[act]
-        # tanh as 2 sigmoid(2u) - 1: the 2 inside from the layer before (doubled, or batch norm's scale and shift
-        # doubled), the 2 and the -1 outside into the layer after (Linear.forward); with dropout between, the
-        # -1 would be masked too, so there the activation is tanh itself
+        # tanh as 2 sigmoid(2u) - 1 (tanh_as_sigmoid): the 2 inside from the layer before (doubled, or batch norm's
+        # scale and shift doubled), the 2 and the -1 outside into the layer after (Linear.forward); with dropout
+        # between, the -1 would be masked too, so there the activation is tanh itself
         self.sigmoid_tanh = act == "tanh" and self.drop is None
-        if act == "tanh" and not self.sigmoid_tanh:
-            self.act = ACTIVATIONS[act]
+        self.width = sizes[1]
 
     def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
-        last, folded = len(self.linears) - 1, self.sigmoid_tanh
+        last = len(self.linears) - 1
+        folded = self.sigmoid_tanh and tanh_as_sigmoid(x.shape[0] * x.shape[1] * self.width, x.device)
+        act = torch.sigmoid_ if folded else self.act
         for k, linear in enumerate(self.linears):
             x = linear(x, runs, tanh_in=folded and k > 0, tanh_out=folded and k < last and self.norms is None)
             if k < last:
                 if self.norms is not None:
                     x = self.norms[k](x, runs, track, double=folded)
-                x = self.act(x)
+                x = act(x)
                 if self.drop is not None:
                     x = self.drop(x, runs)
         return x
