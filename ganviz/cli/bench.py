@@ -599,6 +599,8 @@ def main(quick: bool = False, as_json: bool = False, soak_s: float | None = None
             print(json.dumps(rounded(res), allow_nan=False))
         return 0
     plan = QUICK if quick else FULL
+    from ..core.device import training_process
+    training_process(torch.get_num_threads())  # the allocator every training process has (threads: run_for's)
     t_start = time.perf_counter()
     res: dict = {"quick": quick, "machine": machine(device), "device": device}
     default_threads = res["machine"]["default_threads"]
