@@ -83,3 +83,16 @@ def test_a_soak_asked_wrongly_is_one_line_and_status_2(capsys, args, words):
     assert cli.main(["bench", *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err
+
+
+def test_the_ceiling_is_a_steps_products_and_activations_timed_alone():
+    from ganviz.cli import ceiling
+    from ganviz.core.config import Config
+    from ganviz.core.population import Population
+    pop = Population(Config(data="ring8", g_hidden=16, d_hidden=16, batch_size=32))
+    c = ceiling.step_ceiling(pop.step, seconds=0.002)
+    assert c["steps_per_s"] > 0 and c["products_ms"] > 0 and c["activations_ms"] >= 0 and c["mflop"] > 0
+    assert {p["op"] for p in c["products"]} <= {"bmm", "baddbmm", "mm", "addmm"}
+    assert sum(p["count"] for p in c["products"]) >= 9  # 3 layers of G, 3 of D: forward and backward
+    costs = ceiling.elementwise_costs(seconds=0.002)
+    assert set(costs) >= {"relu", "sigmoid", "tanh (ATen)", "softplus", "randn"} and min(costs.values()) > 0

@@ -192,3 +192,39 @@ def test_evaluation_logs_the_frechet_distance_and_its_floor_for_labelled_images(
     clf = classifier.fit(pop.data)
     _, real = clf.read(pop.data.held_out)
     assert classifier.quality(clf, real)["fd_ratio"] == pytest.approx(1.0)  # real images sit on the floor
+
+
+def test_the_classifier_trains_in_a_thread_while_pictures_say_it_is_training(tmp_path, monkeypatch):
+    """A first launch: prepare_classes(background=True) returns at once; pictures made meanwhile have no class
+    shares (the view says "training the classifier..."); once the thread is done they have them. A caller that
+    needs the classifier meanwhile (evaluation) waits for the thread's fit rather than fitting a second one."""
+    monkeypatch.setenv("GANVIZ_CACHE", str(tmp_path))  # nothing kept yet: it trains
+    pop = Population(Config(data="digits", model="mlp", z_dim=8, g_hidden=32, d_hidden=32, eval_every=10_000))
+    maker = SnapshotMaker(pop)
+    fits = []
+    real_fit = classifier._fit
+    monkeypatch.setattr(classifier, "_fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    maker.prepare_classes(background=True)
+    maker.prepare_classes(background=True)  # while it runs: nothing more
+    early = maker.make()[0]
+    assert early.classes is not None
+    assert classifier.fit(pop.data) is not None  # waits for the thread's
+    maker._fitting.join(60)
+    assert maker.classifier is not None and len(fits) == 1
+    assert maker.make()[0].class_shares.sum() == pytest.approx(1.0)
+    assert early.class_shares is None or early.class_shares.sum() == pytest.approx(1.0)
+
+
+def test_while_playing_an_image_grids_class_reading_and_nearest_images_are_kept_between_due_frames():
+    pop = Population(Config(data="digits", model="mlp", z_dim=8, g_hidden=32, d_hidden=32, eval_every=10_000))
+    maker = SnapshotMaker(pop)
+    maker.prepare_classes()
+    first = maker.make(heat=True)[0]
+    assert maker.due(1) is False  # just made: not due again for SLOW_IMAGE_S
+    pop.run(30)
+    kept = maker.make(heat=False)[0]
+    assert not np.array_equal(kept.fake_u8, first.fake_u8)  # the tiles move
+    assert np.array_equal(kept.class_shares, first.class_shares) and np.array_equal(kept.nn_u8, first.nn_u8)
+    fresh = maker.make(heat=True)[0]
+    assert not np.array_equal(fresh.nn_dist, first.nn_dist)
+    assert len(fresh.tile_class) == len(fresh.fake_u8) == len(kept.tile_class)

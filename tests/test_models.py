@@ -66,3 +66,76 @@ def test_too_large_models_are_refused_without_allocating():
     with pytest.raises(ConfigError, match="too many"):
         check_size(Config(model="dcgan", g_hidden=2048, d_hidden=2048, z_dim=32), (1, 8, 8))
     check_size(Config(model="dcgan", g_hidden=32, d_hidden=32, z_dim=32), (1, 8, 8))
+
+
+# ---------------------------------------------------------------------------------- how the layers compute
+def _reference(mlp, x, act):
+    """The MLP as torch.nn would write it: baddbmm, then the activation out of place."""
+    for k, lin in enumerate(mlp.linears):
+        x = torch.baddbmm(lin.bias, x, lin.weight)
+        if k < len(mlp.linears) - 1:
+            if mlp.norms is not None:
+                x = mlp.norms[k](x)
+            x = act(x)
+    return x
+
+
+@pytest.mark.parametrize("sizes, batchnorm", [([1, 32, 32, 1], False), ([2, 16, 16, 3], True), ([5, 8, 1], False)])
+@pytest.mark.parametrize("from_numbers", [0, 10**9])
+def test_tanh_runs_as_a_sigmoid_with_the_same_function_and_gradients(sizes, batchnorm, from_numbers, monkeypatch):
+    """Large layers (from_numbers=0: every layer) compute tanh(u) = 2 sigmoid(2u) - 1, its factors folded into the
+    linear layers; small ones ATen's tanh: the same numbers up to rounding, the same gradients of the weights and
+    of the input, and R1's second-order ones."""
+    from ganviz.core import models
+    from ganviz.core.models import MLP, initialise
+    monkeypatch.setattr(models, "TANH_AS_SIGMOID_FROM", from_numbers)
+    mlp = MLP(3, sizes, "tanh", batchnorm=batchnorm)
+    assert mlp.sigmoid_tanh
+    for i in range(3):
+        initialise(mlp, i, torch.Generator().manual_seed(i))
+    x = torch.randn(3, 50, sizes[0], requires_grad=True)
+    params = [x, *mlp.parameters()]
+    y, ref = mlp(x), _reference(mlp, x, torch.tanh)
+    assert torch.allclose(y, ref, atol=1e-6)
+    g1, g2 = (torch.autograd.grad(out.sum(), params, create_graph=True) for out in (y, ref))
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(g1, g2))
+    r1 = [torch.autograd.grad(g[0].pow(2).sum(), list(mlp.parameters())[:2]) for g in (g1, g2)]
+    assert all(torch.allclose(a, b, atol=1e-4) for a, b in zip(*r1))
+
+
+def test_with_dropout_between_tanh_stays_tanh():
+    from ganviz.core.models import MLP
+    mlp = MLP(2, [2, 8, 8, 1], "tanh", dropout=0.3, generators=[torch.Generator(), torch.Generator()])
+    assert not mlp.sigmoid_tanh and mlp.act is torch.tanh_
+
+
+def test_tanh_runs_as_a_sigmoid_on_a_vectorising_cpu_from_a_layer_size():
+    from ganviz.core import models
+    cpu = torch.device("cpu")
+    assert not models.tanh_as_sigmoid(models.TANH_AS_SIGMOID_FROM - 1, cpu)
+    assert models.tanh_as_sigmoid(models.TANH_AS_SIGMOID_FROM, cpu) == (
+        torch.backends.cpu.get_cpu_capability() != "DEFAULT")
+    assert not models.tanh_as_sigmoid(10**9, torch.device("meta"))
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky_relu"])
+def test_activations_in_place_give_the_same_bits(act):
+    from ganviz.core.models import ACTIVATIONS, MLP, initialise
+    mlp = MLP(2, [3, 16, 16, 5], act)
+    for i in range(2):
+        initialise(mlp, i, torch.Generator().manual_seed(i))
+    x = torch.randn(2, 40, 3)
+    assert torch.equal(mlp(x), _reference(mlp, x, ACTIVATIONS[act]))
+
+
+@pytest.mark.parametrize("n, n_in, n_out", [(1, 1, 32), (4, 1, 32), (1, 128, 1), (4, 128, 1), (1, 128, 2), (4, 128, 2),
+                                            (4, 64, 64)])
+def test_each_layer_shape_computes_the_same_sums_as_baddbmm(n, n_in, n_out):
+    """models.product picks the form a CPU computes fastest for a layer's shape: the same values and gradients."""
+    from ganviz.core.models import product
+    b, x, w = (torch.randn(*s, requires_grad=True) for s in ((n, 1, n_out), (n, 100, n_in), (n, n_in, n_out)))
+    y, ref = product(b, x, w), torch.baddbmm(b, x, w)
+    assert y.shape == ref.shape and torch.allclose(y, ref, atol=1e-5)
+    g = torch.randn_like(ref)
+    assert all(torch.allclose(a, c, atol=1e-4) for a, c in zip(torch.autograd.grad(y, (b, x, w), g),
+                                                               torch.autograd.grad(ref, (b, x, w), g)))

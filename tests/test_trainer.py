@@ -314,3 +314,31 @@ def test_r1_keeps_ds_slope_on_the_data_small():
         (g,) = torch.autograd.grad(p.trainers[0].D(x).sum(), x)
         return float(g.norm(dim=-1).mean())
     assert slope(10.0) < 0.5 * slope(0.0)
+
+
+def test_each_runs_draws_are_the_numbers_its_own_generator_gives():
+    """Trainer._draw fills each run's row in place: the numbers of a draw of its own, run by run (uniform and
+    Gaussian z, batch indices, instance noise; a run sitting out draws nothing)."""
+    from ganviz.core.trainer import noise as draw_z
+    for prior in ("uniform", "gaussian"):
+        cfg = Config(data="ring8", prior=prior, z_dim=3, batch_size=17, instance_noise=0.5)
+        p = Population([cfg.replace(seed=s) for s in range(3)])
+        t = p.trainers[0]
+        gens = [torch.Generator().manual_seed(c.seed + 1) for c in t.cfgs]
+        z = t.noise(17).x
+        assert all(torch.equal(z[i], draw_z(cfg, 17, g)) for i, g in enumerate(gens))
+        rows = t.real_batch(9, [True, False, True])
+        expect = [torch.randint(len(t.pool), (9,), generator=g) for g in (gens[0], gens[2])]
+        assert torch.equal(rows.x[0], t.pool[expect[0]]) and torch.equal(rows.x[2], t.pool[expect[1]])
+        assert torch.equal(rows.x[1], t.pool[torch.zeros(9, dtype=torch.int64)])  # zeros stand in
+
+
+def test_with_r1_ds_pass_on_the_data_is_its_own_and_gives_the_joint_passes_logits():
+    p = Population(Config(data="ring8", r1=1.0, batch_size=32))
+    t = p.trainers[0]
+    real, fake = t.real_batch(32), t.noise(32)
+    fake = type(real)(t.G(fake.x).detach())
+    joint = t.D(torch.cat([real.x, fake.x], 1))
+    noisy = type(real)(real.x.clone().requires_grad_())
+    l_real, l_fake = t._d_logits(noisy, fake)
+    assert torch.allclose(l_real, joint[:, :32], atol=1e-6) and torch.allclose(l_fake, joint[:, 32:], atol=1e-6)

@@ -242,9 +242,9 @@ def cmd_presets(args) -> int:
 
 
 def cmd_train(args) -> int:
-    import torch
+    from ..core.device import training_process
     from .train import summary_line, train
-    torch.set_num_threads(max(1, args.threads))
+    training_process(args.threads)
     device_setting(args)
     base = None
     if args.resume:  # a resumed run keeps its own settings, except what this command line changes
@@ -307,10 +307,9 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_tour(args) -> int:
-    import torch
-
+    from ..core.device import training_process
     from .train import summary_line, tour
-    torch.set_num_threads(max(1, args.threads))
+    training_process(args.threads)
     device_setting(args)
     preset, cfg = resolve_config(args)
     print(summary_line(tour(preset, cfg, Path(args.out), force=args.force, fmt=args.format,

@@ -25,9 +25,9 @@ def _fmt(v: float) -> str:
 
 
 def run_check(names: list[str], seeds_spec: str, as_json: bool = False, device: str | None = None) -> int:
-    import torch
-    torch.set_num_threads(1)
     from ..core.check import check
+    from ..core.device import training_process
+    training_process(1)
     seeds = parse_seeds(seeds_spec)
     presets = [load_preset(n) for n in names] if names else \
         [p for p in (load_preset(n) for n in preset_names()) if p.expect]

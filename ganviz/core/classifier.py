@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import os
+import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +176,7 @@ def _load(path: Path, data: Dataset, device: torch.device) -> Classifier | None:
 
 # ---------------------------------------------------------------------------------------------- fitting
 _FITTED: "weakref.WeakKeyDictionary[Dataset, dict[str, Classifier | None]]" = weakref.WeakKeyDictionary()
+_FITTING = threading.Lock()  # one fit at a time: a caller that needs the classifier a thread is fitting waits for it
 
 
 def kept_path(data: Dataset, device: torch.device | str = "cpu") -> Path:
@@ -187,8 +189,18 @@ def kept_path(data: Dataset, device: torch.device | str = "cpu") -> Path:
 
 def fit(data: Dataset, cache: bool = True, device: torch.device | str = "cpu") -> Classifier | None:
     """The data's classifier on `device`, or None without labels: kept with the data, and on disk (cache=True)
-    so the next process that loads the same data reads it instead of training it."""
+    so the next process that loads the same data reads it instead of training it. Threads may call it at once
+    (the training process fits it in a thread of its own while the window's first frames come): the second
+    waits for the first's."""
     device = torch.device(device)
+    kept = _FITTED.get(data, {})
+    if str(device) in kept:
+        return kept[str(device)]
+    with _FITTING:
+        return _fit_kept(data, cache, device)
+
+
+def _fit_kept(data: Dataset, cache: bool, device: torch.device) -> Classifier | None:
     kept = _FITTED.setdefault(data, {})
     if str(device) not in kept:
         if data.labels is None or not data.classes:

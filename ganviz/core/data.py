@@ -144,10 +144,18 @@ SHAPE_KIND = np.array([0, 1, 2, 2, 3])  # form drawn -> its kind
 
 
 def _digits(rng, n):
-    from sklearn.datasets import load_digits  # ships with scikit-learn: no download
-
-    digits = load_digits()
-    return digits.images[:, None], digits.target  # (1797, 1, 8, 8), values 0..16; the digit each shows
+    """(1797, 1, 8, 8), values 0..16, and the digit each shows: scikit-learn's digits (no download). Read from the
+    file scikit-learn ships, as its load_digits reads it: importing sklearn.datasets alone takes ~0.8 s, which
+    the window's first picture of the digits would wait for."""
+    import importlib.util
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz" if spec else None
+    if path is None or not path.is_file():
+        from sklearn.datasets import load_digits
+        digits = load_digits()
+        return digits.images[:, None], digits.target
+    table = np.loadtxt(path, delimiter=",")
+    return table[:, :-1].reshape(-1, 1, 8, 8), table[:, -1].astype(int)
 
 
 def _shapes(rng, n, side=16, sub=4):

@@ -61,6 +61,34 @@ def resolve_device(name: str) -> torch.device:
     raise ConfigError(f"device must be one of auto, cpu, cuda, mps; got '{name}'")
 
 
+# glibc's malloc (Linux) hands a tensor over 128 KiB back to the kernel when it is freed, and the next step's
+# tensor of that size page-faults its memory in again (4 ring8 runs: ~300 faults a step; 4 figure1 runs ~1,300,
+# a third of the step in the kernel on a KVM machine). Kept instead: blocks up to 32 MiB come from the heap, and
+# the heap keeps up to 256 MiB of freed memory for the next step (docs/performance.md).
+MMAP_THRESHOLD = 32 << 20
+TRIM_THRESHOLD = 256 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (glibc's malloc.h)
+
+
+def training_process(threads: int = 1) -> None:
+    """What a process that trains sets once: torch's CPU threads, and (on glibc) an allocator that keeps freed
+    memory for the next step instead of returning it to the kernel. Every command that trains calls it, and the
+    window's training process and a sweep's workers."""
+    torch.set_num_threads(max(1, threads))
+    import ctypes
+    import ctypes.util
+    import sys
+    if not sys.platform.startswith("linux"):
+        return  # macOS's and Windows' allocators keep freed memory for reuse by themselves
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):  # musl (no mallopt), or no C library found: nothing to tune
+        return
+    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+
+
 def repeatable(device: torch.device) -> None:
     """What keeps a device's results the same bits run after run. CUDA: cuDNN's deterministic convolution
     algorithms, chosen without benchmarking (its fastest backward filters add with atomics, in no fixed

@@ -30,6 +30,24 @@ ACTIVATIONS = {
     "relu": F.relu, "leaky_relu": lambda x: F.leaky_relu(x, 0.2), "tanh": torch.tanh,
     "elu": F.elu, "softplus": F.softplus,
 }
+# An MLP's hidden activations, applied in place to the fresh output of the layer before them: the same numbers
+# as ACTIVATIONS', without a new tensor per layer (autograd keeps what their backward reads: the result).
+IN_PLACE = {
+    "relu": F.relu_, "leaky_relu": lambda x: F.leaky_relu_(x, 0.2), "tanh": torch.tanh_,
+    "elu": F.elu_, "softplus": F.softplus,
+}
+# Large tanh layers run as sigmoids: tanh(u) = 2 sigmoid(2u) - 1, an MLP folding the 2 and the -1 into its linear
+# layers (MLP, Linear.forward). A CPU's vectorised ATen tanh costs ~2.6 ns a number, sigmoid 0.46 (AVX-512) or 0.73
+# (AVX2); the fold adds a dozen operations on the weights, which pay from about this many numbers per layer
+# (figure1: one run's 16,384 -3.5%, two runs' 32,768 +7%, four +50%; docs/performance.md). Not on a CPU without
+# vector instructions (the two cost the same there) nor on a GPU (both are one pass over memory).
+TANH_AS_SIGMOID_FROM = 32_768
+_VECTORISED = torch.backends.cpu.get_cpu_capability() != "DEFAULT"
+
+
+def tanh_as_sigmoid(numbers: int, device: torch.device) -> bool:
+    """Whether a tanh layer of this many numbers runs as a sigmoid (MLP)."""
+    return device.type == "cpu" and _VECTORISED and numbers >= TANH_AS_SIGMOID_FROM
 BN_MOMENTUM, BN_EPS = 0.1, 1e-5   # torch.nn.BatchNorm's defaults
 MAX_WEIGHTS = 50_000_000  # per run, ~0.8 GB with gradients and Adam's moments: the most a laptop should train
 
@@ -96,8 +114,31 @@ class Linear(Stacked):
         if spectral:
             self._spectral(n, n_in, n_out)
 
-    def forward(self, x: torch.Tensor, runs=None) -> torch.Tensor:
-        return torch.baddbmm(_pick(self.bias, runs), x, self.weight_of(runs))
+    def forward(self, x: torch.Tensor, runs=None, tanh_in: bool = False, tanh_out: bool = False) -> torch.Tensor:
+        """x W + b for each run. For an MLP's tanh computed as 2 sigmoid(2u) - 1 (IN_PLACE):
+        tanh_in: x holds s = sigmoid(2u) of the layer before, whose tanh(u) is 2s - 1; the layer computes
+        (2s - 1) W + b as s (2W) + (b - the sum of W's rows);
+        tanh_out: a sigmoid reads the output for a tanh: 2(xW + b), with W and b doubled (exact in floating point)."""
+        w, b = self.weight_of(runs), _pick(self.bias, runs)
+        if tanh_in:
+            w, b = 2 * w, b - w.sum(1, keepdim=True)
+        if tanh_out:
+            w, b = 2 * w, 2 * b
+        return product(b, x, w)
+
+
+def product(b: torch.Tensor, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """b + x w for each run (x: (N, B, in), w: (N, in, out), b: (N, 1, out)), in the form a CPU computes fastest
+    for the layer's shape: the same sums, in another order. torch's batched product slows down badly where one
+    side has a single column or two: measured forward and backward (docs/performance.md, "Products")."""
+    n_in, n_out = w.shape[1], w.shape[2]
+    if n_in == 1:  # one input (1D data, a one-dimensional z): a broadcast product
+        return torch.addcmul(b, x, w)
+    if n_out == 1 and len(w) > 1:  # one output of several runs (D's last layer): 2-4x faster as a product and a sum
+        return (x * w.transpose(1, 2)).sum(2, keepdim=True) + b
+    if 1 < n_out <= 4:  # a few outputs (G's last layer for 2D points): the weight column by column, 3-5x faster
+        return torch.baddbmm(b, x, w.transpose(1, 2).contiguous().transpose(1, 2))
+    return torch.baddbmm(b, x, w)
 
 
 class Conv(Stacked):
@@ -139,9 +180,10 @@ class BatchNorm(nn.Module):
             self.weight[run].fill_(1.0)
             self.bias[run].zero_()
 
-    def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, runs=None, track: bool = True, double: bool = False) -> torch.Tensor:
         """track=False: the batch's statistics without touching the running ones, so that drawing
-        samples never changes a run."""
+        samples never changes a run. double: twice the output (the scale and shift doubled), for a sigmoid
+        computing tanh (MLP)."""
         points = x.dim() == 3
         if points:  # (N, B, F) -> (B, N*F): every run's features become channels of one batch
             n, b, f = x.shape
@@ -153,8 +195,10 @@ class BatchNorm(nn.Module):
                 raise ValueError("a subset of runs cannot update its running statistics")
             # views of the buffers: F.batch_norm updates them in place while training
             mean, var = _pick(self.running_mean, runs).reshape(-1), _pick(self.running_var, runs).reshape(-1)
-        y = F.batch_norm(x, mean, var, _pick(self.weight, runs).reshape(-1), _pick(self.bias, runs).reshape(-1),
-                         training=self.training, momentum=BN_MOMENTUM, eps=BN_EPS)
+        weight, bias = _pick(self.weight, runs).reshape(-1), _pick(self.bias, runs).reshape(-1)
+        if double:
+            weight, bias = 2 * weight, 2 * bias
+        y = F.batch_norm(x, mean, var, weight, bias, training=self.training, momentum=BN_MOMENTUM, eps=BN_EPS)
         return y.reshape(b, n, f).transpose(0, 1) if points else y
 
 
@@ -184,16 +228,23 @@ class MLP(nn.Module):
         hidden = sizes[1:-1]
         self.norms = nn.ModuleList(BatchNorm(n, h) for h in hidden) if batchnorm else None
         self.drop = Dropout(dropout, generators) if dropout > 0 else None
-        self.act = ACTIVATIONS[act]
+        self.act = IN_PLACE[act]
+        # tanh as 2 sigmoid(2u) - 1 (tanh_as_sigmoid): the 2 inside from the layer before (doubled, or batch norm's
+        # scale and shift doubled), the 2 and the -1 outside into the layer after (Linear.forward); with dropout
+        # between, the -1 would be masked too, so there the activation is tanh itself
+        self.sigmoid_tanh = act == "tanh" and self.drop is None
+        self.width = sizes[1]
 
     def forward(self, x: torch.Tensor, runs=None, track: bool = True) -> torch.Tensor:
         last = len(self.linears) - 1
+        folded = self.sigmoid_tanh and tanh_as_sigmoid(x.shape[0] * x.shape[1] * self.width, x.device)
+        act = torch.sigmoid_ if folded else self.act
         for k, linear in enumerate(self.linears):
-            x = linear(x, runs)
+            x = linear(x, runs, tanh_in=folded and k > 0, tanh_out=folded and k < last and self.norms is None)
             if k < last:
                 if self.norms is not None:
-                    x = self.norms[k](x, runs, track)
-                x = self.act(x)
+                    x = self.norms[k](x, runs, track, double=folded)
+                x = act(x)
                 if self.drop is not None:
                     x = self.drop(x, runs)
         return x

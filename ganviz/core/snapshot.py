@@ -8,11 +8,17 @@ pool are kept there); what a picture holds comes to the host once per frame.
 """
 from __future__ import annotations
 
+import os
+import sys
+import threading
+import time
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .data import DATA_SEED
+from .models import has_batch_statistics
 from .pictures import Density1D, ImageGrid, Picture, Scatter2D
 from .population import Population
 from .trainer import noise
@@ -38,6 +44,18 @@ COMPACT = 0.5        # compact pictures (a panel among several, compare mode): t
                      # arrows, and D's map on this share of the cells each way: a quarter of the panel's area
                      # shows as much, and four panels cost about what one whole picture does
 FIXED_NOISE_SEED = 3  # fixed noise of run with seed s: seed s + 3 (+ seed_offset); training draws from s + 1
+SLOW_EVERY = 2    # while playing, D's 2D map every other frame (due())
+SLOW_IMAGE_S = 0.5  # ... and an image grid's class reading and nearest training images twice a second: at 28 x 28
+                    # the classifier reads G's 512 samples in ~50 ms, which every frame could not afford
+
+
+def lowest_priority() -> None:
+    """This thread at the lowest scheduling priority (Linux: a thread is a task of its own; elsewhere nothing)."""
+    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except OSError:
+            pass
 
 F32 = np.float32
 
@@ -82,12 +100,37 @@ class SnapshotMaker:
                 np.sort(np.random.default_rng(seed).choice(len(data.train), NN_POOL, replace=False))]
             self._train01 = torch.from_numpy(((pool + 1) / 2).reshape(len(pool), -1)).to(pop.device)
         self.classifier = None  # trained by prepare_classes(): seconds the first picture does not wait for
+        self._fitting: threading.Thread | None = None
+        self._slow: dict[int, dict] = {}  # run -> an image picture's slow parts as last computed (make(heat=False))
+        self._slow_at = -float("inf")     # when they were last computed (perf_counter)
 
-    def prepare_classes(self) -> None:
-        """Train the data's classifier (once per data set) so image pictures carry class coverage."""
-        if self.kind == "image" and self.classifier is None:
-            from . import classifier
+    def prepare_classes(self, background: bool = False) -> None:
+        """Train the data's classifier (once per data set; read from the disk cache when it is there) so image
+        pictures carry class coverage. background: in a thread of this process at the lowest priority, so
+        training and the frames go on meanwhile (the pictures say "training the classifier..." until
+        `classifier` is set); a second call while it runs does nothing."""
+        if self.kind != "image" or self.classifier is not None or not self.pop.data.classes:
+            return
+        from . import classifier
+        if not background:
             self.classifier = classifier.fit(self.pop.data, device=self.pop.device)
+            return
+        if self._fitting is None:
+            data, device = self.pop.data, self.pop.device
+
+            def fit() -> None:
+                lowest_priority()
+                self.classifier = classifier.fit(data, device=device)
+            self._fitting = threading.Thread(target=fit, name="classifier", daemon=True)
+            self._fitting.start()
+
+    def due(self, frame: int) -> bool:
+        """Whether frame number `frame` of a playing run computes the slow parts (heat=True): D's 2D map every
+        other frame, an image grid's class reading and its tiles' nearest training images every SLOW_IMAGE_S
+        (they drift slowly; the points and the tiles are what moves)."""
+        if self.kind == "image":
+            return time.perf_counter() - self._slow_at >= SLOW_IMAGE_S
+        return self.kind != "2d" or frame % SLOW_EVERY == 0
 
     def fixed_noise(self, run: int) -> torch.Tensor:
         """The run's fixed noise, on the device; drawn again when its prior changes (live), from its own generator."""
@@ -105,10 +148,13 @@ class SnapshotMaker:
         """{run: picture} for `runs` (all when None). arrows/manifold: compute those overlays (2D);
         aspect: the 2D plot's width / height; heat=False: D's 2D map as last computed (while playing,
         every other frame: D's map drifts slowly, the points are what moves); compact: fewer points (COMPACT),
-        and for images only the tiles; walk: (tile, tile), the latent walk between their z (images)."""
+        and for images only the tiles; walk: (tile, tile), the latent walk between their z (images).
+        heat=False also leaves an image grid's class reading and its tiles' nearest training images as last
+        computed (due() says when to compute them while playing)."""
         self._compact = compact
         self._walk = None if compact or walk is None or not all(0 <= t < N_TILES for t in walk) else tuple(walk)
         runs = list(range(len(self.pop))) if runs is None else list(runs)
+        clf = self.classifier  # read once: a background thread may set it while this frame is made
         by_trainer: dict[int, list[int]] = {}
         for r in runs:
             t, _ = self.pop.where[r]
@@ -129,7 +175,12 @@ class SnapshotMaker:
             if self.kind == "image":
                 if t.labels is not None:  # conditional: rows of classes, each column one z
                     z, y = self._asked(z)
-                z, y = (z[:, :self.n_tiles(t)], None if y is None else y[:, :self.n_tiles(t)]) if compact else (z, y)
+                # the tiles alone when the classifier does not read G's other samples this frame (compact, not yet
+                # trained, or its reading kept from an earlier frame); all of them when G has batch statistics, whose
+                # tiles depend on the batch they are drawn in
+                slow = heat or any(self._stale(r, compact, clf) for r in group)
+                tiles_only = compact or ((clf is None or not slow) and not has_batch_statistics(t.G))
+                z, y = (z[:, :self.n_tiles(t)], None if y is None else y[:, :self.n_tiles(t)]) if tiles_only else (z, y)
                 if self._walk is not None:  # drawn in the same batch: G's batch norm sees the usual statistics
                     a, b = self._walk
                     z = torch.cat([z, latent_walk(z[:, a], z[:, b], self.pop.cfgs[group[0]].prior)], 1)
@@ -138,7 +189,8 @@ class SnapshotMaker:
                         y = torch.cat([y, torch.where(half, y[:, b:b + 1], y[:, a:a + 1])], 1)
             fake = t.generate(z, sel, y=y)
             make = {"1d": self._make_1d, "2d": self._make_2d, "image": self._make_image}[self.kind]
-            for k, pic in enumerate(make(t, sel, group, fake, arrows=arrows, manifold=manifold, heat=heat, y=y)):
+            for k, pic in enumerate(make(t, sel, group, fake, arrows=arrows, manifold=manifold, heat=heat, y=y,
+                                         clf=clf)):
                 out[group[k]] = pic
         return {r: out[r] for r in runs}
 
@@ -260,44 +312,62 @@ class SnapshotMaker:
         return _c(self.pop.data.to_units(x).reshape(k, MANIFOLD, MANIFOLD, 2))
 
     # ------------------------------------------------------------------ images
-    def _make_image(self, t, sel, group, fake, y=None, **_) -> list[ImageGrid]:
+    def _stale(self, run: int, compact: bool, clf) -> bool:
+        """Whether the run's kept slow parts are missing, or were made for another kind of picture."""
+        return self._slow.get(run, {}).get("kind") != (compact, clf is not None)
+
+    def _make_image(self, t, sel, group, fake, y=None, heat=True, clf=None, **_) -> list[ImageGrid]:
         walk = fake[:, -N_WALK:] if self._walk is not None else None
-        pool = fake[:, :fake.shape[1] - (N_WALK if walk is not None else 0)]  # tiles, then the rest (not compact)
+        pool = fake[:, :fake.shape[1] - (N_WALK if walk is not None else 0)]  # tiles, then the rest (when drawn)
         n_tiles = self.n_tiles(t)
         tiles = pool[:, :n_tiles]
         asked = None if y is None else y[:, :pool.shape[1]]
         d = t.discriminate(tiles, sel, y=None if asked is None else asked[:, :n_tiles]).cpu().numpy()
-        data, clf = self.pop.data, self.classifier
+        data = self.pop.data
         asked_np = None if asked is None else asked.cpu().numpy()
         out = []
         for i, r in enumerate(group):
             fake01 = (tiles[i].clamp(-1, 1) + 1) / 2
-            dist = torch.cdist(fake01.reshape(len(fake01), -1), self._train01)
-            nn_dist, nn_idx = dist.min(1)
-            npix = fake01[0].numel()
-            nn = self._train01[nn_idx].reshape(fake01.shape).cpu().numpy()
+            # the slow parts: kept from an earlier frame unless due, or made for another kind of picture
+            if heat or self._stale(r, self._compact, clf):
+                self._slow_at = time.perf_counter()
+                self._slow[r] = {"kind": (self._compact, clf is not None), **self._nearest(fake01),
+                                        **self._classes(clf, pool[i], n_tiles, None if asked is None else asked_np[i])}
             pic = ImageGrid(**self._base(r), fake_u8=_u8(fake01.cpu().numpy()), d_fake=_c(d[i]),
-                            real_u8=self._real_u8, nn_u8=_u8(nn), nn_dist=_c(nn_dist.cpu().numpy() / np.sqrt(npix)),
-                            classes=data.classes,
-                            nn_of=len(self._train01) if len(self._train01) < len(data.train) else None)
+                            real_u8=self._real_u8, classes=data.classes,
+                            nn_of=len(self._train01) if len(self._train01) < len(data.train) else None,
+                            **{k: v for k, v in self._slow[r].items() if k != "kind"})
             if asked is not None:
                 pic.asked = asked_np[i, :n_tiles]
-            if clf is not None:
-                p = clf.probabilities(pool[i])
-                pic.tile_class, pic.tile_sure = p[:n_tiles].argmax(1), _c(p[:n_tiles].max(1))
-                pic.real_confident, pic.classifier_acc = clf.real_confident, clf.accuracy
-                if not self._compact:
-                    from .classifier import CONFIDENT, shares
-                    pic.class_shares, pic.real_shares = _c(shares(p)), _c(clf.real_shares)
-                    pic.confident = float((p.max(1) >= CONFIDENT).mean())
-                    if asked is not None:  # of the samples asked for each class, the share read as it
-                        hit = p.argmax(1) == asked_np[i]
-                        k = len(clf.real_shares)
-                        asks = np.bincount(asked_np[i], minlength=k)
-                        pic.asked_hits = _c(np.bincount(asked_np[i], weights=hit, minlength=k) / np.maximum(asks, 1))
             if walk is not None:
                 pic.walk, pic.walk_u8 = self._walk, _u8(((walk[i].clamp(-1, 1) + 1) / 2).cpu().numpy())
             out.append(pic)
+        return out
+
+    def _nearest(self, fake01: torch.Tensor) -> dict:
+        """Each tile's nearest training image (of the pool) and its RMS distance per pixel."""
+        dist = torch.cdist(fake01.reshape(len(fake01), -1), self._train01)
+        nn_dist, nn_idx = dist.min(1)
+        nn = self._train01[nn_idx].reshape(fake01.shape).cpu().numpy()
+        return {"nn_u8": _u8(nn), "nn_dist": _c(nn_dist.cpu().numpy() / np.sqrt(fake01[0].numel()))}
+
+    def _classes(self, clf, samples: torch.Tensor, n_tiles: int, asked: np.ndarray | None) -> dict:
+        """What the classifier reads in a run's samples on fixed noise (the tiles first): each tile's class and how
+        sure, and (all the samples drawn, not compact) the class shares beside the data's."""
+        if clf is None:
+            return {}
+        p = clf.probabilities(samples)
+        out = {"tile_class": p[:n_tiles].argmax(1), "tile_sure": _c(p[:n_tiles].max(1)),
+               "real_confident": clf.real_confident, "classifier_acc": clf.accuracy}
+        if not self._compact:
+            from .classifier import CONFIDENT, shares
+            out.update(class_shares=_c(shares(p)), real_shares=_c(clf.real_shares),
+                       confident=float((p.max(1) >= CONFIDENT).mean()))
+            if asked is not None:  # of the samples asked for each class, the share read as it
+                hit = p.argmax(1) == asked
+                k = len(clf.real_shares)
+                asks = np.bincount(asked, minlength=k)
+                out["asked_hits"] = _c(np.bincount(asked, weights=hit, minlength=k) / np.maximum(asks, 1))
         return out
 
 

@@ -172,27 +172,38 @@ class Trainer:
         return self._masks[key]
 
     # ------------------------------------------------------------------ sampling, one draw per run
-    def _draw(self, fn: Callable[[torch.Generator], torch.Tensor], active: list[bool] | None) -> torch.Tensor:
-        """fn(run's generator) for each run, stacked; runs not active draw nothing (zeros stand in)."""
-        if active is None:
-            return torch.stack([fn(g) for g in self.rngs])
-        drawn = [fn(g) if on else None for g, on in zip(self.rngs, active)]
-        like = next(d for d in drawn if d is not None)
-        return torch.stack([d if d is not None else torch.zeros_like(like) for d in drawn])
+    def _draw(self, fill: Callable[[torch.Generator, torch.Tensor], Any], shape: tuple[int, ...],
+              active: list[bool] | None = None, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """(N, *shape) draws, each run's row filled by fill(its generator, the row) in place (the same numbers as
+        a draw of its own, without stacking N of them); runs not active draw nothing (zeros stand in)."""
+        if active is None or all(active):
+            out = torch.empty(self.n, *shape, dtype=dtype, device=self.device)
+            active = [True] * self.n
+        else:
+            out = torch.zeros(self.n, *shape, dtype=dtype, device=self.device)
+        for g, row, on in zip(self.rngs, out, active):
+            if on:
+                fill(g, row)
+        return out
 
     def real_batch(self, m: int, active=None) -> Batch:
         """m training points of each run (and their classes, for a conditional GAN)."""
-        rows = self._draw(lambda g: torch.randint(len(self.pool), (m,), generator=g, device=g.device), active)
+        rows = self._draw(lambda g, o: torch.randint(len(self.pool), (m,), generator=g, out=o), (m,), active,
+                          torch.int64)
         return Batch(self.pool[rows], None if self.labels is None else self.labels[rows])
 
     def noise(self, m: int, active=None) -> Batch:
         """m draws of G's input for each run: z from the prior (and, for a conditional GAN, the class G is asked
-        for, drawn as often as the data holds it)."""
-        z = self._draw(lambda g: noise(self.cfg, m, g), active)
+        for, drawn as often as the data holds it). As noise() draws them, each run from its own generator."""
+        shape = (m, self.cfg.z_dim)
+        if self.cfg.prior == "uniform":  # U(-1, 1)
+            z = self._draw(lambda g, o: torch.rand(shape, generator=g, out=o).mul_(2).sub_(1), shape, active)
+        else:
+            z = self._draw(lambda g, o: torch.randn(shape, generator=g, out=o), shape, active)
         if self.labels is None:
             return Batch(z)
         return Batch(z, self.labels[self._draw(
-            lambda g: torch.randint(len(self.labels), (m,), generator=g, device=g.device), active)])
+            lambda g, o: torch.randint(len(self.labels), (m,), generator=g, out=o), (m,), active, torch.int64)])
 
     def _g(self, z: Batch, **kwargs) -> torch.Tensor:
         return self.G(z.x, y=z.y, **kwargs)
@@ -208,8 +219,8 @@ class Trainer:
         on = [s > 0 and (active is None or a) for s, a in zip(sigma, active or [True] * self.n)]
         if not any(on):
             return x
-        eps = self._draw(lambda g: torch.randn(x.shape[1:], generator=g, device=g.device), on)
-        return x + column.reshape(-1, *[1] * (x.dim() - 1)) * eps
+        eps = self._draw(lambda g, o: torch.randn(x.shape[1:], generator=g, out=o), x.shape[1:], on)
+        return torch.addcmul(x, column.reshape(-1, *[1] * (x.dim() - 1)), eps)  # x + sigma eps
 
     def _blurred_data(self, m: int, active=None) -> Batch:
         """Data blurred by noise that shrinks over noise_anneal steps: D's fakes when d_target=noise."""
@@ -217,7 +228,7 @@ class Trainer:
         x, y = self.real_batch(m, active)
         sigma = optim.column((max(0.1, 2.0 * (1.0 - t / c.noise_anneal)) for c in self.cfgs), self.device)
         return Batch(x + sigma.reshape(-1, *[1] * (x.dim() - 1)) * self._draw(
-            lambda g: torch.randn(x.shape[1:], generator=g, device=g.device), active), y)
+            lambda g, o: torch.randn(x.shape[1:], generator=g, out=o), x.shape[1:], active), y)
 
     # ------------------------------------------------------------------ D
     def _d(self, x: Batch, **kwargs) -> torch.Tensor:
@@ -226,6 +237,10 @@ class Trainer:
     def _d_logits(self, real: Batch, fake: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         if self.separate_batches and self.cfg.d_batch == "separate":
             return self._d(real), self._d(fake)  # batch statistics of the real and of the fake batch
+        if real.x.requires_grad and not self.separate_batches:
+            # R1 differentiates D on the data: the data's pass alone, or R1's second-order graph would run over the
+            # fakes' rows too (twice the work). The same maths when D has no batch statistics.
+            return self._d(real), self._d(fake)
         # one pass; the same maths when D has no batch statistics
         out = self.D(torch.cat([real.x, fake.x], 1), y=None if real.y is None else torch.cat([real.y, fake.y], 1))
         m = real.x.shape[1]
@@ -241,7 +256,8 @@ class Trainer:
         if real_in.x.requires_grad:  # R1: D's gradient on the data, pushed toward 0
             loss = loss + self.r1 * losses.r1_penalty(l_real, real_in.x)
         if any(self.gp_on):  # only the runs with a penalty draw its interpolation weights
-            eps = self._draw(lambda g: torch.rand(real.x.shape[1], generator=g, device=g.device), self.gp_on)
+            eps = self._draw(lambda g, o: torch.rand(real.x.shape[1], generator=g, out=o), real.x.shape[1:2],
+                             self.gp_on)
             # a conditional critic judges each interpolate as the real point's class
             critic = lambda x: self.D(x, y=real.y)  # noqa: E731
             loss = loss + self.gp_weight * losses.gradient_penalty(critic, real_in.x, fake_in.x.detach(), eps)

@@ -14,11 +14,9 @@ import time
 import traceback
 from dataclasses import dataclass
 
-import torch
-
 from ..core import checkpoint, tour
 from ..core.config import from_dict
-from ..core.device import describe
+from ..core.device import describe, training_process
 from ..core.driver import OWN_STEPS, Driver, Progress, Stop
 from ..core.errors import DivergedError, GanvizError
 from ..core.population import Population
@@ -32,7 +30,7 @@ from .phases import phase_pictures
 class Pacing:
     """How the training process shares its time between training and pictures."""
     min_interval: float = 1 / 40    # s between frames at most 40 frames/s: smooth for plots; more costs training
-    budget: float = 0.15            # while playing, pictures may take this share of the time...
+    budget: float = 0.10            # while playing, pictures may take this share of the time...
     max_interval: float = 0.1       # ...but one is due every 0.1 s, however costly (large nets still move)
     chunk: float = 0.015            # s of training between looks at the command queue
     parent_check: float = 0.5       # s between checks that the window's process still exists
@@ -47,7 +45,7 @@ TOUR_SAFE = (p.FrameDone, p.View, p.Speed, p.Set, p.Save)  # commands that leave
 
 class Worker:
     def __init__(self, cmd_q, out_q, configs: tuple[dict, ...], parent_pid: int | None = None):
-        torch.set_num_threads(1)  # the window needs the other core; 2 threads here ran slower in total
+        training_process(1)  # one thread: the window needs the other core; 2 threads here ran slower in total
         self.cmd_q, self.out_q = cmd_q, out_q
         self.running = True
         self.credit, self.dirty = 1, True
@@ -73,6 +71,7 @@ class Worker:
     def _start(self, pop: Population) -> None:
         self.playing, self.driver = False, None
         self.pop, self.maker = pop, SnapshotMaker(pop)
+        self.classes_seen = False  # whether a picture made since the classifier was ready has gone out
         self.device = describe(pop.device)  # the status bar's name for it, asked of torch once
         self.rows_sent = [0] * len(pop)
         self.changes_sent = [0] * len(pop)
@@ -280,7 +279,7 @@ class Worker:
         self._maybe_keep()  # at a frame's step: the window has seen each kept state
         # While playing, D's 2D map every other frame (snapshot.py); a paused or stepped picture is whole.
         pictures = self.maker.make(self._shown(), **self._overlays(),
-                                   heat=not self.playing or self.snaps_made % 2 == 0)
+                                   heat=not self.playing or self.maker.due(self.snaps_made))
         cost = time.perf_counter() - now
         if self.snaps_made:  # a population's first frame pays for imports and caches: not a measure
             self.snap_cost = cost if not self.snap_cost else 0.8 * self.snap_cost + 0.2 * min(cost, 4 * self.snap_cost)
@@ -296,6 +295,16 @@ class Worker:
         frame.branch_from, self.branch_from = self.branch_from, None
         self.out_q.put(frame)
         self.credit, self.dirty, self.last_snap = 0, False, now
+
+    def _classes(self) -> None:
+        """Labelled images: the classifier is read from the disk cache, or trained once per data set (seconds; a
+        minute for 60,000 28 x 28 images) in a thread of its own at the lowest priority, so that frames and training
+        go on meanwhile; the picture made when it is ready shows the classes."""
+        maker = self.maker
+        if maker.classifier is None:
+            maker.prepare_classes(background=True)  # nothing for data without classes, or while the thread runs
+        elif not self.classes_seen:
+            self.classes_seen, self.dirty = True, True
 
     # ------------------------------------------------------------------ loop
     def _orphaned(self) -> bool:
@@ -327,9 +336,7 @@ class Worker:
             self.maybe_send_frame()
             if self.snaps_made:
                 self._keep_first()  # the first picture is out: get ready for the first step
-                if self.maker.classifier is None and self.pop.data.classes:  # seconds, once per data set
-                    self.maker.prepare_classes()
-                    self.dirty = True  # the next picture shows the classes
+                self._classes()
 
 
 Worker.HANDLERS = {

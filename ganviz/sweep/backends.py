@@ -27,13 +27,12 @@ def train_population(task: dict, report: Callable[[int], None] | None = None,
                      stop: Callable[[], bool] | None = None) -> dict:
     """Train one population to its steps: each run's status, final metrics and files ({"stopped": True} when
     `stop` says so first). `report(step)` hears of its progress."""
-    import torch
-
     from ..core.config import from_dict
+    from ..core.device import training_process
     from ..core.driver import Driver, Progress, Stop
     from ..core.population import Population
     from ..outputs.rundir import write_curves, write_outputs
-    torch.set_num_threads(1)  # small nets: one thread each, and the workers share the cores
+    training_process(1)  # small nets: one thread each, and the workers share the cores
     t0 = time.perf_counter()
     pop = Population([from_dict(c) for c in task["cfgs"]])
     last, asked = t0, False
@@ -73,8 +72,8 @@ def _init_local_worker(progress, stop) -> None:
     global _progress, _stop, _parent
     _progress, _stop, _parent = progress, stop, os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the sweep's to handle: it tells us to stop
-    import torch
-    torch.set_num_threads(1)
+    from ..core.device import training_process
+    training_process(1)
 
 
 def _stopping() -> bool:
