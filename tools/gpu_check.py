@@ -6,7 +6,7 @@ From the repository root, with the project installed. Three trainings, each on t
 `ganviz train` runs) and on CUDA, every step as `ganviz train` takes it (logging and evaluation included):
 
     ring8       the 2D ring of 8 Gaussians, one run (MLPs 128 wide)
-    fashion     Fashion-MNIST's DCGAN (the `digits` preset where ganviz has no `fashion` preset, or where
+    fashion     the `fashion` preset, two MLPs on Fashion-MNIST's 28 x 28 images (the `digits` preset where
                 Fashion-MNIST's files are not on disk: this machine may have no network)
     ring8 x4    ring8 --vary seed=0:4, four runs in lockstep (steps of all four at once)
 
