@@ -14,10 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ganviz.core.check import MEASURES  # noqa: E402
+from ganviz.core.device import training_process  # noqa: E402
 from ganviz.core.driver import Driver, Stop  # noqa: E402
 from ganviz.core.population import Population  # noqa: E402
 from ganviz.core.presets import load_preset  # noqa: E402
@@ -38,7 +37,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="0:5")
     ap.add_argument("--every", type=int, default=500)
     args = ap.parse_args()
-    torch.set_num_threads(1)
+    training_process(1)  # as `ganviz train`: one thread, freed memory kept for the next step
     preset = load_preset(args.preset)
     ends = [e for e in preset.expect if e.when == ("end",) and e.times is None]
     out = []
