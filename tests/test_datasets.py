@@ -357,6 +357,7 @@ def test_ganviz_data_lists_every_data_set_and_where_it_is(env):
     assert "not on disk: `ganviz data get mnist` fetches it (9.9 MB)" in out
 
 
+@pytest.mark.slow  # ~16 s: it trains the data set's classifier once, as `data get` does
 def test_ganviz_data_get_fetches_once(server, env, monkeypatch):
     serve(server, monkeypatch, "mnist")
     sums = dict(datasets.MNIST.sha256)
