@@ -73,8 +73,7 @@ def main() -> None:
     seconds = float(args.pop(0)) if args and args[0].replace(".", "").isdigit() else 20.0
     from ganviz.core import datasets
     def on_disk(name: str) -> bool:
-        data = str(load_preset(name).settings.get("data", "")).lower()
-        return not (datasets.is_real(data) and datasets.missing(data))
+        return not datasets.absent(str(load_preset(name).settings.get("data", "")))
     names = [] if doc_only else args or [n for n in preset_names() if on_disk(n)]
     OUT.mkdir(parents=True, exist_ok=True)
     for name in names:

@@ -237,9 +237,7 @@ def headless_rate(preset: str, seconds: float, runs: int = 1, device: str = "aut
 def on_disk(preset: str) -> bool:
     """Whether the preset's data is here without a download (built-in, or a real set found on disk)."""
     from ..core import datasets
-    from ..core.presets import load_preset
-    name = str(load_preset(preset).settings.get("data", "")).lower()
-    return not datasets.is_real(name) or not datasets.missing(name)
+    return not datasets.absent(load_data_name(preset))
 
 
 def preset_rate(preset: str, seconds: float, device: str = "auto") -> tuple[float, str]:

@@ -38,8 +38,7 @@ def run_check(names: list[str], seeds_spec: str, as_json: bool = False, device: 
         for preset in presets:
             fetch_missing(str(preset.settings.get("data", "")))
     else:  # every preset: those whose data set is not on disk are left out, and said so
-        absent = [p for p in presets if datasets.is_real(str(p.settings.get("data", "")).lower())
-                  and datasets.missing(str(p.settings["data"]).lower())]
+        absent = [p for p in presets if datasets.absent(str(p.settings.get("data", "")))]
         for p in absent:
             print(f"{p.name}: not checked, {p.settings['data']} is not on disk (ganviz data get {p.settings['data']})")
         presets = [p for p in presets if p not in absent]

@@ -63,22 +63,21 @@ def get(names: list[str]) -> int:
 def prepare_classifier(name: str) -> None:
     """Train the data set's classifier now (class coverage, the Fréchet distance), as the presets load it, so that
     the lecture's first run reads it from disk instead of spending its first minute on it."""
-    import torch
-
     from ..core import classifier
     from ..core.config import Config
     from ..core.data import load
+    from ..core.device import training_process
     from ..core.presets import load_preset, preset_names
-    torch.set_num_threads(1)
+    training_process(1)
     made_for = [load_preset(p).settings for p in preset_names()]  # as the presets made for it load it
     n = next((int(s.get("n_data", Config.n_data)) for s in made_for if str(s.get("data", "")).lower() == name),
              Config.n_data)
     data = load(name, n=n)
-    if not classifier.kept_path(data).is_file():
+    kept = classifier.kept_path(data)
+    if not kept.is_file():
         sys.stderr.write(f"ganviz: {name}: training its classifier once (about a minute for 60,000 images)\n")
     clf = classifier.fit(data)
-    print(f"{name}: classifier ready ({100 * clf.accuracy:.1f}% right on held-out images), kept in "
-          f"{classifier.cache_dir() / 'classifiers'}")
+    print(f"{name}: classifier ready ({100 * clf.accuracy:.1f}% right on held-out images), kept in {kept.parent}")
 
 
 def fetch_missing(source: str) -> None:

@@ -160,6 +160,12 @@ def missing(name: str) -> list[str]:
     return [f for f, path in locate(name).items() if path is None]
 
 
+def absent(name: str) -> bool:
+    """Whether a data name (as a preset or --data gives it) is one of these sets with files not on disk: what a run
+    of it would download first. Built-in toys and the user's own files are never absent."""
+    return is_real(name) and bool(missing(name.strip().lower()))
+
+
 def download_size(name: str) -> int:
     """Bytes to download before `name` can be read (0 when it is on disk)."""
     size = real_set(name).size

@@ -284,13 +284,10 @@ def _phases(t: Trainer) -> Iterator[dict[str, torch.Tensor]]:
     if simultaneous:
         t.step_simultaneous(real=real, z=z)
     else:  # Algorithm 1's inner loop, as Trainer.step: the first D step on the batch shown, the rest on fresh ones
-        t.step_d(real=real, z=z)
-        for j in range(1, max(t.k_d)):
-            t.step_d(None if min(t.k_d) > j else [k > j for k in t.k_d])
+        t.steps_d(real=real, z=z)
     yield {**seen, "d_real": t.discriminate(real.x, y=real.y), "d_fake": t.discriminate(fake, y=z.y)}
     if not simultaneous:
-        for j in range(max(t.k_g)):
-            t.step_g(None if min(t.k_g) > j else [k > j for k in t.k_g])
+        t.steps_g()
     yield {**seen, "fake_after": t.generate(z.x, averaged=False, y=z.y)}
 
 

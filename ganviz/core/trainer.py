@@ -75,11 +75,13 @@ class Batch(NamedTuple):
     y: torch.Tensor | None = None
 
 
-def noise(cfg: Config, m: int, generator: torch.Generator) -> torch.Tensor:
-    """m draws of z from the prior: N(0, I) or U(-1, 1), on the generator's device."""
+def noise(cfg: Config, m: int, generator: torch.Generator, out: torch.Tensor | None = None) -> torch.Tensor:
+    """m draws of z from the prior: N(0, I) or U(-1, 1), on the generator's device (into `out` when given)."""
+    if out is None:
+        out = torch.empty(m, cfg.z_dim, device=generator.device)
     if cfg.prior == "uniform":
-        return torch.rand(m, cfg.z_dim, generator=generator, device=generator.device) * 2 - 1
-    return torch.randn(m, cfg.z_dim, generator=generator, device=generator.device)
+        return torch.rand(out.shape, generator=generator, out=out).mul_(2).sub_(1)
+    return torch.randn(out.shape, generator=generator, out=out)
 
 
 def data_tensors(data, conditional: bool, device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -195,11 +197,7 @@ class Trainer:
     def noise(self, m: int, active=None) -> Batch:
         """m draws of G's input for each run: z from the prior (and, for a conditional GAN, the class G is asked
         for, drawn as often as the data holds it). As noise() draws them, each run from its own generator."""
-        shape = (m, self.cfg.z_dim)
-        if self.cfg.prior == "uniform":  # U(-1, 1)
-            z = self._draw(lambda g, o: torch.rand(shape, generator=g, out=o).mul_(2).sub_(1), shape, active)
-        else:
-            z = self._draw(lambda g, o: torch.randn(shape, generator=g, out=o), shape, active)
+        z = self._draw(lambda g, o: noise(self.cfg, m, g, out=o), (m, self.cfg.z_dim), active)
         if self.labels is None:
             return Batch(z)
         return Batch(z, self.labels[self._draw(
@@ -361,8 +359,17 @@ class Trainer:
         if self.cfg.update == "simultaneous":
             self.step_simultaneous()
             return
+        self.steps_d()
+        self.steps_g()
+
+    def steps_d(self, real: Batch | None = None, z: Batch | None = None) -> None:
+        """An iteration's k_d updates of D (the first on `real` and `z` when given, the rest on fresh minibatches)."""
         for j in range(max(self.k_d)):
-            self.step_d(None if min(self.k_d) > j else [k > j for k in self.k_d])
+            given = {"real": real, "z": z} if j == 0 else {}
+            self.step_d(None if min(self.k_d) > j else [k > j for k in self.k_d], **given)
+
+    def steps_g(self) -> None:
+        """An iteration's k_g updates of G."""
         for j in range(max(self.k_g)):
             self.step_g(None if min(self.k_g) > j else [k > j for k in self.k_g])
 

@@ -75,7 +75,6 @@ class CompareGrid(QtWidgets.QWidget):
     run_clicked = QtCore.Signal(int)
     request = QtCore.Signal(dict)  # the overlays the panels want computed, as View.request
 
-
     def graphics(self) -> None:
         """None: the panels are scenes of their own, so a vector export paints the grid as one widget."""
         return None
